@@ -1,0 +1,47 @@
+#pragma once
+// What the rest of CloudFilm knows about one DICOM instance. Plain values only: no DCMTK type leaks out of dicom/.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace cloudfilm::dicom {
+
+struct InstanceInfo {
+  // Identity (validated: non-empty, well-formed UIDs).
+  std::string sopInstanceUid;
+  std::string sopClassUid;
+  std::string studyInstanceUid;
+  std::string seriesInstanceUid;
+  std::string transferSyntaxUid;
+
+  // Names, decoded through SpecificCharacterSet into UTF-8.
+  std::string patientName;  // DICOM PN form, e.g. "WANG^XIAOMING=王^小明"
+  std::string patientId;
+  std::string studyDate;  // YYYYMMDD as stored
+  std::string studyTime;
+  std::string studyDescription;
+  std::string accessionNumber;
+  std::string modality;
+  std::string seriesDescription;
+  std::string bodyPartExamined;
+  std::optional<long> seriesNumber;
+  std::optional<long> instanceNumber;
+
+  // For anatomical ordering.
+  std::optional<std::array<double, 3>> imagePositionPatient;
+  std::optional<std::array<double, 6>> imageOrientationPatient;
+  std::string acquisitionTime;  // AcquisitionTime, else ContentTime (HHMMSS.FFFFFF)
+  std::optional<long> expectedSlices;  // NumberOfSlices / ImagesInAcquisition where the file says
+
+  // Image geometry and encoding.
+  std::uint32_t rows = 0;
+  std::uint32_t columns = 0;
+  std::uint32_t numberOfFrames = 1;
+  bool hasPixelData = false;
+  bool encapsulatedPixelData = false;
+  bool lossyCompressed = false;  // lossy transfer syntax, or LossyImageCompression = "01"
+  std::uint64_t datasetElementCount = 0;  // a rough measure of completeness, for choosing the best copy
+};
+
+}  // namespace cloudfilm::dicom

@@ -1,0 +1,24 @@
+#pragma once
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cloudfilm::store {
+
+struct SliceKey {
+  std::string sopInstanceUid;
+  std::optional<std::array<double, 3>> imagePositionPatient;
+  std::optional<std::array<double, 6>> imageOrientationPatient;
+  std::optional<long> instanceNumber;
+  std::string acquisitionTime;  // DICOM TM (HHMMSS.FFFFFF), may be empty
+};
+
+// Indices of `slices` in anatomical order: by position along the slice normal (ImagePositionPatient projected on
+// the cross product of the ImageOrientationPatient row and column vectors, taken from the first slice) when every
+// slice has both; else by InstanceNumber when every slice has one; else by acquisition time when every slice has
+// one; else by UID. Ties are always broken by SOP Instance UID, so the order is stable whatever the input order.
+std::vector<std::size_t> anatomicalOrder(const std::vector<SliceKey>& slices);
+
+}  // namespace cloudfilm::store
