@@ -1,0 +1,95 @@
+#include "body/recognize.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "dicom/dataset_sniff.h"
+
+namespace cloudfilm::body {
+namespace {
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool startsWith(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+bool contains(std::string_view text, std::string_view needle) { return text.find(needle) != std::string_view::npos; }
+
+// Media types of compressed pixel frames as DICOMweb sends them (PS3.18 8.7.3).
+bool isFrameMediaType(std::string_view type) {
+  static constexpr std::array<std::string_view, 8> kFrameTypes = {
+      "image/jls", "image/jp2", "image/jpx", "image/jph", "image/dicom-rle", "image/x-dicom-rle",
+      "image/x-jls", "application/octet-stream"};
+  return std::find(kFrameTypes.begin(), kFrameTypes.end(), type) != kFrameTypes.end();
+}
+
+// What a rendered-picture or page response is called in the reason shown to the person.
+std::string describeNonDicom(std::string_view type) {
+  if (startsWith(type, "image/")) return "a rendered picture (" + std::string(type) + "), not DICOM";
+  if (startsWith(type, "text/html")) return "a web page (text/html)";
+  if (contains(type, "javascript") || contains(type, "css") || startsWith(type, "font/"))
+    return "page code or style (" + std::string(type) + ")";
+  if (type.empty()) return "no DICOM signature and no content type";
+  return "no DICOM signature (" + std::string(type) + ")";
+}
+
+bool looksLikeJson(std::string_view head) {
+  for (char c : head) {
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    return c == '[' || c == '{';
+  }
+  return false;
+}
+
+}  // namespace
+
+const char* bodyKindName(BodyKind kind) {
+  switch (kind) {
+    case BodyKind::Part10: return "part10";
+    case BodyKind::Dataset: return "dataset";
+    case BodyKind::Multipart: return "multipart";
+    case BodyKind::DicomJson: return "dicom-json";
+    case BodyKind::Frames: return "frames";
+    case BodyKind::NotDicom: return "not-dicom";
+  }
+  return "not-dicom";
+}
+
+Recognition recognizeBody(const ContentType& contentType, std::string_view url, std::string_view head,
+                          std::uint64_t totalBytes) {
+  const std::string& type = contentType.mediaType;
+  const std::string lowerUrl = lowercase(url.substr(0, 4096));
+
+  // The bytes are the strongest evidence: servers label DICOM as octet-stream, text/plain, even image/png.
+  if (dicom::hasPart10Signature(head)) return {BodyKind::Part10, "", ""};
+
+  if (startsWith(type, "multipart/")) return {BodyKind::Multipart, "", contentType.parameter("boundary")};
+  if (type.empty() && startsWith(head, "--") && contains(head.substr(0, 200), "\n"))
+    return {BodyKind::Multipart, "", ""};
+
+  if (type == "application/dicom+json" ||
+      (looksLikeJson(head) && (contains(lowerUrl, "/metadata") || type == "application/json") &&
+       (contains(lowerUrl, "dicom") || contains(lowerUrl, "/studies/") || contains(lowerUrl, "/series/"))))
+    return {BodyKind::DicomJson, "", ""};
+
+  if (contains(lowerUrl, "/frames/") && (isFrameMediaType(type) || startsWith(type, "image/")))
+    return {BodyKind::Frames, "", ""};
+
+  if (totalBytes == 0) return {BodyKind::NotDicom, "an empty body", ""};
+
+  // A bare dataset has no signature; only trust the byte pattern when nothing says it is something else.
+  const bool typeAllowsDataset = type.empty() || type == "application/dicom" || type == "application/octet-stream" ||
+                                 type == "application/x-dicom" || type == "text/plain" || type == "binary/octet-stream";
+  if (typeAllowsDataset && dicom::guessDatasetEncoding(head).known) return {BodyKind::Dataset, "", ""};
+
+  if (isFrameMediaType(type) && type != "application/octet-stream") return {BodyKind::Frames, "", ""};
+
+  if (type == "application/dicom") return {BodyKind::NotDicom, "labelled application/dicom but not DICOM", ""};
+  return {BodyKind::NotDicom, describeNonDicom(type), ""};
+}
+
+}  // namespace cloudfilm::body

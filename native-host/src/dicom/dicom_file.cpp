@@ -1,0 +1,390 @@
+#include "dicom/dicom_file.h"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdict.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcspchrs.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
+
+#include "dicom/dataset_sniff.h"
+
+namespace cloudfilm::dicom {
+namespace {
+
+// A UUID-derived UID (ISO/IEC 9834-8), so CloudFilm names itself in the meta headers it writes without borrowing
+// anybody's registered root.
+constexpr const char* kImplementationClassUid = "2.25.298463114914755701403702446513668780696";
+constexpr const char* kImplementationVersionName = "CLOUDFILM_" CLOUDFILM_VERSION;
+
+// Values above this many bytes are not read into memory while inspecting: DCMTK keeps a handle on the file and
+// reads them only if asked, which we never do. Inspection memory is therefore independent of the pixel data size.
+constexpr Uint32 kLazyValueThreshold = 4096;
+
+std::string getString(DcmItem& item, const DcmTagKey& tag) {
+  OFString value;
+  if (item.findAndGetOFStringArray(tag, value).good()) return std::string(value.c_str(), value.length());
+  return {};
+}
+
+std::string trimmed(std::string value) {
+  const auto notSpace = [](unsigned char c) { return c != ' ' && c != '\0'; };
+  value.erase(value.begin(), std::find_if(value.begin(), value.end(), notSpace));
+  value.erase(std::find_if(value.rbegin(), value.rend(), notSpace).base(), value.end());
+  return value;
+}
+
+std::optional<long> getInteger(DcmItem& item, const DcmTagKey& tag) {
+  Sint32 value = 0;
+  if (item.findAndGetSint32(tag, value).good()) return static_cast<long>(value);
+  return std::nullopt;
+}
+
+template <std::size_t N>
+std::optional<std::array<double, N>> getDoubles(DcmItem& item, const DcmTagKey& tag) {
+  std::array<double, N> values{};
+  for (std::size_t i = 0; i < N; ++i) {
+    Float64 value = 0;
+    if (item.findAndGetFloat64(tag, value, static_cast<unsigned long>(i)).bad() || !std::isfinite(value))
+      return std::nullopt;
+    values[i] = value;
+  }
+  return values;
+}
+
+bool isValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t continuation = lead < 0x80           ? 0
+                                     : (lead >> 5) == 0x06 ? 1
+                                     : (lead >> 4) == 0x0E ? 2
+                                     : (lead >> 3) == 0x1E ? 3
+                                                           : 4;
+    if (continuation == 4 || i + continuation >= text.size() + (continuation == 0 ? 1 : 0)) return false;
+    for (std::size_t k = 1; k <= continuation; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    i += continuation + 1;
+  }
+  return true;
+}
+
+bool isAscii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// Decodes text values through the dataset's SpecificCharacterSet. Chinese hospitals often send GB18030 or GBK,
+// and some omit SpecificCharacterSet altogether while still sending GB18030 bytes: when the declared repertoire
+// cannot explain the bytes, GB18030 is tried before giving up and replacing what cannot be decoded.
+class TextDecoder {
+ public:
+  explicit TextDecoder(DcmItem& dataset) {
+    OFString declared;
+    dataset.findAndGetOFStringArray(DCM_SpecificCharacterSet, declared);
+    declared_ = trimmed(std::string(declared.c_str(), declared.length()));
+    declaredOk_ = converter_.selectCharacterSet(declared_.c_str()).good();
+  }
+
+  std::string decode(const std::string& raw, const char* delimiters) {
+    if (isAscii(raw)) return raw;
+    OFString converted;
+    if (declaredOk_ && !declared_.empty() &&
+        converter_.convertString(OFString(raw.data(), raw.size()), converted, delimiters).good())
+      return std::string(converted.c_str(), converted.length());
+    if (isValidUtf8(raw)) return raw;  // undeclared UTF-8 is common too
+    DcmSpecificCharacterSet gb;
+    if (gb.selectCharacterSet("GB18030").good() &&
+        gb.convertString(OFString(raw.data(), raw.size()), converted, delimiters).good())
+      return std::string(converted.c_str(), converted.length());
+    std::string replaced = raw;
+    for (char& c : replaced)
+      if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    return replaced;
+  }
+
+ private:
+  DcmSpecificCharacterSet converter_;
+  std::string declared_;
+  bool declaredOk_ = false;
+};
+
+std::string pixelDataProblem(DcmDataset& dataset, const DcmXfer& xfer, InstanceInfo& info) {
+  DcmElement* pixelElement = nullptr;
+  if (dataset.findAndGetElement(DCM_PixelData, pixelElement).bad() || pixelElement == nullptr) return {};
+  info.hasPixelData = true;
+  Uint16 rows = 0, columns = 0, samples = 1, bitsAllocated = 0;
+  dataset.findAndGetUint16(DCM_Rows, rows);
+  dataset.findAndGetUint16(DCM_Columns, columns);
+  dataset.findAndGetUint16(DCM_SamplesPerPixel, samples);
+  dataset.findAndGetUint16(DCM_BitsAllocated, bitsAllocated);
+  info.rows = rows;
+  info.columns = columns;
+  const long frames = getInteger(dataset, DCM_NumberOfFrames).value_or(1);
+  if (frames < 1) return "NumberOfFrames is " + std::to_string(frames);
+  info.numberOfFrames = static_cast<std::uint32_t>(frames);
+  if (rows == 0 || columns == 0) return "pixel data without Rows and Columns";
+  if (bitsAllocated == 0 || (bitsAllocated != 1 && bitsAllocated % 8 != 0))
+    return "BitsAllocated is " + std::to_string(bitsAllocated);
+
+  if (xfer.isEncapsulated()) {
+    info.encapsulatedPixelData = true;
+    auto* pixelData = dynamic_cast<DcmPixelData*>(pixelElement);
+    DcmPixelSequence* sequence = nullptr;
+    if (pixelData == nullptr ||
+        pixelData->getEncapsulatedRepresentation(xfer.getXfer(), nullptr, sequence).bad() || sequence == nullptr)
+      return "compressed pixel data without a pixel sequence";
+    if (sequence->card() < 2) return "compressed pixel data without any fragment";
+    return {};
+  }
+
+  // Native pixel data: the length follows from the image geometry. YBR_FULL_422 stores two chroma samples per
+  // pair of pixels, so three samples take the room of two.
+  std::string photometric = trimmed(getString(dataset, DCM_PhotometricInterpretation));
+  std::uint64_t samplesStored = static_cast<std::uint64_t>(rows) * columns * samples;
+  if (photometric == "YBR_FULL_422" && samples == 3) samplesStored = samplesStored * 2 / 3;
+  const std::uint64_t bits = samplesStored * bitsAllocated * static_cast<std::uint64_t>(frames);
+  const std::uint64_t expected = (bits + 7) / 8;
+  const std::uint64_t actual = pixelElement->getLength();
+  // Longer pixel data (trailing padding) still shows: viewers read the first `expected` bytes. Shorter cannot.
+  if (actual >= expected) return {};
+  return "pixel data is " + std::to_string(actual) + " bytes where Rows x Columns x samples x bits x frames needs " +
+         std::to_string(expected);
+}
+
+}  // namespace
+
+std::optional<std::string> initialize() {
+  // DCMTK logs warnings for harmless quirks (trailing padding, odd lengths) to the console; the host's stdout is
+  // its message channel, and the command line reports problems itself.
+  OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+  if (!dcmDataDict.isDictionaryLoaded()) {
+    return std::string("the DICOM data dictionary is not loaded (expected ") + DCM_DICT_DEFAULT_PATH +
+           "; on Debian install libdcmtk17, or set DCMDICTPATH)";
+  }
+  return std::nullopt;
+}
+
+bool isValidUid(const std::string& uid) {
+  if (uid.empty() || uid.size() > 64) return false;
+  if (uid.front() == '.' || uid.back() == '.') return false;
+  char previous = '.';
+  for (char c : uid) {
+    if (c == '.') {
+      if (previous == '.') return false;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+    previous = c;
+  }
+  return true;
+}
+
+bool isLossyTransferSyntax(const std::string& uid) {
+  static const std::array<std::string_view, 14> lossy = {
+      "1.2.840.10008.1.2.4.50",  "1.2.840.10008.1.2.4.51",  "1.2.840.10008.1.2.4.52",
+      "1.2.840.10008.1.2.4.53",  "1.2.840.10008.1.2.4.54",  "1.2.840.10008.1.2.4.55",
+      "1.2.840.10008.1.2.4.81",  "1.2.840.10008.1.2.4.91",  "1.2.840.10008.1.2.4.93",
+      "1.2.840.10008.1.2.4.100", "1.2.840.10008.1.2.4.101", "1.2.840.10008.1.2.4.102",
+      "1.2.840.10008.1.2.4.103", "1.2.840.10008.1.2.4.203"};
+  return std::find(lossy.begin(), lossy.end(), uid) != lossy.end();
+}
+
+std::string transferSyntaxName(const std::string& uid) {
+  DcmXfer xfer(uid.c_str());
+  if (xfer.getXfer() == EXS_Unknown) return uid;
+  return xfer.getXferName();
+}
+
+Inspection inspectFile(const std::filesystem::path& file, Framing framing) {
+  Inspection result;
+  result.framing = framing;
+
+  std::error_code ec;
+  const auto fileSize = std::filesystem::file_size(file, ec);
+  if (ec) {
+    result.reason = "cannot read " + file.string() + ": " + ec.message();
+    return result;
+  }
+
+  DatasetSniff sniff;
+  if (framing == Framing::Part10) {
+    sniff = sniffPart10Dataset(file);
+    if (!sniff.problem.empty()) {
+      result.reason = sniff.problem;
+      return result;
+    }
+  }
+
+  DcmFileFormat fileFormat;
+  // A Part-10 file is read with auto-detection so a meta header missing an element does not hide a good dataset.
+  const E_FileReadMode mode = framing == Framing::Part10 ? ERM_autoDetect : ERM_dataset;
+  OFCondition status =
+      fileFormat.loadFile(OFFilename(file.c_str()), EXS_Unknown, EGL_noChange, kLazyValueThreshold, mode);
+  if (status.bad()) {
+    result.reason = std::string("not a readable DICOM dataset: ") + status.text();
+    if (status == EC_StreamNotifyClient || status == EC_InvalidStream)
+      result.reason = "truncated or corrupt DICOM (" + std::string(status.text()) + ")";
+    return result;
+  }
+  DcmDataset& dataset = *fileFormat.getDataset();
+  DcmMetaInfo& meta = *fileFormat.getMetaInfo();
+  InstanceInfo& info = result.info;
+
+  const DcmXfer datasetXfer(dataset.getOriginalXfer());
+  if (datasetXfer.getXfer() == EXS_Unknown) {
+    result.reason = "the dataset's transfer syntax cannot be determined";
+    return result;
+  }
+  info.transferSyntaxUid = datasetXfer.getXferID();
+
+  if (framing == Framing::Part10) {
+    std::string metaTransferSyntax = trimmed(getString(meta, DCM_TransferSyntaxUID));
+    if (!metaTransferSyntax.empty()) {
+      const DcmXfer metaXfer(metaTransferSyntax.c_str());
+      if (metaXfer.getXfer() == EXS_Unknown) {
+        result.reason = "the meta header names an unknown transfer syntax " + metaTransferSyntax;
+        return result;
+      }
+      if (sniff.encodingKnown && metaXfer.getStreamCompression() == ESC_none &&
+          (sniff.explicitVr != metaXfer.isExplicitVR() ||
+           sniff.bigEndian != (metaXfer.getByteOrder() == EBO_BigEndian))) {
+        result.reason = "the meta header says " + std::string(metaXfer.getXferName()) +
+                        " but the dataset is encoded otherwise";
+        return result;
+      }
+      info.transferSyntaxUid = metaTransferSyntax;
+    }
+  }
+
+  info.sopInstanceUid = trimmed(getString(dataset, DCM_SOPInstanceUID));
+  info.sopClassUid = trimmed(getString(dataset, DCM_SOPClassUID));
+  info.studyInstanceUid = trimmed(getString(dataset, DCM_StudyInstanceUID));
+  info.seriesInstanceUid = trimmed(getString(dataset, DCM_SeriesInstanceUID));
+  const std::pair<const char*, const std::string*> uids[] = {{"SOPInstanceUID", &info.sopInstanceUid},
+                                                             {"StudyInstanceUID", &info.studyInstanceUid},
+                                                             {"SeriesInstanceUID", &info.seriesInstanceUid}};
+  for (const auto& [name, value] : uids) {
+    if (value->empty()) {
+      result.reason = std::string("no ") + name;
+      return result;
+    }
+    if (!isValidUid(*value)) {
+      result.reason = std::string("malformed ") + name + " \"" + value->substr(0, 80) + "\"";
+      return result;
+    }
+  }
+  if (!info.sopClassUid.empty() && !isValidUid(info.sopClassUid)) {
+    result.reason = "malformed SOPClassUID";
+    return result;
+  }
+
+  if (framing == Framing::Part10) {
+    const std::string mediaSop = trimmed(getString(meta, DCM_MediaStorageSOPInstanceUID));
+    const std::string mediaClass = trimmed(getString(meta, DCM_MediaStorageSOPClassUID));
+    if (!mediaSop.empty() && mediaSop != info.sopInstanceUid) {
+      result.reason = "the meta header's SOP Instance UID differs from the dataset's";
+      return result;
+    }
+    if (!mediaClass.empty() && !info.sopClassUid.empty() && mediaClass != info.sopClassUid) {
+      result.reason = "the meta header's SOP Class UID differs from the dataset's";
+      return result;
+    }
+  }
+
+  if (std::string problem = pixelDataProblem(dataset, DcmXfer(info.transferSyntaxUid.c_str()), info);
+      !problem.empty()) {
+    result.reason = problem;
+    return result;
+  }
+
+  TextDecoder text(dataset);
+  info.patientName = trimmed(text.decode(getString(dataset, DCM_PatientName), "\\^="));
+  info.patientId = trimmed(text.decode(getString(dataset, DCM_PatientID), "\\"));
+  info.studyDate = trimmed(getString(dataset, DCM_StudyDate));
+  info.studyTime = trimmed(getString(dataset, DCM_StudyTime));
+  info.studyDescription = trimmed(text.decode(getString(dataset, DCM_StudyDescription), "\\"));
+  info.accessionNumber = trimmed(text.decode(getString(dataset, DCM_AccessionNumber), "\\"));
+  info.modality = trimmed(getString(dataset, DCM_Modality));
+  info.seriesDescription = trimmed(text.decode(getString(dataset, DCM_SeriesDescription), "\\"));
+  info.bodyPartExamined = trimmed(text.decode(getString(dataset, DCM_BodyPartExamined), "\\"));
+  info.seriesNumber = getInteger(dataset, DCM_SeriesNumber);
+  info.instanceNumber = getInteger(dataset, DCM_InstanceNumber);
+  info.imagePositionPatient = getDoubles<3>(dataset, DCM_ImagePositionPatient);
+  info.imageOrientationPatient = getDoubles<6>(dataset, DCM_ImageOrientationPatient);
+  info.acquisitionTime = trimmed(getString(dataset, DCM_AcquisitionTime));
+  if (info.acquisitionTime.empty()) info.acquisitionTime = trimmed(getString(dataset, DCM_ContentTime));
+  info.expectedSlices = getInteger(dataset, DCM_NumberOfSlices);
+  if (!info.expectedSlices) info.expectedSlices = getInteger(dataset, DCM_ImagesInAcquisition);
+  info.lossyCompressed = isLossyTransferSyntax(info.transferSyntaxUid) ||
+                         trimmed(getString(dataset, DCM_LossyImageCompression)) == "01";
+  info.datasetElementCount = dataset.card();
+  (void)fileSize;
+
+  result.usable = true;
+  return result;
+}
+
+namespace {
+
+void appendLittleEndian(std::string& out, std::uint32_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+}
+
+// One explicit VR little endian meta element. UI values are padded with NUL, other text with a space.
+void appendMetaElement(std::string& out, std::uint16_t element, const char* vr, std::string value) {
+  const bool isUid = std::strcmp(vr, "UI") == 0;
+  if (value.size() % 2 != 0) value.push_back(isUid ? '\0' : ' ');
+  appendLittleEndian(out, 0x0002, 2);
+  appendLittleEndian(out, element, 2);
+  out.append(vr, 2);
+  if (std::strcmp(vr, "OB") == 0) {
+    appendLittleEndian(out, 0, 2);
+    appendLittleEndian(out, static_cast<std::uint32_t>(value.size()), 4);
+  } else {
+    appendLittleEndian(out, static_cast<std::uint32_t>(value.size()), 2);
+  }
+  out += value;
+}
+
+}  // namespace
+
+void writePart10Wrapper(const std::filesystem::path& datasetFile, const InstanceInfo& info,
+                        const std::filesystem::path& target) {
+  std::string elements;
+  appendMetaElement(elements, 0x0001, "OB", std::string("\x00\x01", 2));
+  appendMetaElement(elements, 0x0002, "UI", info.sopClassUid);
+  appendMetaElement(elements, 0x0003, "UI", info.sopInstanceUid);
+  appendMetaElement(elements, 0x0010, "UI", info.transferSyntaxUid);
+  appendMetaElement(elements, 0x0012, "UI", kImplementationClassUid);
+  appendMetaElement(elements, 0x0013, "SH", kImplementationVersionName);
+
+  std::string header(128, '\0');
+  header += "DICM";
+  appendMetaElement(header, 0x0000, "UL", std::string(4, '\0'));
+  const auto groupLength = static_cast<std::uint32_t>(elements.size());
+  for (int i = 0; i < 4; ++i) header[header.size() - 4 + i] = static_cast<char>((groupLength >> (8 * i)) & 0xFF);
+  header += elements;
+
+  std::ifstream in(datasetFile, std::ios::binary);
+  std::ofstream out(target, std::ios::binary | std::ios::trunc);
+  if (!in || !out) throw std::runtime_error("cannot write " + target.string());
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  out << in.rdbuf();
+  out.flush();
+  if (!out) throw std::runtime_error("cannot write " + target.string());
+}
+
+}  // namespace cloudfilm::dicom

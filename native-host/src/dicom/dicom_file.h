@@ -1,0 +1,47 @@
+#pragma once
+// The only door to DCMTK. Everything else in CloudFilm sees plain values (InstanceInfo) and file paths.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "dicom/instance_info.h"
+
+namespace cloudfilm::dicom {
+
+// Call once at start-up. Silences DCMTK's own logging (the host's stdout is its message channel) and checks that
+// the data dictionary is loaded. Returns a one-line explanation when it is not.
+std::optional<std::string> initialize();
+
+enum class Framing {
+  Part10,       // 128-byte preamble, "DICM", meta header, dataset: kept byte for byte
+  DatasetOnly,  // a bare dataset: kept byte for byte after a meta header we write (see writePart10Wrapper)
+};
+
+struct Inspection {
+  bool usable = false;
+  std::string reason;  // why not usable; empty when usable
+  Framing framing = Framing::Part10;
+  InstanceInfo info;
+};
+
+// Parses the whole file (every element, not stopping before pixel data), with large values read lazily so memory
+// stays small whatever the file size, and decides whether a viewer could use it: parse errors and truncation,
+// UIDs, pixel data length for native transfer syntaxes, meta header consistent with the dataset.
+Inspection inspectFile(const std::filesystem::path& file, Framing framing);
+
+// Writes `target`: preamble + "DICM" + a correct meta header for `info` (transfer syntax as detected) followed by
+// the bytes of `datasetFile` unchanged. Throws std::runtime_error on I/O failure.
+void writePart10Wrapper(const std::filesystem::path& datasetFile, const InstanceInfo& info,
+                        const std::filesystem::path& target);
+
+// True for transfer syntaxes that may discard information (JPEG baseline/extended, JPEG-LS near-lossless,
+// JPEG 2000 (irreversible allowed), MPEG, HTJ2K lossy...).
+bool isLossyTransferSyntax(const std::string& uid);
+
+// A short name for a transfer syntax ("Explicit VR Little Endian"); the UID itself when unknown.
+std::string transferSyntaxName(const std::string& uid);
+
+// True for a syntactically valid UID: 1-64 chars, digits and dots, no empty component.
+bool isValidUid(const std::string& uid);
+
+}  // namespace cloudfilm::dicom

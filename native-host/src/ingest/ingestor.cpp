@@ -1,0 +1,292 @@
+#include "ingest/ingestor.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <stdexcept>
+#include <nlohmann/json.hpp>
+
+#include "body/content_type.h"
+#include "body/multipart.h"
+#include "body/recognize.h"
+#include "dicom/dicom_file.h"
+
+namespace fs = std::filesystem;
+
+namespace cloudfilm::ingest {
+namespace {
+
+// WADO-RS bodies hold Part-10 files; a multipart inside a multipart part is not something a viewer sends.
+constexpr int kMaxMultipartDepth = 1;
+constexpr std::size_t kReadBlockBytes = 1 << 20;
+
+void writeWholeFile(const fs::path& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      ::unlink(path.c_str());  // never leave a half-written file behind
+      throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(error));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    ::unlink(path.c_str());
+    throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
+  }
+}
+
+std::string readHead(const fs::path& path, std::size_t bytes) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(bytes, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(bytes));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  return head;
+}
+
+Outcome fromStore(store::AddOutcome outcome) {
+  switch (outcome) {
+    case store::AddOutcome::Stored: return Outcome::Stored;
+    case store::AddOutcome::Duplicate: return Outcome::Duplicate;
+    case store::AddOutcome::Replaced: return Outcome::Replaced;
+    case store::AddOutcome::KeptWorse: return Outcome::KeptWorse;
+  }
+  return Outcome::Stored;
+}
+
+// Writes each part of a multipart body to its own work file as it streams by.
+class PartFileWriter : public body::MultipartSink {
+ public:
+  explicit PartFileWriter(std::function<fs::path()> newFile) : newFile_(std::move(newFile)) {}
+  ~PartFileWriter() override {
+    if (out_.is_open()) {
+      out_.close();
+      std::error_code ec;
+      fs::remove(current_.path, ec);  // an unfinished part is never filed
+    }
+  }
+
+  struct Part {
+    fs::path path;
+    std::string contentType;
+    std::string head;
+    std::uint64_t size = 0;
+  };
+
+  void partBegin(const std::map<std::string, std::string>& headers) override {
+    current_ = Part{};
+    current_.path = newFile_();
+    if (auto it = headers.find("content-type"); it != headers.end()) current_.contentType = it->second;
+    out_.open(current_.path, std::ios::binary | std::ios::trunc);
+    if (!out_) throw std::runtime_error("cannot write " + current_.path.string());
+  }
+  void partData(std::string_view bytes) override {
+    if (current_.head.size() < body::kRecognitionHeadBytes)
+      current_.head.append(bytes.substr(0, body::kRecognitionHeadBytes - current_.head.size()));
+    current_.size += bytes.size();
+    out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  void partEnd() override {
+    out_.close();
+    if (out_.fail()) throw std::runtime_error("cannot write " + current_.path.string());
+    parts.push_back(std::move(current_));
+  }
+
+  std::vector<Part> parts;
+
+ private:
+  std::function<fs::path()> newFile_;
+  std::ofstream out_;
+  Part current_;
+};
+
+}  // namespace
+
+const char* outcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Stored: return "stored";
+    case Outcome::Duplicate: return "duplicate";
+    case Outcome::Replaced: return "replaced";
+    case Outcome::KeptWorse: return "kept-worse";
+    case Outcome::KeptForReconstruction: return "kept-for-reconstruction";
+    case Outcome::NotDicom: return "not-dicom";
+    case Outcome::Rejected: return "rejected";
+  }
+  return "not-dicom";
+}
+
+Ingestor::Ingestor(store::Store& store) : store_(store) {}
+
+fs::path Ingestor::newWorkFile(const char* purpose) {
+  return store_.workDir() / (std::string(purpose) + "-" + std::to_string(++workFileCounter_));
+}
+
+std::vector<ObjectResult> Ingestor::ingestBody(const BodyMeta& meta, std::string_view bytes) {
+  const auto recognition = body::recognizeBody(body::parseContentType(meta.contentType), meta.url,
+                                                bytes.substr(0, body::kRecognitionHeadBytes), bytes.size());
+  if (recognition.kind == body::BodyKind::NotDicom) {
+    ObjectResult result;
+    result.outcome = Outcome::NotDicom;
+    result.reason = recognition.reason;
+    return {result};
+  }
+  const fs::path file = newWorkFile("body");
+  writeWholeFile(file, bytes);
+  return ingestRecognisedFile(meta, file, bytes.substr(0, body::kRecognitionHeadBytes), bytes.size(), 0);
+}
+
+std::vector<ObjectResult> Ingestor::ingestBodyFile(const BodyMeta& meta, const fs::path& bodyFile) {
+  std::error_code ec;
+  const std::uint64_t size = fs::file_size(bodyFile, ec);
+  if (ec) throw std::runtime_error("cannot read " + bodyFile.string() + ": " + ec.message());
+  return ingestRecognisedFile(meta, bodyFile, readHead(bodyFile, body::kRecognitionHeadBytes), size, 0);
+}
+
+ObjectResult Ingestor::ingestExistingFile(const fs::path& file) {
+  const fs::path copy = newWorkFile("import");
+  std::error_code ec;
+  fs::copy_file(file, copy, fs::copy_options::overwrite_existing, ec);
+  if (ec) {
+    fs::remove(copy, ec);
+    ObjectResult result;
+    result.outcome = Outcome::Rejected;
+    result.reason = "cannot read " + file.string() + ": " + ec.message();
+    return result;
+  }
+  BodyMeta meta;
+  meta.url = file.string();
+  auto results = ingestBodyFile(meta, copy);
+  if (results.size() == 1) return results.front();
+  ObjectResult result;  // a file on disk holding a multipart body or metadata: not an instance file
+  result.outcome = Outcome::NotDicom;
+  result.reason = "not a single DICOM file";
+  for (const auto& part : results)
+    if (part.outcome != Outcome::NotDicom && part.outcome != Outcome::Rejected) return part;
+  return result;
+}
+
+std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, const fs::path& file,
+                                                         std::string_view head, std::uint64_t size, int depth) {
+  const auto contentType = body::parseContentType(meta.contentType);
+  const auto recognition = body::recognizeBody(contentType, meta.url, head, size);
+  std::error_code ec;
+  ObjectResult result;
+
+  switch (recognition.kind) {
+    case body::BodyKind::NotDicom:
+      fs::remove(file, ec);
+      result.outcome = Outcome::NotDicom;
+      result.reason = recognition.reason;
+      return {result};
+
+    case body::BodyKind::DicomJson:
+    case body::BodyKind::Frames: {
+      // Kept aside, with where it came from, for the reconstruction of files from DICOMweb metadata and frames.
+      const std::string stem = std::string(body::bodyKindName(recognition.kind)) + "-" +
+                               std::to_string(::getpid()) + "-" + std::to_string(++workFileCounter_);
+      const fs::path target = store_.reconstructionDir() / (stem + ".bin");
+      fs::rename(file, target, ec);
+      if (ec) throw std::runtime_error("cannot keep " + target.string() + ": " + ec.message());
+      std::ofstream sidecar(store_.reconstructionDir() / (stem + ".json"), std::ios::trunc);
+      sidecar << nlohmann::json{{"url", meta.url}, {"contentType", meta.contentType}, {"status", meta.status},
+                                {"bytes", size}, {"kind", body::bodyKindName(recognition.kind)}}
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      result.outcome = Outcome::KeptForReconstruction;
+      result.file = target;
+      return {result};
+    }
+
+    case body::BodyKind::Multipart: {
+      if (depth >= kMaxMultipartDepth) {
+        fs::remove(file, ec);
+        result.outcome = Outcome::Rejected;
+        result.reason = "a multipart body nested inside another";
+        return {result};
+      }
+      PartFileWriter writer([this] { return newWorkFile("part"); });
+      body::MultipartSplitter splitter(recognition.boundary, writer);
+      std::ifstream in(file, std::ios::binary);
+      std::string block(kReadBlockBytes, '\0');
+      bool wellFormed = true;
+      while (wellFormed && in) {
+        in.read(block.data(), static_cast<std::streamsize>(block.size()));
+        const auto got = static_cast<std::size_t>(in.gcount());
+        if (got == 0) break;
+        wellFormed = splitter.feed(std::string_view(block.data(), got));
+      }
+      if (wellFormed) wellFormed = splitter.finish();
+      in.close();
+      fs::remove(file, ec);
+
+      std::vector<ObjectResult> results;
+      std::size_t partNumber = 0;
+      for (const auto& part : writer.parts) {
+        BodyMeta partMeta = meta;
+        // A part without its own Content-Type takes the multipart's "type" parameter (RFC 2387).
+        partMeta.contentType = part.contentType.empty() ? contentType.parameter("type") : part.contentType;
+        ++partNumber;
+        for (auto& object : ingestRecognisedFile(partMeta, part.path, part.head, part.size, depth + 1)) {
+          object.part = partNumber;
+          results.push_back(std::move(object));
+        }
+      }
+      if (!wellFormed) {
+        ObjectResult broken;
+        broken.outcome = Outcome::Rejected;
+        broken.reason = "multipart body cut off or malformed after " + std::to_string(writer.parts.size()) +
+                        " complete part(s): " + splitter.error();
+        broken.part = writer.parts.size() + 1;
+        results.push_back(std::move(broken));
+      }
+      if (results.empty()) {
+        result.outcome = Outcome::NotDicom;
+        result.reason = "an empty multipart body";
+        results.push_back(result);
+      }
+      return results;
+    }
+
+    case body::BodyKind::Part10:
+    case body::BodyKind::Dataset: {
+      const bool bare = recognition.kind == body::BodyKind::Dataset;
+      auto inspection = dicom::inspectFile(file, bare ? dicom::Framing::DatasetOnly : dicom::Framing::Part10);
+      if (!inspection.usable) {
+        fs::remove(file, ec);
+        result.outcome = bare ? Outcome::NotDicom : Outcome::Rejected;
+        result.reason = bare ? "no DICOM signature, and not a readable dataset (" + inspection.reason + ")"
+                             : inspection.reason;
+        return {result};
+      }
+      fs::path candidate = file;
+      if (bare) {
+        candidate = newWorkFile("wrapped");
+        try {
+          dicom::writePart10Wrapper(file, inspection.info, candidate);
+        } catch (...) {
+          fs::remove(candidate, ec);
+          fs::remove(file, ec);
+          throw;
+        }
+        fs::remove(file, ec);
+      }
+      const auto added = store_.add(inspection.info, bare ? store::Origin::Wrapped : store::Origin::Served, candidate);
+      result.outcome = fromStore(added.outcome);
+      result.reason = added.reason;
+      result.info = std::move(inspection.info);
+      result.file = added.file;
+      return {result};
+    }
+  }
+  return {result};
+}
+
+}  // namespace cloudfilm::ingest

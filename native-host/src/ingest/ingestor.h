@@ -1,0 +1,57 @@
+#pragma once
+// Turns untrusted response bodies (from a HAR, from the browser, from disk) into kept instances: recognise,
+// split multipart, validate with DCMTK, wrap bare datasets, then file through the Store.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dicom/instance_info.h"
+#include "store/store.h"
+
+namespace cloudfilm::ingest {
+
+struct BodyMeta {
+  std::string url;
+  int status = 0;
+  std::string contentType;  // the response's Content-Type header (or the HAR's mimeType)
+};
+
+enum class Outcome { Stored, Duplicate, Replaced, KeptWorse, KeptForReconstruction, NotDicom, Rejected };
+
+struct ObjectResult {
+  Outcome outcome = Outcome::NotDicom;
+  std::string reason;          // for NotDicom / Rejected / Replaced / KeptWorse
+  dicom::InstanceInfo info;    // filled for Stored / Duplicate / Replaced / KeptWorse
+  std::filesystem::path file;  // the kept file, where there is one
+  std::size_t part = 0;        // 1-based part number inside a multipart body, 0 for a single body
+};
+
+class Ingestor {
+ public:
+  explicit Ingestor(store::Store& store);
+
+  // A body held in memory (HAR import). Non-DICOM bodies are recognised without touching the disk.
+  std::vector<ObjectResult> ingestBody(const BodyMeta& meta, std::string_view bytes);
+
+  // A body already written to a file inside store.workDir() (the native host's staging). The file is consumed:
+  // moved into the library or deleted.
+  std::vector<ObjectResult> ingestBodyFile(const BodyMeta& meta, const std::filesystem::path& bodyFile);
+
+  // A DICOM file already on disk anywhere (folder import, or saving staged captures to the output folder).
+  // The file is copied, never moved or changed.
+  ObjectResult ingestExistingFile(const std::filesystem::path& file);
+
+ private:
+  std::vector<ObjectResult> ingestRecognisedFile(const BodyMeta& meta, const std::filesystem::path& file,
+                                                 std::string_view head, std::uint64_t size, int depth);
+  std::filesystem::path newWorkFile(const char* purpose);
+
+  store::Store& store_;
+  std::uint64_t workFileCounter_ = 0;
+};
+
+const char* outcomeName(Outcome outcome);
+
+}  // namespace cloudfilm::ingest

@@ -1,0 +1,90 @@
+#pragma once
+// The library of kept instances under one root folder: Patient / Study / Series / 0001.dcm, one file per
+// SOP Instance UID, with an index that survives restarts and can be rebuilt by scanning the folder.
+// Every source (HAR import, folder import, native host) files through here: one code path.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dicom/instance_info.h"
+
+namespace cloudfilm::store {
+
+// Where a copy came from; a copy as served beats one we had to wrap or rebuild.
+enum class Origin { Served = 0, Wrapped = 1, Rebuilt = 2 };
+
+enum class AddOutcome {
+  Stored,     // new SOP instance
+  Duplicate,  // the very same bytes were already kept
+  Replaced,   // a better copy of a kept instance; the old file was replaced
+  KeptWorse,  // a worse copy than the one kept; discarded
+};
+
+struct AddResult {
+  AddOutcome outcome = AddOutcome::Stored;
+  std::string reason;          // for Replaced / KeptWorse: which copy was kept and why
+  std::filesystem::path file;  // the kept file (absolute)
+};
+
+struct KeptInstance {
+  dicom::InstanceInfo info;
+  Origin origin = Origin::Served;
+  std::string relativePath;  // from the root, '/'-separated
+  std::uint64_t bytes = 0;
+};
+
+struct SeriesSummary {
+  std::string patientFolder, studyFolder, seriesFolder;  // folder names (UTF-8)
+  std::filesystem::path folder;                           // absolute
+  std::string studyInstanceUid, seriesInstanceUid;
+  dicom::InstanceInfo first;                              // a representative instance (names, modality...)
+  std::size_t instances = 0;
+  std::optional<long> instanceNumberMin, instanceNumberMax;
+  std::vector<long> missingInstanceNumbers;               // gaps between min and max
+  std::optional<long> expected;                           // from instance numbers / NumberOfSlices
+  std::vector<std::string> sopInstanceUids;               // in anatomical order
+};
+
+class Store {
+ public:
+  // Opens (or creates) the library at `root`. Reconciles the index with the disk: entries whose file is gone are
+  // dropped, .dcm files the index does not know are inspected and indexed, leftovers of an interrupted write are
+  // removed. Throws std::runtime_error with a one-line message when the folder cannot be created or written.
+  explicit Store(std::filesystem::path root);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::filesystem::path& root() const;
+  // A folder on the same filesystem as the library, for candidate files before they are filed.
+  const std::filesystem::path& workDir() const;
+  // Where DICOMweb metadata and frames are kept aside for reconstruction.
+  const std::filesystem::path& reconstructionDir() const;
+
+  // Files `candidate` (a complete, validated Part-10 file inside workDir()) for `info`. The candidate is moved into
+  // place or deleted: never left behind. Atomic: a crash leaves either the old state or the new one.
+  AddResult add(const dicom::InstanceInfo& info, Origin origin, const std::filesystem::path& candidate);
+
+  // Numbers the slices of every series touched since the last commit in anatomical order (0001.dcm ...) and makes
+  // everything durable. Call after a batch (a HAR, a folder, a body).
+  void commit();
+
+  // Removes kept instances (all when `seriesUids` is empty). Returns how many were removed.
+  std::size_t remove(const std::vector<std::string>& seriesUids);
+
+  const KeptInstance* find(const std::string& sopInstanceUid) const;
+  std::vector<SeriesSummary> series() const;  // sorted by patient, study, series folder
+  std::size_t size() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+const char* addOutcomeName(AddOutcome outcome);
+
+}  // namespace cloudfilm::store
