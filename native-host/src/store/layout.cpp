@@ -46,8 +46,9 @@ std::string joinWords(const std::vector<std::string>& words) {
   return out;
 }
 
-// "20260302" -> "2026-03-02"; anything else is kept as it is.
-std::string readableDate(const std::string& date) {
+// "20260302" (and the old "2026.03.02") -> "2026-03-02"; anything else is kept as it is.
+std::string readableDate(std::string date) {
+  if (date.size() == 10 && date[4] == '.' && date[7] == '.') date = date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2);
   if (date.size() == 8 && date.find_first_not_of("0123456789") == std::string::npos)
     return date.substr(0, 4) + "-" + date.substr(4, 2) + "-" + date.substr(6, 2);
   return date;

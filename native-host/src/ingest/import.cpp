@@ -1,0 +1,87 @@
+#include "ingest/import.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "har/har_reader.h"
+#include "util/base64.h"
+
+namespace fs = std::filesystem;
+
+namespace cloudfilm::ingest {
+namespace {
+
+bool equalsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+void importHar(const fs::path& har, Ingestor& ingestor, ImportReport& report) {
+  std::string decoded;  // reused: memory is bounded by the largest body, not the HAR
+  const auto read = har::readHar(har, [&](har::HarEntry& entry) {
+    if (!entry.hasText || entry.text.empty()) return;
+    BodyMeta meta;
+    meta.url = entry.url;
+    meta.status = entry.status;
+    meta.contentType = entry.mimeType;
+    // The response header keeps the multipart boundary, which HAR writers often drop from mimeType.
+    for (const auto& [name, value] : entry.responseHeaders)
+      if (equalsIgnoringCase(name, "content-type") && !value.empty()) meta.contentType = value;
+    std::string_view bytes = entry.text;
+    if (entry.base64) {
+      decoded.clear();
+      if (!decodeBase64(entry.text, decoded)) {
+        ObjectResult bad;
+        bad.outcome = Outcome::Rejected;
+        bad.reason = "the HAR's base64 body is corrupt";
+        report.record(bad, entry.url);
+        return;
+      }
+      bytes = decoded;
+    }
+    report.record(ingestor.ingestBody(meta, bytes), entry.url);
+  });
+  InputStatus status{har.string(), "", false};
+  switch (read.stop) {
+    case har::HarStop::Complete: break;
+    case har::HarStop::Truncated:
+      status.problem = read.message;
+      status.partial = true;
+      break;
+    case har::HarStop::NotHar:
+    case har::HarStop::ReadError: status.problem = read.message; break;
+  }
+  report.inputRead(status);
+}
+
+void importPath(const fs::path& input, Ingestor& ingestor, ImportReport& report, const fs::path& libraryRoot) {
+  std::error_code ec;
+  if (fs::is_regular_file(input, ec)) {
+    report.record(ingestor.ingestExistingFile(input), input.string());
+    report.inputRead({input.string(), "", false});
+    return;
+  }
+  if (!fs::is_directory(input, ec)) {
+    report.inputRead({input.string(), ec ? ec.message() : "no such file or folder", false});
+    return;
+  }
+  const fs::path library = fs::weakly_canonical(libraryRoot, ec);
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_directory() && fs::weakly_canonical(it->path(), ec) == library) {
+      it.disable_recursion_pending();  // importing a folder that holds the library must not re-import it
+      continue;
+    }
+    if (it->is_regular_file() && !it->is_symlink()) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) report.record(ingestor.ingestExistingFile(file), file.string());
+  report.inputRead({input.string(), ec ? ec.message() : "", false});
+}
+
+}  // namespace cloudfilm::ingest

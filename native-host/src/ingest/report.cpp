@@ -1,0 +1,140 @@
+#include "ingest/report.h"
+
+#include <sstream>
+
+namespace cloudfilm::ingest {
+namespace {
+
+constexpr std::size_t kMaxCopyDecisionsShown = 20;
+
+std::string shorten(const std::string& text, std::size_t max = 100) {
+  return text.size() <= max ? text : text.substr(0, max - 3) + "...";
+}
+
+std::string listNumbers(const std::vector<long>& numbers, std::size_t max = 12) {
+  std::string out;
+  for (std::size_t i = 0; i < numbers.size() && i < max; ++i) out += (i ? ", " : "") + std::to_string(numbers[i]);
+  if (numbers.size() > max) out += ", ... (" + std::to_string(numbers.size()) + " in all)";
+  return out;
+}
+
+}  // namespace
+
+void ImportReport::record(const std::vector<ObjectResult>& results, const std::string& source) {
+  for (const auto& result : results) {
+    ++counts_[result.outcome];
+    switch (result.outcome) {
+      case Outcome::Rejected: {
+        auto& entry = rejected_[result.reason];
+        if (entry.count++ == 0) entry.example = source;
+        break;
+      }
+      case Outcome::NotDicom: {
+        auto& entry = notDicom_[result.reason];
+        if (entry.count++ == 0) entry.example = source;
+        break;
+      }
+      case Outcome::Replaced:
+      case Outcome::KeptWorse:
+        if (copyDecisions_.size() < kMaxCopyDecisionsShown)
+          copyDecisions_.push_back(result.info.sopInstanceUid + ": " + result.reason);
+        [[fallthrough]];
+      case Outcome::Stored:
+      case Outcome::Duplicate:
+        seriesTouched_.insert(result.info.seriesInstanceUid);
+        break;
+      case Outcome::KeptForReconstruction:
+        break;
+    }
+  }
+}
+
+std::size_t ImportReport::count(Outcome outcome) const {
+  auto it = counts_.find(outcome);
+  return it == counts_.end() ? 0 : it->second;
+}
+
+std::string describeSeries(const store::SeriesSummary& series) {
+  std::ostringstream out;
+  out << series.instances << (series.instances == 1 ? " slice" : " slices");
+  if (series.instanceNumberMin && series.instanceNumberMax && *series.instanceNumberMin != *series.instanceNumberMax)
+    out << " (instances " << *series.instanceNumberMin << "-" << *series.instanceNumberMax << ")";
+  if (!series.missingInstanceNumbers.empty())
+    out << "; missing " << listNumbers(series.missingInstanceNumbers);
+  if (series.expected && static_cast<std::size_t>(*series.expected) > series.instances)
+    out << "; " << series.instances << " of " << *series.expected << " seen";
+  return out.str();
+}
+
+nlohmann::json seriesJson(const store::SeriesSummary& series) {
+  nlohmann::json json{{"seriesInstanceUid", series.seriesInstanceUid},
+                      {"studyInstanceUid", series.studyInstanceUid},
+                      {"patientName", series.first.patientName},
+                      {"patientId", series.first.patientId},
+                      {"studyDate", series.first.studyDate},
+                      {"studyDescription", series.first.studyDescription},
+                      {"modality", series.first.modality},
+                      {"seriesDescription", series.first.seriesDescription},
+                      {"folder", series.folder.string()},
+                      {"instances", series.instances},
+                      {"missing", series.missingInstanceNumbers}};
+  if (series.first.seriesNumber) json["seriesNumber"] = *series.first.seriesNumber;
+  if (series.instanceNumberMin) json["instanceNumberMin"] = *series.instanceNumberMin;
+  if (series.instanceNumberMax) json["instanceNumberMax"] = *series.instanceNumberMax;
+  if (series.expected) json["expected"] = *series.expected;
+  return json;
+}
+
+std::string ImportReport::toText(const store::Store& store) const {
+  std::ostringstream out;
+  out << "Stored " << count(Outcome::Stored) << " new instance(s) in " << store.root().string() << "\n";
+  out << "  duplicates (same bytes again): " << count(Outcome::Duplicate) << "\n";
+  out << "  replaced by a better copy:     " << count(Outcome::Replaced) << "\n";
+  out << "  worse copies not kept:         " << count(Outcome::KeptWorse) << "\n";
+  if (count(Outcome::KeptForReconstruction))
+    out << "  DICOMweb metadata/frames kept aside: " << count(Outcome::KeptForReconstruction) << "\n";
+  out << "  not DICOM (pages, scripts, pictures): " << count(Outcome::NotDicom) << "\n";
+  for (const auto& [reason, entry] : notDicom_)
+    if (reason.rfind("a rendered picture", 0) == 0)
+      out << "    " << entry.count << " x " << reason << " (the site may only send pictures for some images)\n";
+  out << "  rejected: " << count(Outcome::Rejected) << "\n";
+  for (const auto& [reason, entry] : rejected_)
+    out << "    " << entry.count << " x " << reason << " (e.g. " << shorten(entry.example) << ")\n";
+  for (const auto& decision : copyDecisions_) out << "  copy kept: " << decision << "\n";
+  for (const auto& input : inputs_)
+    if (!input.problem.empty()) out << (input.partial ? "  partly read: " : "  not read: ") << input.input << ": " << input.problem << "\n";
+  const auto all = store.series();
+  bool header = false;
+  for (const auto& series : all) {
+    if (!seriesTouched_.count(series.seriesInstanceUid)) continue;
+    if (!header) out << "Series:\n";
+    header = true;
+    out << "  " << series.patientFolder << " / " << series.studyFolder << " / " << series.seriesFolder << ": "
+        << describeSeries(series) << "\n";
+  }
+  return out.str();
+}
+
+nlohmann::json ImportReport::toJson(const store::Store& store) const {
+  nlohmann::json json;
+  json["outputFolder"] = store.root().string();
+  for (Outcome outcome : {Outcome::Stored, Outcome::Duplicate, Outcome::Replaced, Outcome::KeptWorse,
+                          Outcome::KeptForReconstruction, Outcome::NotDicom, Outcome::Rejected})
+    json["counts"][outcomeName(outcome)] = count(outcome);
+  json["rejected"] = nlohmann::json::array();
+  for (const auto& [reason, entry] : rejected_)
+    json["rejected"].push_back({{"reason", reason}, {"count", entry.count}, {"example", entry.example}});
+  json["notDicom"] = nlohmann::json::array();
+  for (const auto& [reason, entry] : notDicom_)
+    json["notDicom"].push_back({{"reason", reason}, {"count", entry.count}, {"example", entry.example}});
+  json["copyDecisions"] = copyDecisions_;
+  json["inputs"] = nlohmann::json::array();
+  for (const auto& input : inputs_)
+    json["inputs"].push_back({{"input", input.input}, {"problem", input.problem}, {"partial", input.partial}});
+  json["series"] = nlohmann::json::array();
+  for (const auto& series : store.series())
+    if (seriesTouched_.count(series.seriesInstanceUid)) json["series"].push_back(seriesJson(series));
+  return json;
+}
+
+}  // namespace cloudfilm::ingest
