@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every CloudFilm test: C++ unit and integration tests (ctest), the extension's unit tests and lint.
+# Expects the packages of `installer/deps.sh --tests` (the set-up command installs them).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build="${CLOUDFILM_BUILD_DIR:-$root/build/test}"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== sample DICOM from packages"
+tests/data/fetch.sh
+
+echo "== build"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$jobs"
+
+status=0
+echo "== extension"
+if [ -f extension/package.json ]; then
+  (cd extension && npm install --no-audit --no-fund --loglevel=error >/dev/null && npm test && npm run --silent lint) || status=1
+fi
+
+echo "== C++ tests"
+(cd "$build" && ctest --output-on-failure -j"$jobs") || status=1
+exit $status
