@@ -1,0 +1,464 @@
+// Background entry: a Chromium MV3 service worker and Firefox MV3 background scripts alike.
+// Listeners are registered at top level (a service worker is woken by them); state lives in
+// storage.session so a restarted worker picks up where the last one stopped.
+
+import { api, isFirefox, action, isRestrictedUrl, siteOf, capturePermissions } from './platform.js';
+import { HostConnection } from './host-port.js';
+import { DebuggerCapture } from './capture-chromium.js';
+import { FilterCapture } from './capture-firefox.js';
+import { TEST_BUILD } from './build-flags.js';
+import { BodyUploader } from '../lib/body-stream.js';
+import { ByteBudget } from '../lib/flow.js';
+import { base64ToBytes } from '../lib/base64.js';
+import { classifyResponse } from '../lib/candidate.js';
+import * as Model from '../lib/study-model.js';
+
+// The most body bytes the extension holds at once, whatever the study size (a single larger body is
+// let through alone: the page needs it whole anyway).
+const MAX_HELD_BYTES = 48 * 1024 * 1024;
+const LIST_DELAY_MS = 700;
+const PERSIST_DELAY_MS = 300;
+const BROADCAST_DELAY_MS = 150;
+
+const state = {
+  captured: {}, // tabId -> {since, site, auto}
+  missed: {}, // tabId -> candidate responses that passed while the host was away
+  autoSites: [], // hosts where capture starts by itself
+  model: Model.emptyModel(),
+  problem: null, // a problem that is not the host connection's: {name, message}
+};
+
+const budget = new ByteBudget(MAX_HELD_BYTES);
+const host = new HostConnection({
+  onStatus: onHostStatus,
+  onUnsolicited: () => {},
+  onBodyError: (bodyId, error) => uploader.open.get(bodyId)?.fail(error),
+});
+const uploader = new BodyUploader({
+  transport: { request: (msg) => host.request(msg), post: (msg) => host.post(msg) },
+  budget,
+  idPrefix: `${isFirefox ? 'f' : 'c'}${Date.now().toString(36)}`,
+});
+
+const engineCtx = {
+  budget,
+  uploader,
+  isCaptured: (tabId) => !!state.captured[tabId],
+  isPaused: () => !host.connected,
+  onRendered: (tabId) => { Model.noteRendered(state.model, tabId); changed(); },
+  onMissed: (tabId) => { state.missed[tabId] = (state.missed[tabId] ?? 0) + 1; changed(); },
+  onBody: trackBody,
+  onDetached: (tabId, reason) => {
+    if (!state.captured[tabId]) return;
+    delete state.captured[tabId];
+    if (reason === 'canceled_by_user') state.problem = { name: 'debugger-canceled', tabId };
+    changed({ persist: true });
+  },
+};
+const engine = isFirefox ? new FilterCapture(engineCtx) : new DebuggerCapture(engineCtx);
+
+// ---------------------------------------------------------------- top-level listeners
+
+if (!isFirefox && api.debugger) {
+  api.debugger.onEvent.addListener((source, method, params) => {
+    if (method !== 'Fetch.requestPaused') return;
+    if (ready.done) engine.onEvent(source, method, params);
+    else ready.then(() => engine.onEvent(source, method, params));
+  });
+  api.debugger.onDetach.addListener((source, reason) => ready.then(() => engine.onDetach(source, reason)));
+}
+
+if (isFirefox && api.webRequest?.onHeadersReceived) {
+  api.webRequest.onHeadersReceived.addListener((details) => {
+    if (!ready.done) return ready.then(() => { autoStartFromRequest(details); engine.onHeadersReceived(details); return {}; });
+    autoStartFromRequest(details);
+    engine.onHeadersReceived(details);
+    return undefined;
+  }, { urls: ['<all_urls>'] }, ['blocking', 'responseHeaders']);
+}
+
+api.tabs.onRemoved.addListener((tabId) => ready.then(() => {
+  if (state.captured[tabId]) { delete state.captured[tabId]; changed({ persist: true }); }
+  delete state.missed[tabId];
+}));
+
+api.tabs.onUpdated.addListener((tabId, info, tab) => ready.then(() => {
+  const url = info.url ?? (info.status === 'loading' ? tab?.url : undefined);
+  if (!url || state.captured[tabId]) return;
+  const site = siteOf(url);
+  if (site && state.autoSites.includes(site) && !isRestrictedUrl(url)) startCapture(tabId, { url, auto: true }).catch(() => {});
+}));
+
+api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!trustedSender(sender)) return false;
+  handle(msg, sender).then(sendResponse, (error) => sendResponse({ ok: false, problem: 'internal', message: String(error?.message ?? error) }));
+  return true; // answer asynchronously
+});
+
+api.runtime.onConnect.addListener((port) => {
+  if (!trustedSender(port.sender)) { port.disconnect(); return; }
+  if (port.name === 'ui') connectUi(port);
+  else if (port.name === 'devtools') connectDevtools(port);
+  else port.disconnect();
+});
+
+api.runtime.onStartup?.addListener(() => {});
+api.runtime.onInstalled?.addListener(() => { updateBadge(); });
+
+// ---------------------------------------------------------------- state
+
+const ready = (async () => {
+  const [session, local] = await Promise.all([
+    api.storage.session.get(['captured', 'model', 'missed']).catch(() => ({})),
+    api.storage.local.get(['autoSites']).catch(() => ({})),
+  ]);
+  state.captured = session.captured ?? {};
+  state.missed = session.missed ?? {};
+  if (session.model) state.model = { ...Model.emptyModel(), ...session.model };
+  state.autoSites = Array.isArray(local.autoSites) ? local.autoSites : [];
+  ready.done = true;
+  // A restarted worker: capture was on, so reconnect and re-arm the engines.
+  const tabs = Object.keys(state.captured).map(Number);
+  if (tabs.length) {
+    host.want(true);
+    for (const tabId of tabs) {
+      engine.resume(tabId).catch(() => { delete state.captured[tabId]; changed({ persist: true }); });
+    }
+  }
+  updateBadge();
+})();
+ready.done = false;
+
+let persistTimer = null;
+let broadcastTimer = null;
+
+function changed({ persist = true } = {}) {
+  if (persist && !persistTimer) {
+    persistTimer = setTimeout(() => {
+      persistTimer = null;
+      api.storage.session.set({ captured: state.captured, model: state.model, missed: state.missed }).catch(() => {});
+    }, PERSIST_DELAY_MS);
+  }
+  if (!broadcastTimer) {
+    broadcastTimer = setTimeout(() => {
+      broadcastTimer = null;
+      broadcast();
+      updateBadge();
+    }, BROADCAST_DELAY_MS);
+  }
+}
+
+function anyCapture() {
+  return Object.keys(state.captured).length > 0;
+}
+
+function onHostStatus(snapshot) {
+  if (snapshot.status === 'connected') {
+    uploader.configure(host.info ?? {});
+    scheduleList(0);
+  } else if (snapshot.status === 'disconnected' || snapshot.status === 'host-too-old') {
+    uploader.failAll(Object.assign(new Error('host disconnected'), { hostGone: true }));
+  }
+  changed({ persist: false });
+}
+
+// ---------------------------------------------------------------- bodies and the model
+
+function trackBody(tabId, promise) {
+  promise.then((result) => {
+    Model.addBodyResult(state.model, result, tabId);
+    if (state.problem?.name === 'disk-full') state.problem = null;
+    scheduleList();
+    changed();
+  }, (error) => {
+    if (error?.codeName === 'disk-full') state.problem = { name: 'disk-full', message: error.message };
+    if (error?.hostGone) state.missed[tabId] = (state.missed[tabId] ?? 0) + 1;
+    else Model.noteFailedBody(state.model, tabId);
+    changed();
+  });
+}
+
+let listTimer = null;
+let listing = false;
+let listAgain = false;
+
+function scheduleList(delay = LIST_DELAY_MS) {
+  if (listTimer) return;
+  listTimer = setTimeout(() => { listTimer = null; refreshList(); }, delay);
+}
+
+async function refreshList() {
+  if (!host.connected) return;
+  if (listing) { listAgain = true; return; }
+  listing = true;
+  try {
+    const pages = [];
+    let page = 0;
+    let total = 1;
+    do {
+      const reply = await host.request({ type: 'list', page }, { timeoutMs: 30000 });
+      pages.push(reply);
+      total = Math.max(1, Math.min(reply.pages ?? 1, 1000));
+      page += 1;
+    } while (page < total);
+    Model.applyList(state.model, Model.mergeListPages(pages));
+    changed();
+  } catch {
+    // the model keeps what the body results said; the next list will correct it
+  } finally {
+    listing = false;
+    if (listAgain) { listAgain = false; scheduleList(); }
+  }
+}
+
+// ---------------------------------------------------------------- capture on/off
+
+async function startCapture(tabId, { url, auto = false, remember } = {}) {
+  if (state.captured[tabId]) return { ok: true };
+  if (url && isRestrictedUrl(url)) return { ok: false, problem: 'not-allowed' };
+  const perms = capturePermissions();
+  if (perms && !(await api.permissions.contains(perms))) return { ok: false, problem: 'permission-denied' };
+  host.want(true);
+  try {
+    await host.connect();
+  } catch {
+    if (!anyCapture()) host.want(false);
+    changed({ persist: false });
+    return { ok: false, problem: host.problem?.name ?? 'host-exited', message: host.problem?.message };
+  }
+  try {
+    await engine.start(tabId);
+  } catch (error) {
+    if (!anyCapture()) host.want(false);
+    return { ok: false, problem: error.problem ?? 'not-allowed', message: error.message };
+  }
+  const site = url ? siteOf(url) : null;
+  state.captured[tabId] = { since: Date.now(), site, auto };
+  delete state.missed[tabId];
+  if (state.problem?.tabId === tabId) state.problem = null;
+  if (remember && site) await setAutoSite(site, true);
+  changed();
+  return { ok: true };
+}
+
+async function stopCapture(tabId) {
+  if (!state.captured[tabId]) return { ok: true };
+  delete state.captured[tabId];
+  await engine.stop(tabId).catch(() => {});
+  if (!anyCapture()) host.want(false);
+  changed();
+  return { ok: true };
+}
+
+async function setAutoSite(site, on) {
+  const sites = new Set(state.autoSites);
+  if (on) sites.add(site); else sites.delete(site);
+  state.autoSites = [...sites].sort();
+  await api.storage.local.set({ autoSites: state.autoSites });
+  changed({ persist: false });
+}
+
+function autoStartFromRequest(d) {
+  // Firefox: a remembered site's page starts loading: capture from its very first response.
+  if (d.type !== 'main_frame' || d.tabId < 0 || state.captured[d.tabId]) return;
+  const site = siteOf(d.url);
+  if (!site || !state.autoSites.includes(site)) return;
+  state.captured[d.tabId] = { since: Date.now(), site, auto: true };
+  host.want(true);
+  host.connect().catch(() => {});
+  changed();
+}
+
+// ---------------------------------------------------------------- UI
+
+function trustedSender(sender) {
+  if (!sender || sender.id !== api.runtime.id) return false;
+  const base = api.runtime.getURL('');
+  if (sender.url?.startsWith(base)) return true;
+  if (!sender.url && !sender.tab) return true; // DevTools pages in some browsers
+  return TEST_BUILD; // the test bridge's content script, in test builds only
+}
+
+function snapshot(tabId) {
+  const captured = tabId !== undefined ? state.captured[tabId] : undefined;
+  const view = Model.viewOf(state.model, tabId);
+  return {
+    browser: isFirefox ? 'firefox' : 'chromium',
+    host: host.snapshot(),
+    problem: state.problem,
+    tab: {
+      id: tabId ?? null,
+      capturing: !!captured,
+      auto: !!captured?.auto,
+      paused: !!captured && !host.connected,
+      missed: state.missed[tabId] ?? 0,
+      inFlight: uploader.openBodies,
+    },
+    autoSites: state.autoSites,
+    view,
+    budget: { used: budget.used, limit: budget.limit, peak: budget.peak },
+  };
+}
+
+const uiPorts = new Map(); // port -> tabId
+
+function connectUi(port) {
+  uiPorts.set(port, undefined);
+  port.onMessage.addListener((msg) => {
+    if (msg?.type === 'watch') {
+      uiPorts.set(port, Number.isInteger(msg.tabId) ? msg.tabId : undefined);
+      ready.then(() => port.postMessage({ type: 'state', state: snapshot(uiPorts.get(port)) }));
+    }
+  });
+  port.onDisconnect.addListener(() => uiPorts.delete(port));
+}
+
+function broadcast() {
+  for (const [port, tabId] of uiPorts) {
+    try { port.postMessage({ type: 'state', state: snapshot(tabId) }); } catch { uiPorts.delete(port); }
+  }
+}
+
+function updateBadge() {
+  if (!action) return;
+  const instances = Model.viewOf(state.model).totals.instances;
+  action.setBadgeText({ text: Model.badgeText(instances) }).catch?.(() => {});
+  const color = !anyCapture() ? '#6b7280' : (host.connected ? '#0f766e' : '#b45309');
+  action.setBadgeBackgroundColor({ color }).catch?.(() => {});
+}
+
+async function hostRequest(msg, timeoutMs = 60000) {
+  try {
+    if (!host.connected) { host.want(true); await host.connect(); }
+    return { ok: true, reply: await host.request(msg, { timeoutMs }) };
+  } catch (error) {
+    if (!anyCapture() && !host.connected) host.want(false);
+    if (error?.codeName === 'disk-full') state.problem = { name: 'disk-full', message: error.message };
+    return { ok: false, problem: error?.codeName ?? error?.problem ?? host.problem?.name ?? 'internal', message: error?.message };
+  }
+}
+
+/** The one message switch: popup, options page, DevTools panel (and the test bridge in test builds). */
+async function handle(msg, sender) {
+  await ready;
+  const tabId = Number.isInteger(msg?.tabId) ? msg.tabId : sender.tab?.id;
+  switch (msg?.type) {
+    case 'get-state':
+      return { ok: true, state: snapshot(tabId) };
+    case 'capture-start':
+      return startCapture(tabId, { url: msg.url, remember: !!msg.remember });
+    case 'capture-stop':
+      return stopCapture(tabId);
+    case 'set-auto':
+      if (!msg.site) return { ok: false, problem: 'internal' };
+      await setAutoSite(msg.site, !!msg.on);
+      return { ok: true };
+    case 'reconnect':
+      host.want(true);
+      try { await host.connect(); } catch { /* the status says why */ }
+      if (!anyCapture() && !host.connected) host.want(false);
+      return { ok: host.connected, state: snapshot(tabId) };
+    case 'save': {
+      const r = await hostRequest(Array.isArray(msg.series) && msg.series.length ? { type: 'save', series: msg.series } : { type: 'save' }, 600000);
+      scheduleList(0);
+      return r;
+    }
+    case 'open-folder':
+      return hostRequest(msg.path ? { type: 'open-folder', path: msg.path } : { type: 'open-folder' });
+    case 'forget': {
+      const series = Array.isArray(msg.series) && msg.series.length ? msg.series : undefined;
+      const r = await hostRequest(series ? { type: 'forget', series } : { type: 'forget' });
+      if (r.ok) {
+        state.model = Model.forgetSeries(state.model, series);
+        if (!series) state.missed = {};
+        scheduleList(0);
+        changed();
+      }
+      return r;
+    }
+    case 'get-settings':
+      return hostRequest({ type: 'get-settings' });
+    case 'set-settings': {
+      const r = await hostRequest({ type: 'set-settings', outputFolder: String(msg.outputFolder ?? '') });
+      if (r.ok && host.info) host.info.outputFolder = r.reply.outputFolder;
+      changed({ persist: false });
+      return r;
+    }
+    case 'dismiss-problem':
+      state.problem = null;
+      changed({ persist: false });
+      return { ok: true };
+    case 'open-popup':
+      if (!TEST_BUILD) return { ok: false, problem: 'internal' };
+      await action.openPopup();
+      return { ok: true };
+    default:
+      return { ok: false, problem: 'internal', message: `unknown message ${msg?.type}` };
+  }
+}
+
+// ---------------------------------------------------------------- DevTools panel
+
+/** The panel sends bodies it read with devtools.network; each piece is acknowledged once taken. */
+function connectDevtools(port) {
+  const writers = new Map();
+  let panelTabId;
+  port.onMessage.addListener(async (msg) => {
+    await ready;
+    const ack = (extra = {}) => { try { port.postMessage({ type: 'dt-ack', key: msg.key, n: msg.n, ...extra }); } catch { /* panel closed */ } };
+    switch (msg?.type) {
+      case 'dt-hello':
+        panelTabId = msg.tabId;
+        uiPorts.set(port, panelTabId);
+        host.want(true);
+        host.connect().catch(() => {});
+        port.postMessage({ type: 'state', state: snapshot(panelTabId) });
+        break;
+      case 'dt-classify':
+        ack({ verdict: classifyResponse(msg.response) });
+        break;
+      case 'dt-rendered':
+        Model.noteRendered(state.model, panelTabId);
+        changed();
+        break;
+      case 'dt-body-begin': {
+        if (!host.connected) {
+          try { await host.connect(); } catch { ack({ ok: false, problem: host.problem?.name }); break; }
+        }
+        const writer = uploader.start({ ...msg.meta, tabId: panelTabId ?? -1, source: 'devtools' });
+        writers.set(msg.key, writer);
+        trackBody(panelTabId, writer.result);
+        ack({ ok: true });
+        break;
+      }
+      case 'dt-body-chunk': {
+        const writer = writers.get(msg.key);
+        if (!writer) { ack({ ok: false }); break; }
+        const bytes = base64ToBytes(msg.data);
+        await budget.acquire(bytes.length);
+        const ok = await writer.write(bytes);
+        ack({ ok });
+        break;
+      }
+      case 'dt-body-end': {
+        const writer = writers.get(msg.key);
+        writers.delete(msg.key);
+        if (!writer) { ack({ ok: false }); break; }
+        try {
+          const result = await writer.end();
+          ack({ ok: true, objects: result.objects?.length ?? 0 });
+        } catch (error) {
+          ack({ ok: false, problem: error?.codeName ?? error?.problem ?? 'internal' });
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  });
+  port.onDisconnect.addListener(() => {
+    uiPorts.delete(port);
+    for (const w of writers.values()) w.fail(new Error('panel closed'));
+    writers.clear();
+  });
+}

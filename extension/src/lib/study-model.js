@@ -1,0 +1,267 @@
+// The captured-study model the popup and the DevTools panel render.
+// Built from body-end-result objects as they arrive and corrected by list-result (the host's view).
+// Pure and JSON-serialisable, so the service worker can keep it in storage.session.
+
+const PRESENT = new Set(['stored', 'duplicate', 'replaced', 'kept-worse']);
+// At least this many large rendered pictures and no DICOM: the site probably sends pictures only.
+export const RENDERED_ONLY_THRESHOLD = 3;
+const MAX_MISSING_LISTED = 100;
+
+export function emptyModel() {
+  return {
+    patients: {}, // key -> {patientName, patientId}
+    studies: {}, // uid -> {patientKey, studyDate, studyDescription}
+    series: {}, // uid -> see seriesEntry()
+    counters: { stored: 0, duplicate: 0, replaced: 0, keptWorse: 0, reconstruction: 0, notDicom: 0, rejected: 0 },
+    listed: null, // {rejected, notDicom, reconstruction} from the last list-result
+    sinceList: { reconstruction: 0, notDicom: 0, rejected: 0 },
+    tabs: {}, // tabId -> {rendered, dicom, bodies, failed}
+    lastReasons: [], // last few reasons for rejected / not-dicom objects, for the person to read
+  };
+}
+
+function patientKey(o) {
+  return `${o.patientId ?? ''}\u0000${o.patientName ?? ''}`;
+}
+
+function seriesEntry(uid, studyUid) {
+  return { uid, studyUid, seriesNumber: null, modality: '', seriesDescription: '', numbers: [], stored: 0,
+    storedSinceList: 0, list: null };
+}
+
+function tabEntry(model, tabId) {
+  const key = String(tabId ?? -1);
+  model.tabs[key] ??= { rendered: 0, dicom: 0, bodies: 0, failed: 0 };
+  return model.tabs[key];
+}
+
+/** Adds the objects of one body-end-result. */
+export function addBodyResult(model, result, tabId) {
+  const tab = tabEntry(model, tabId);
+  tab.bodies += 1;
+  for (const o of result?.objects ?? []) {
+    switch (o.outcome) {
+      case 'stored': model.counters.stored++; break;
+      case 'duplicate': model.counters.duplicate++; break;
+      case 'replaced': model.counters.replaced++; break;
+      case 'kept-worse': model.counters.keptWorse++; break;
+      case 'kept-for-reconstruction': model.counters.reconstruction++; model.sinceList.reconstruction++; break;
+      case 'not-dicom': model.counters.notDicom++; model.sinceList.notDicom++; break;
+      case 'rejected': model.counters.rejected++; model.sinceList.rejected++; break;
+      default: break;
+    }
+    if (o.outcome === 'rejected' || o.outcome === 'not-dicom') {
+      if (o.reason) model.lastReasons = [...model.lastReasons.slice(-4), { outcome: o.outcome, reason: String(o.reason) }];
+      continue;
+    }
+    if (PRESENT.has(o.outcome) || o.outcome === 'kept-for-reconstruction') tab.dicom += 1;
+    if (!PRESENT.has(o.outcome) || !o.seriesInstanceUid) continue;
+
+    const pk = patientKey(o);
+    model.patients[pk] ??= { patientName: o.patientName ?? '', patientId: o.patientId ?? '' };
+    const studyUid = o.studyInstanceUid || '';
+    model.studies[studyUid] ??= { patientKey: pk, studyDate: '', studyDescription: '' };
+    const s = (model.series[o.seriesInstanceUid] ??= seriesEntry(o.seriesInstanceUid, studyUid));
+    if (o.modality) s.modality = o.modality;
+    if (o.seriesDescription) s.seriesDescription = o.seriesDescription;
+    if (Number.isFinite(o.seriesNumber)) s.seriesNumber = o.seriesNumber;
+    if (Number.isFinite(o.instanceNumber) && !s.numbers.includes(o.instanceNumber)) s.numbers.push(o.instanceNumber);
+    if (o.outcome === 'stored') { s.stored += 1; s.storedSinceList += 1; }
+  }
+  return model;
+}
+
+/** Counts a rendered picture (JPEG/PNG) seen on a captured tab. */
+export function noteRendered(model, tabId) {
+  tabEntry(model, tabId).rendered += 1;
+  return model;
+}
+
+export function noteFailedBody(model, tabId) {
+  tabEntry(model, tabId).failed += 1;
+  return model;
+}
+
+/** Replaces the host-side view with a list-result (all pages merged by mergeListPages). */
+export function applyList(model, list) {
+  const seen = new Set();
+  model.patients = {};
+  model.studies = {};
+  for (const p of list.patients ?? []) {
+    const pk = patientKey(p);
+    model.patients[pk] = { patientName: p.patientName ?? '', patientId: p.patientId ?? '' };
+    for (const st of p.studies ?? []) {
+      model.studies[st.studyInstanceUid] = { patientKey: pk, studyDate: st.studyDate ?? '',
+        studyDescription: st.studyDescription ?? '' };
+      for (const se of st.series ?? []) {
+        seen.add(se.seriesInstanceUid);
+        const s = (model.series[se.seriesInstanceUid] ??= seriesEntry(se.seriesInstanceUid, st.studyInstanceUid));
+        s.studyUid = st.studyInstanceUid;
+        if (se.modality) s.modality = se.modality;
+        if (se.seriesDescription) s.seriesDescription = se.seriesDescription;
+        if (Number.isFinite(se.seriesNumber)) s.seriesNumber = se.seriesNumber;
+        s.list = { instances: se.instances ?? 0, min: se.instanceNumberMin ?? null, max: se.instanceNumberMax ?? null,
+          missing: Array.isArray(se.missing) ? se.missing.slice(0, MAX_MISSING_LISTED) : [],
+          expected: Number.isFinite(se.expected) ? se.expected : null };
+        s.storedSinceList = 0;
+      }
+    }
+  }
+  for (const uid of Object.keys(model.series)) {
+    if (!seen.has(uid)) delete model.series[uid]; // forgotten or saved-and-dropped on the host
+  }
+  model.listed = { rejected: list.rejected ?? 0, notDicom: list.notDicom ?? 0, reconstruction: list.reconstruction ?? 0 };
+  model.sinceList = { reconstruction: 0, notDicom: 0, rejected: 0 };
+  return model;
+}
+
+/** Merges the pages of a paged list-result into one. */
+export function mergeListPages(pages) {
+  const byPatient = new Map();
+  const out = { patients: [], rejected: 0, notDicom: 0, reconstruction: 0 };
+  for (const page of pages) {
+    for (const p of page.patients ?? []) {
+      const key = patientKey(p);
+      if (!byPatient.has(key)) {
+        const entry = { patientName: p.patientName, patientId: p.patientId, studies: [] };
+        byPatient.set(key, entry);
+        out.patients.push(entry);
+      }
+      const entry = byPatient.get(key);
+      for (const st of p.studies ?? []) {
+        let study = entry.studies.find((x) => x.studyInstanceUid === st.studyInstanceUid);
+        if (!study) { study = { ...st, series: [] }; entry.studies.push(study); }
+        study.series.push(...(st.series ?? []));
+      }
+    }
+    out.rejected = Math.max(out.rejected, page.rejected ?? 0);
+    out.notDicom = Math.max(out.notDicom, page.notDicom ?? 0);
+    out.reconstruction = Math.max(out.reconstruction, page.reconstruction ?? 0);
+  }
+  return out;
+}
+
+/** Forgets series locally (all when `uids` is absent), after the host confirmed `forget`. */
+export function forgetSeries(model, uids) {
+  if (!uids) {
+    const fresh = emptyModel();
+    fresh.tabs = model.tabs;
+    for (const t of Object.values(fresh.tabs)) t.dicom = 0;
+    return fresh;
+  }
+  for (const uid of uids) delete model.series[uid];
+  pruneEmpty(model);
+  return model;
+}
+
+function pruneEmpty(model) {
+  const usedStudies = new Set(Object.values(model.series).map((s) => s.studyUid));
+  for (const uid of Object.keys(model.studies)) if (!usedStudies.has(uid)) delete model.studies[uid];
+  const usedPatients = new Set(Object.values(model.studies).map((s) => s.patientKey));
+  for (const key of Object.keys(model.patients)) if (!usedPatients.has(key)) delete model.patients[key];
+}
+
+function missingNumbers(numbers, list) {
+  const have = new Set(numbers);
+  const missing = new Set();
+  let min = numbers.length ? Math.min(...numbers) : null;
+  let max = numbers.length ? Math.max(...numbers) : null;
+  if (list) {
+    for (const n of list.missing) if (!have.has(n)) missing.add(n);
+    if (list.min !== null) min = min === null ? list.min : Math.min(min, list.min);
+    if (list.max !== null) max = max === null ? list.max : Math.max(max, list.max);
+    // Numbers beyond what the host had listed: gaps only count against what we saw ourselves.
+    const listedLow = list.min ?? Infinity, listedHigh = list.max ?? -Infinity;
+    for (let n = min ?? 0; min !== null && n <= max && missing.size < MAX_MISSING_LISTED; n++) {
+      if ((n < listedLow || n > listedHigh) && !have.has(n)) missing.add(n);
+    }
+  } else if (min !== null) {
+    for (let n = min; n <= max && missing.size < MAX_MISSING_LISTED; n++) if (!have.has(n)) missing.add(n);
+  }
+  return { missing: [...missing].sort((a, b) => a - b), min, max };
+}
+
+/** What one series looks like on screen. */
+export function seriesView(s) {
+  const count = s.list ? s.list.instances + s.storedSinceList : s.stored;
+  const { missing } = missingNumbers(s.numbers, s.list);
+  const expected = Math.max(s.list?.expected ?? 0, count + missing.length);
+  return {
+    seriesInstanceUid: s.uid,
+    seriesNumber: s.seriesNumber,
+    modality: s.modality || '',
+    seriesDescription: s.seriesDescription || '',
+    count,
+    expected,
+    missing,
+    incomplete: expected > count,
+  };
+}
+
+/** The whole model as the popup renders it: patients > studies > series, sorted. */
+export function viewOf(model, tabId) {
+  const patients = new Map();
+  const studies = new Map();
+  for (const s of Object.values(model.series)) {
+    const study = model.studies[s.studyUid] ?? { patientKey: '', studyDate: '', studyDescription: '' };
+    const patient = model.patients[study.patientKey] ?? { patientName: '', patientId: '' };
+    if (!patients.has(study.patientKey)) patients.set(study.patientKey, { ...patient, displayName: formatPersonName(patient.patientName), studies: [] });
+    if (!studies.has(s.studyUid)) {
+      const st = { studyInstanceUid: s.studyUid, studyDate: study.studyDate, studyDescription: study.studyDescription, series: [] };
+      studies.set(s.studyUid, st);
+      patients.get(study.patientKey).studies.push(st);
+    }
+    studies.get(s.studyUid).series.push(seriesView(s));
+  }
+  const bySeries = (a, b) => (a.seriesNumber ?? 1e9) - (b.seriesNumber ?? 1e9) || a.seriesDescription.localeCompare(b.seriesDescription);
+  for (const st of studies.values()) st.series.sort(bySeries);
+  const list = [...patients.values()];
+  for (const p of list) p.studies.sort((a, b) => String(a.studyDate).localeCompare(String(b.studyDate)));
+  const allSeries = [...studies.values()].flatMap((st) => st.series);
+  const instances = allSeries.reduce((n, s) => n + s.count, 0);
+  const tab = tabId !== undefined ? model.tabs[String(tabId)] : null;
+  const listed = model.listed ?? { rejected: 0, notDicom: 0, reconstruction: 0 };
+  return {
+    patients: list,
+    totals: {
+      patients: list.length,
+      studies: studies.size,
+      series: allSeries.length,
+      instances,
+      incompleteSeries: allSeries.filter((s) => s.incomplete).length,
+      reconstruction: listed.reconstruction + model.sinceList.reconstruction,
+      notDicom: listed.notDicom + model.sinceList.notDicom,
+      rejected: listed.rejected + model.sinceList.rejected,
+    },
+    renderedOnly: !!tab && tab.rendered >= RENDERED_ONLY_THRESHOLD && tab.dicom === 0,
+    tab: tab ? { ...tab } : null,
+    lastReasons: model.lastReasons,
+  };
+}
+
+/** Badge text for the toolbar button: the number of images kept, short. */
+export function badgeText(instances) {
+  if (!instances) return '';
+  if (instances < 1000) return String(instances);
+  if (instances < 100000) return `${Math.floor(instances / 1000)}k`;
+  return '99k+';
+}
+
+/** "王^小明" -> "王小明", "DOE^JOHN" -> "DOE JOHN", "Wang^Xiaoming=王^小明" -> "王小明 (Wang Xiaoming)". */
+export function formatPersonName(pn) {
+  if (!pn) return '';
+  const groups = String(pn).split('=').map((g) => {
+    const parts = g.split('^').map((x) => x.trim()).filter(Boolean);
+    const cjk = parts.length > 0 && parts.every((x) => /^[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff]+$/.test(x));
+    return parts.join(cjk ? '' : ' ');
+  }).filter(Boolean);
+  if (groups.length <= 1) return groups[0] ?? '';
+  const ideographic = groups.slice(1).find((g) => /[\u3000-\u9fff\uac00-\ud7af]/.test(g));
+  return ideographic ? `${ideographic} (${groups[0]})` : groups[0];
+}
+
+/** "20260302" -> "2026-03-02". */
+export function formatDicomDate(da) {
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(String(da || '').trim());
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : String(da || '');
+}
