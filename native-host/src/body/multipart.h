@@ -29,13 +29,32 @@ class MultipartSplitter {
   std::size_t partsCompleted() const { return partsCompleted_; }
 
  private:
-  // implementation state (helper fills in)
+  enum class State { Preamble, Headers, Body, Done, Failed };
+  enum class DelimiterTail { NeedMore, Close, Open, NotDelimiter };
+
+  // Consumes what it can of `data` and returns how many bytes it used; the rest is carried to the next feed.
+  std::size_t process(std::string_view data);
+  std::size_t processPreamble(std::string_view data, std::size_t position);
+  std::size_t processHeaders(std::string_view data, std::size_t position);
+  std::size_t processBody(std::string_view data, std::size_t position);
+  DelimiterTail classifyDelimiterTail(std::string_view data, std::size_t position, std::size_t& next) const;
+  void setBoundary(std::string boundary);
+  void endPart();
+  void fail(std::string message);
+
   std::string boundary_;
   MultipartSink& sink_;
   std::string error_;
   std::size_t partsCompleted_ = 0;
   std::string carry_;
-  int state_ = 0;
+  State state_ = State::Preamble;
+  std::string dashBoundary_;       // "--" + boundary
+  std::string lineDelimiter_;      // "\n--" + boundary: the CR before it is optional (LF-only senders)
+  bool atLineStart_ = true;        // preamble: the next byte starts a line
+  bool atBodyStart_ = false;       // body: nothing of the part emitted or ruled out yet
+  std::size_t headerBytes_ = 0;    // size of the current part's header block so far
+  std::map<std::string, std::string> headers_;
+  std::string lastHeaderName_;     // for folded (continuation) header lines
 };
 
 }  // namespace cloudfilm::body
