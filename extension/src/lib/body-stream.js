@@ -22,7 +22,7 @@ export class BodyUploader {
     this.maxChunkBytes = Math.min(maxChunkBytes, MAX_CHUNK_BYTES);
     this.chunkAck = chunkAck;
     this.maxUnackedChunks = maxUnackedChunks;
-    this.idPrefix = idPrefix;
+    this.idPrefix = String(idPrefix).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40);
     this.digest = digest;
     this.counter = 0;
     this.open = new Map();
@@ -37,7 +37,7 @@ export class BodyUploader {
 
   nextBodyId() {
     this.counter += 1;
-    return `${this.idPrefix}-${this.counter.toString(36)}`.slice(0, 64);
+    return `${this.idPrefix}-${this.counter.toString(36)}`;
   }
 
   /** Starts a body. `meta` = {url, status, mimeType, headers, totalBytes?, tabId, source}. */

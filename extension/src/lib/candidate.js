@@ -137,7 +137,7 @@ export function classifyResponse(r) {
   if (/^(data|blob|chrome|chrome-extension|moz-extension|about|devtools|view-source):/i.test(url)) {
     return { verdict: 'skip', kind: 'other', reason: 'scheme' };
   }
-  if (status === 204 || status === 304 || (status >= 300 && status < 400) || status >= 400 || status === 0 && r.status !== undefined) {
+  if (status === 204 || status >= 300) {
     return { verdict: 'skip', kind: 'other', reason: `status ${status}` };
   }
   if (r.contentLength === 0) return { verdict: 'skip', kind: 'other', reason: 'empty' };

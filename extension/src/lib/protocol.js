@@ -31,6 +31,7 @@ export const ERROR_CODES = Object.freeze({
   14: 'duplicate-body',
   15: 'too-many-bodies',
   16: 'path-outside-output',
+  17: 'truncated-frame',
 });
 
 export const ERROR = Object.freeze(Object.fromEntries(
@@ -58,9 +59,4 @@ export class HostError extends Error {
 /** Characters of a JSON string holding `n` bytes as base64. */
 export function base64Length(n) {
   return Math.ceil(n / 3) * 4;
-}
-
-export function makeBodyId(prefix, counter) {
-  const id = `${prefix}-${counter.toString(36)}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
-  return id;
 }
