@@ -1,0 +1,62 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { extRoot, readJson } from '../test-support/helpers.mjs';
+import { PROBLEM_NAMES, problemKey } from '../src/lib/i18n.js';
+
+const en = readJson('_locales/en/messages.json');
+const zh = readJson('_locales/zh_CN/messages.json');
+const placeholders = (s) => [...s.matchAll(/\$(\d)/g)].map((m) => m[1]).sort().join(',');
+
+function sourceFiles(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? sourceFiles(p) : /\.(js|html)$/.test(e.name) ? [p] : [];
+  });
+}
+
+test('every string exists in both English and Chinese, with the same placeholders', () => {
+  assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort());
+  for (const key of Object.keys(en)) {
+    assert.ok(en[key].message.trim(), `en ${key} empty`);
+    assert.ok(zh[key].message.trim(), `zh_CN ${key} empty`);
+    assert.equal(placeholders(zh[key].message), placeholders(en[key].message), `placeholders of ${key}`);
+    assert.match(key, /^[A-Za-z0-9_]+$/);
+  }
+});
+
+test('Chinese strings are translated (not copies of the English), except names and commands', () => {
+  const same = Object.keys(en).filter((k) => en[k].message === zh[k].message);
+  assert.deepEqual(same.sort(), ['installCommand', 'outputFolderPlaceholder'].sort());
+});
+
+test('the install command is exactly installer/install.sh in every language', () => {
+  assert.equal(en.installCommand.message, 'installer/install.sh');
+  assert.equal(zh.installCommand.message, 'installer/install.sh');
+});
+
+test('every key the code, pages and manifests use exists', () => {
+  const used = new Set();
+  for (const file of sourceFiles(path.join(extRoot, 'src'))) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/\bt\(\s*'([A-Za-z0-9_]+)'/g)) used.add(m[1]);
+    for (const m of text.matchAll(/data-i18n(?:-[a-z-]+)?="([A-Za-z0-9_]+)"/g)) used.add(m[1]);
+  }
+  for (const f of ['manifest.base.json', 'manifest.chromium.json', 'manifest.firefox.json']) {
+    for (const m of fs.readFileSync(path.join(extRoot, f), 'utf8').matchAll(/__MSG_([A-Za-z0-9_]+)__/g)) used.add(m[1]);
+  }
+  for (const name of [...PROBLEM_NAMES, 'anything-else']) used.add(problemKey(name));
+  assert.ok(used.size > 40, `found ${used.size} keys`);
+  const missing = [...used].filter((k) => !(k in en));
+  assert.deepEqual(missing, []);
+});
+
+test('no key is left unused', () => {
+  let text = '';
+  for (const file of sourceFiles(path.join(extRoot, 'src'))) text += fs.readFileSync(file, 'utf8');
+  for (const f of ['manifest.base.json']) text += fs.readFileSync(path.join(extRoot, f), 'utf8');
+  for (const name of PROBLEM_NAMES) text += ` '${problemKey(name)}' `;
+  const unused = Object.keys(en).filter((k) => !text.includes(`'${k}'`) && !text.includes(`"${k}"`) && !text.includes(`__MSG_${k}__`));
+  assert.deepEqual(unused, []);
+});

@@ -1,0 +1,114 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as M from '../src/lib/study-model.js';
+
+const obj = (n, extra = {}) => ({ outcome: 'stored', sopInstanceUid: `1.2.4.${n}`, studyInstanceUid: '1.2',
+  seriesInstanceUid: '1.2.4', patientName: '王^小明', patientId: 'P1', modality: 'CT', seriesNumber: 2,
+  seriesDescription: '胸部平扫', instanceNumber: n, ...extra });
+
+test('body results build patient > study > series with counts and missing slices', () => {
+  const m = M.emptyModel();
+  M.addBodyResult(m, { objects: [1, 2, 3, 5].map((n) => obj(n)) }, 7);
+  M.addBodyResult(m, { objects: [obj(3, { outcome: 'duplicate' })] }, 7);
+  const v = M.viewOf(m, 7);
+  assert.equal(v.patients.length, 1);
+  assert.equal(v.patients[0].displayName, '王小明');
+  const [s] = v.patients[0].studies[0].series;
+  assert.equal(s.modality, 'CT');
+  assert.equal(s.seriesDescription, '胸部平扫');
+  assert.equal(s.count, 4);
+  assert.deepEqual(s.missing, [4]);
+  assert.equal(s.expected, 5);
+  assert.equal(s.incomplete, true);
+  assert.equal(v.totals.instances, 4);
+  assert.equal(v.tab.dicom, 5);
+});
+
+test('list-result corrects the model; later body results add to it', () => {
+  const m = M.emptyModel();
+  M.addBodyResult(m, { objects: [obj(1)] }, 1);
+  const list = M.mergeListPages([{ type: 'list-result', page: 0, pages: 1, rejected: 1, notDicom: 3, reconstruction: 2,
+    patients: [{ patientName: '王^小明', patientId: 'P1', studies: [{ studyInstanceUid: '1.2', studyDate: '20260302',
+      studyDescription: 'CT 胸部平扫', series: [{ seriesInstanceUid: '1.2.4', seriesNumber: 2, modality: 'CT',
+        seriesDescription: '胸部平扫', instances: 12, instanceNumberMin: 1, instanceNumberMax: 12, missing: [], expected: 20 }] }] }] }]);
+  M.applyList(m, list);
+  let [s] = M.viewOf(m).patients[0].studies[0].series;
+  assert.equal(s.count, 12);
+  assert.equal(s.expected, 20);
+  assert.equal(s.incomplete, true);
+  M.addBodyResult(m, { objects: [obj(13)] }, 1);
+  [s] = M.viewOf(m).patients[0].studies[0].series;
+  assert.equal(s.count, 13);
+  const v = M.viewOf(m);
+  assert.equal(v.totals.notDicom, 3);
+  assert.equal(v.totals.reconstruction, 2);
+  assert.equal(v.patients[0].studies[0].studyDate, '20260302');
+});
+
+test('a series the host no longer lists is dropped; pages merge by patient and study', () => {
+  const m = M.emptyModel();
+  M.addBodyResult(m, { objects: [obj(1, { seriesInstanceUid: 'gone' })] }, 1);
+  const p = (series) => ({ patientName: 'A', patientId: '1', studies: [{ studyInstanceUid: 's', series }] });
+  const merged = M.mergeListPages([
+    { page: 0, pages: 2, patients: [p([{ seriesInstanceUid: 'a', instances: 1 }])] },
+    { page: 1, pages: 2, patients: [p([{ seriesInstanceUid: 'b', instances: 2 }])] },
+  ]);
+  assert.equal(merged.patients.length, 1);
+  assert.equal(merged.patients[0].studies[0].series.length, 2);
+  M.applyList(m, merged);
+  const uids = M.viewOf(m).patients.flatMap((x) => x.studies.flatMap((s) => s.series.map((y) => y.seriesInstanceUid)));
+  assert.deepEqual(uids.sort(), ['a', 'b']);
+});
+
+test('rendered pictures but no DICOM on a tab: renderedOnly', () => {
+  const m = M.emptyModel();
+  for (let i = 0; i < M.RENDERED_ONLY_THRESHOLD; i++) M.noteRendered(m, 4);
+  assert.equal(M.viewOf(m, 4).renderedOnly, true);
+  assert.equal(M.viewOf(m, 5).renderedOnly, false);
+  M.addBodyResult(m, { objects: [obj(1)] }, 4);
+  assert.equal(M.viewOf(m, 4).renderedOnly, false);
+  const m2 = M.emptyModel();
+  M.noteRendered(m2, 4); M.noteRendered(m2, 4);
+  M.addBodyResult(m2, { objects: [{ outcome: 'kept-for-reconstruction' }] }, 4);
+  M.noteRendered(m2, 4); M.noteRendered(m2, 4);
+  assert.equal(M.viewOf(m2, 4).renderedOnly, false, 'DICOMweb parts count as DICOM');
+});
+
+test('not-dicom and rejected objects are counted with their reasons, not listed as series', () => {
+  const m = M.emptyModel();
+  M.addBodyResult(m, { objects: [{ outcome: 'not-dicom', reason: 'HTML page' }, { outcome: 'rejected', reason: 'no pixel data' }] }, 1);
+  const v = M.viewOf(m, 1);
+  assert.equal(v.totals.series, 0);
+  assert.equal(v.totals.notDicom, 1);
+  assert.equal(v.totals.rejected, 1);
+  assert.deepEqual(v.lastReasons.map((r) => r.reason), ['HTML page', 'no pixel data']);
+});
+
+test('forget all or some series', () => {
+  let m = M.emptyModel();
+  M.addBodyResult(m, { objects: [obj(1), obj(1, { seriesInstanceUid: 'other', sopInstanceUid: 'x' })] }, 1);
+  m = M.forgetSeries(m, ['other']);
+  assert.equal(M.viewOf(m).totals.series, 1);
+  m = M.forgetSeries(m);
+  assert.equal(M.viewOf(m).totals.series, 0);
+  assert.equal(M.viewOf(m).patients.length, 0);
+});
+
+test('series sort by number; the model survives a JSON round trip (storage.session)', () => {
+  const m = M.emptyModel();
+  M.addBodyResult(m, { objects: [obj(1, { seriesInstanceUid: 's3', seriesNumber: 3 }), obj(1, { seriesInstanceUid: 's1', seriesNumber: 1, sopInstanceUid: 'y' })] }, 1);
+  const back = JSON.parse(JSON.stringify(m));
+  assert.deepEqual(M.viewOf(back).patients[0].studies[0].series.map((s) => s.seriesNumber), [1, 3]);
+});
+
+test('names, dates and badge text', () => {
+  assert.equal(M.formatPersonName('DOE^JOHN^^^'), 'DOE JOHN');
+  assert.equal(M.formatPersonName('Wang^Xiaoming=王^小明'), '王小明 (Wang Xiaoming)');
+  assert.equal(M.formatPersonName(''), '');
+  assert.equal(M.formatDicomDate('20260302'), '2026-03-02');
+  assert.equal(M.formatDicomDate('x'), 'x');
+  assert.equal(M.badgeText(0), '');
+  assert.equal(M.badgeText(42), '42');
+  assert.equal(M.badgeText(1234), '1k');
+  assert.equal(M.badgeText(1e6), '99k+');
+});
