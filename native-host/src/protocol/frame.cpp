@@ -1,0 +1,103 @@
+#include "protocol/frame.h"
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace cloudfilm::protocol {
+namespace {
+// Keep up to this much between frames; chunks are a few MiB, a 64 MiB frame is the exception.
+constexpr std::size_t kKeptCapacity = 8u * 1024u * 1024u;
+}  // namespace
+
+std::uint32_t decodeLengthPrefix(const unsigned char* fourBytes) {
+  std::uint32_t length = 0;
+  std::memcpy(&length, fourBytes, sizeof length);  // native byte order, as the browsers write it
+  return length;
+}
+
+void encodeLengthPrefix(std::uint32_t length, unsigned char* fourBytes) { std::memcpy(fourBytes, &length, 4); }
+
+std::string encodeFrame(std::string_view payload) {
+  std::string frame(4, '\0');
+  encodeLengthPrefix(static_cast<std::uint32_t>(payload.size()), reinterpret_cast<unsigned char*>(frame.data()));
+  frame.append(payload);
+  return frame;
+}
+
+FrameReader::FrameReader(int fd, std::uint32_t maxFrameBytes) : fd_(fd), maxFrameBytes_(maxFrameBytes) {}
+
+int FrameReader::readFully(char* target, std::size_t count, std::size_t& got) {
+  got = 0;
+  while (got < count) {
+    const ssize_t n = ::read(fd_, target + got, count - got);
+    if (n > 0) {
+      got += static_cast<std::size_t>(n);
+    } else if (n == 0) {
+      return 1;
+    } else if (errno != EINTR) {
+      errno_ = errno;
+      return -1;
+    }
+  }
+  return 0;
+}
+
+ReadStatus FrameReader::next() {
+  if (capacity_ > kKeptCapacity) {
+    buffer_.reset();
+    capacity_ = 0;
+  }
+  length_ = 0;
+  unsigned char prefix[4];
+  std::size_t got = 0;
+  int status = readFully(reinterpret_cast<char*>(prefix), 4, got);
+  if (status < 0) return ReadStatus::IoError;
+  if (status > 0) return got == 0 ? ReadStatus::EndOfStream : ReadStatus::Truncated;
+
+  announced_ = decodeLengthPrefix(prefix);
+  if (announced_ > maxFrameBytes_) return ReadStatus::TooLarge;  // checked before allocating anything
+  if (announced_ > capacity_) {
+    buffer_ = std::make_unique_for_overwrite<char[]>(announced_);
+    capacity_ = announced_;
+  }
+  status = readFully(buffer_.get(), announced_, got);
+  if (status < 0) return ReadStatus::IoError;
+  if (status > 0) return ReadStatus::Truncated;
+  length_ = announced_;
+  return ReadStatus::Frame;
+}
+
+bool writeFrame(int fd, std::string_view payload) {
+  if (payload.size() > kMaxOutboundFrameBytes) return false;
+  unsigned char prefix[4];
+  encodeLengthPrefix(static_cast<std::uint32_t>(payload.size()), prefix);
+  iovec parts[2] = {{prefix, 4}, {const_cast<char*>(payload.data()), payload.size()}};
+  std::size_t total = 4 + payload.size();
+  std::size_t written = 0;
+  while (written < total) {
+    // Rebuild the vector from what is left after a partial write.
+    iovec left[2];
+    int count = 0;
+    std::size_t skip = written;
+    for (const iovec& part : parts) {
+      if (skip >= part.iov_len) {
+        skip -= part.iov_len;
+        continue;
+      }
+      left[count++] = {static_cast<char*>(part.iov_base) + skip, part.iov_len - skip};
+      skip = 0;
+    }
+    const ssize_t n = ::writev(fd, left, count);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace cloudfilm::protocol
