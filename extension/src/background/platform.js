@@ -43,7 +43,7 @@ export function isRestrictedUrl(url) {
 }
 
 /** The action API (MV3 `action`, with the MV2 name as a fallback). */
-export const action = api.action ?? api.browserAction;
+export const action = api?.action ?? api?.browserAction;
 
 /** runtime.lastError / port.error message, whichever the browser uses. */
 export function portError(port) {

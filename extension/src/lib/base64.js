@@ -9,7 +9,7 @@ LOOKUP['_'.charCodeAt(0)] = 63;
 export function bytesToBase64(bytes) {
   // btoa over binary strings built in slices: fast in browsers and node >= 16.
   let out = '';
-  const SLICE = 0x8000 * 3; // a multiple of 3 so slices concatenate without padding in between
+  const SLICE = 0x2000 * 3; // a multiple of 3 so slices concatenate without padding; small enough for apply()
   for (let i = 0; i < bytes.length; i += SLICE) {
     const part = bytes.subarray(i, Math.min(i + SLICE, bytes.length));
     out += btoa(String.fromCharCode.apply(null, part));
