@@ -20,6 +20,10 @@ if [ -f extension/package.json ]; then
   (cd extension && npm install --no-audit --no-fund --loglevel=error >/dev/null && npm test && npm run --silent lint) || status=1
 fi
 
+echo "== benchmark generator tests"
+py=/usr/bin/python3; [ -x "$py" ] || py=python3
+"$py" -m unittest discover -s bench -p 'test_*.py' || status=1
+
 echo "== C++ tests"
 (cd "$build" && ctest --output-on-failure -j"$jobs") || status=1
 exit $status
