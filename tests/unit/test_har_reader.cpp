@@ -16,14 +16,23 @@ using cloudfilm::har::readHar;
 
 namespace {
 
-std::filesystem::path testDirectory() {
-  static const std::filesystem::path directory = [] {
+// One folder per test run, removed when the test binary exits.
+struct ScratchDirectory {
+  ScratchDirectory() {
     std::random_device random;
-    auto path = std::filesystem::temp_directory_path() / ("cloudfilm-har-tests-" + std::to_string(random()));
+    path = std::filesystem::temp_directory_path() / ("cloudfilm-har-tests-" + std::to_string(random()));
     std::filesystem::create_directories(path);
-    return path;
-  }();
-  return directory;
+  }
+  ~ScratchDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::filesystem::path path;
+};
+
+const std::filesystem::path& testDirectory() {
+  static const ScratchDirectory directory;
+  return directory.path;
 }
 
 std::filesystem::path writeFile(const std::string& name, const std::string& content) {
