@@ -191,15 +191,21 @@ std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, c
     case body::BodyKind::DicomJson:
     case body::BodyKind::Frames: {
       // Kept aside, with where it came from, for the reconstruction of files from DICOMweb metadata and frames.
+      // The description is written first and the body renamed last: a body without its description is never seen.
       const std::string stem = std::string(body::bodyKindName(recognition.kind)) + "-" +
                                std::to_string(::getpid()) + "-" + std::to_string(++workFileCounter_);
       const fs::path target = store_.reconstructionDir() / (stem + ".bin");
-      fs::rename(file, target, ec);
-      if (ec) throw std::runtime_error("cannot keep " + target.string() + ": " + ec.message());
-      std::ofstream sidecar(store_.reconstructionDir() / (stem + ".json"), std::ios::trunc);
-      sidecar << nlohmann::json{{"url", meta.url}, {"contentType", meta.contentType}, {"status", meta.status},
-                                {"bytes", size}, {"kind", body::bodyKindName(recognition.kind)}}
-                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      const fs::path description = store_.reconstructionDir() / (stem + ".json");
+      writeWholeFile(description.string() + ".tmp",
+                     nlohmann::json{{"url", meta.url}, {"contentType", meta.contentType}, {"status", meta.status},
+                                    {"part", meta.part}, {"bytes", size}, {"kind", body::bodyKindName(recognition.kind)}}
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      fs::rename(description.string() + ".tmp", description, ec);
+      if (!ec) fs::rename(file, target, ec);
+      if (ec) {
+        fs::remove(file, ec);
+        throw std::runtime_error("cannot keep " + target.string() + ": " + ec.message());
+      }
       result.outcome = Outcome::KeptForReconstruction;
       result.file = target;
       return {result};
@@ -233,7 +239,7 @@ std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, c
         BodyMeta partMeta = meta;
         // A part without its own Content-Type takes the multipart's "type" parameter (RFC 2387).
         partMeta.contentType = part.contentType.empty() ? contentType.parameter("type") : part.contentType;
-        ++partNumber;
+        partMeta.part = ++partNumber;
         for (auto& object : ingestRecognisedFile(partMeta, part.path, part.head, part.size, depth + 1)) {
           object.part = partNumber;
           results.push_back(std::move(object));

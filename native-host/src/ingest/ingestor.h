@@ -16,6 +16,7 @@ struct BodyMeta {
   std::string url;
   int status = 0;
   std::string contentType;  // the response's Content-Type header (or the HAR's mimeType)
+  std::size_t part = 0;     // 1-based part number when this is one part of a multipart body, else 0
 };
 
 enum class Outcome { Stored, Duplicate, Replaced, KeptWorse, KeptForReconstruction, NotDicom, Rejected };
