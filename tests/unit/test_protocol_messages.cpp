@@ -46,7 +46,7 @@ TEST(ProtocolErrors, TableIsDenseAndNamed) {
 TEST(ProtocolErrors, TableMatchesTheProtocolDocument) {
   std::ifstream in(std::string(CLOUDFILM_SOURCE_DIR) + "/docs/protocol.md");
   ASSERT_TRUE(in) << "docs/protocol.md not found";
-  const std::regex row(R"(^\|\s*(\d+)\s*\|\s*`([a-z-]+)`\s*\|)");
+  const std::regex row(R"(^\|\s*(\d+)\s*\|\s*`([a-z0-9-]+)`\s*\|)");
   std::map<int, std::string> documented;
   std::smatch match;
   for (std::string line; std::getline(in, line);)

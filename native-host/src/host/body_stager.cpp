@@ -1,0 +1,119 @@
+#include "host/body_stager.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "protocol/errors.h"
+
+namespace cloudfilm::host {
+namespace fs = std::filesystem;
+using protocol::ErrorCode;
+using protocol::ProtocolError;
+
+namespace {
+
+ProtocolError ioFailure(const std::string& what, int error, const std::string& body) {
+  const ErrorCode code = (error == ENOSPC || error == EDQUOT) ? ErrorCode::DiskFull : ErrorCode::Internal;
+  return ProtocolError(code, what + ": " + std::strerror(error), body);
+}
+
+bool isLowerHexDigest(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace
+
+bool isValidBodyId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+OpenBody::OpenBody(std::string id, CapturedBodyMeta meta, fs::path file)
+    : id_(std::move(id)), meta_(std::move(meta)), file_(std::move(file)) {
+  fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd_ < 0) throw ioFailure("cannot create the staging file " + file_.string(), errno, id_);
+}
+
+OpenBody::~OpenBody() {
+  closeFile();
+  if (!handedOver_) {
+    std::error_code ec;
+    fs::remove(file_, ec);
+  }
+}
+
+void OpenBody::closeFile() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void OpenBody::write(std::string_view decoded) {
+  if (decoded.empty()) return;
+  bytes_ += decoded.size();
+  if (meta_.totalBytes && bytes_ > *meta_.totalBytes)
+    throw ProtocolError(ErrorCode::BodyTooLarge,
+                        "the body grew past its announced " + std::to_string(*meta_.totalBytes) + " bytes", id_);
+  if (bytes_ > kMaxBodyBytes)
+    throw ProtocolError(ErrorCode::BodyTooLarge, "the body grew past the host's limit of 4 GiB", id_);
+  sha_.update(decoded);
+  std::size_t written = 0;
+  while (written < decoded.size()) {
+    const ssize_t n = ::write(fd_, decoded.data() + written, decoded.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw ioFailure("cannot write the staging file", errno, id_);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+}
+
+void OpenBody::append(std::int64_t seq, std::string_view base64, std::string& scratch) {
+  if (seq != nextSeq_)
+    throw ProtocolError(ErrorCode::ChunkOutOfOrder,
+                        "chunk " + std::to_string(seq) + " arrived, chunk " + std::to_string(nextSeq_) + " expected",
+                        id_);
+  ++nextSeq_;
+  scratch.clear();
+  // Each chunk is base64 of its own bytes (padded at its own end), so each is decoded on its own.
+  Base64Decoder decoder;
+  if (!decoder.feed(base64, scratch) || !decoder.finish(scratch))
+    throw ProtocolError(ErrorCode::BadBase64, "chunk " + std::to_string(seq) + " is not valid base64", id_);
+  write(scratch);
+}
+
+fs::path OpenBody::finish(const std::optional<std::string>& sha256Hex) {
+  std::string expected;
+  if (sha256Hex) {
+    expected = *sha256Hex;
+    for (char& c : expected)
+      if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    if (!isLowerHexDigest(expected))
+      throw ProtocolError(ErrorCode::BadRequest, "`sha256` must be 64 hexadecimal digits", id_);
+  }
+  const std::string actual = sha_.finishHex();
+  if (!expected.empty() && actual != expected)
+    throw ProtocolError(ErrorCode::DigestMismatch, "SHA-256 of the received body is " + actual + ", not " + expected,
+                        id_);
+  // Acknowledged means on disk: the data reaches the disk before the reply says so.
+  if (::fdatasync(fd_) != 0 && errno != EINVAL) throw ioFailure("cannot flush the staging file", errno, id_);
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    throw ioFailure("cannot close the staging file", errno, id_);
+  }
+  fd_ = -1;
+  handedOver_ = true;
+  return file_;
+}
+
+}  // namespace cloudfilm::host

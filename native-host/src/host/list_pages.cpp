@@ -1,0 +1,93 @@
+#include "host/list_pages.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "protocol/messages.h"
+#include "protocol/paging.h"
+
+namespace cloudfilm::host {
+using nlohmann::json;
+
+namespace {
+
+// Names come from untrusted files: keep any one field well below the page budget, cut on a UTF-8 boundary.
+std::string bounded(const std::string& text, std::size_t maxBytes = 1024) {
+  if (text.size() <= maxBytes) return text;
+  std::size_t cut = maxBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
+json patientShell(const store::SeriesSummary& series) {
+  return {{"patientName", bounded(series.first.patientName)},
+          {"patientId", bounded(series.first.patientId)},
+          {"studies", json::array()}};
+}
+
+json studyShell(const store::SeriesSummary& series) {
+  return {{"studyInstanceUid", bounded(series.studyInstanceUid)},
+          {"studyDate", bounded(series.first.studyDate)},
+          {"studyDescription", bounded(series.first.studyDescription)},
+          {"series", json::array()}};
+}
+
+// Groups are told apart by their folders: the store already decided which instances belong to one patient.
+std::string patientKey(const store::SeriesSummary& s) { return s.patientFolder; }
+std::string studyKey(const store::SeriesSummary& s) { return s.patientFolder + "/" + s.studyFolder; }
+
+}  // namespace
+
+json seriesEntry(const store::SeriesSummary& series) {
+  json entry = {{"seriesInstanceUid", bounded(series.seriesInstanceUid)},
+                {"modality", bounded(series.first.modality)},
+                {"seriesDescription", bounded(series.first.seriesDescription)},
+                {"instances", series.instances}};
+  if (series.first.seriesNumber) entry["seriesNumber"] = *series.first.seriesNumber;
+  if (series.instanceNumberMin) entry["instanceNumberMin"] = *series.instanceNumberMin;
+  if (series.instanceNumberMax) entry["instanceNumberMax"] = *series.instanceNumberMax;
+  json missing = json::array();
+  for (std::size_t i = 0; i < series.missingInstanceNumbers.size() && i < kMaxListedMissing; ++i)
+    missing.push_back(series.missingInstanceNumbers[i]);
+  entry["missing"] = std::move(missing);
+  if (series.expected) entry["expected"] = *series.expected;
+  return entry;
+}
+
+ListPage buildListPage(const std::vector<store::SeriesSummary>& series, std::size_t page, std::size_t budget) {
+  // Each series is charged its own size plus its patient's and study's shells, as if it opened both: an upper
+  // bound, so a page never overflows whatever the grouping.
+  std::vector<std::size_t> costs;
+  costs.reserve(series.size());
+  for (const auto& s : series) {
+    costs.push_back(protocol::serialize(seriesEntry(s)).size() + protocol::serialize(patientShell(s)).size() +
+                    protocol::serialize(studyShell(s)).size() + 8);
+  }
+  const auto ranges = protocol::paginate(costs, budget);
+  if (page >= ranges.size())
+    throw std::out_of_range("page " + std::to_string(page) + " does not exist; there are " +
+                            std::to_string(ranges.size()));
+  ListPage result;
+  result.page = page;
+  result.pages = ranges.size();
+  std::string lastPatient, lastStudy;
+  bool first = true;
+  for (std::size_t i = ranges[page].begin; i < ranges[page].end; ++i) {
+    const auto& s = series[i];
+    if (first || patientKey(s) != lastPatient) {
+      result.patients.push_back(patientShell(s));
+      lastPatient = patientKey(s);
+      lastStudy.clear();
+    }
+    json& studies = result.patients.back()["studies"];
+    if (studies.empty() || studyKey(s) != lastStudy) {
+      studies.push_back(studyShell(s));
+      lastStudy = studyKey(s);
+    }
+    studies.back()["series"].push_back(seriesEntry(s));
+    first = false;
+  }
+  return result;
+}
+
+}  // namespace cloudfilm::host

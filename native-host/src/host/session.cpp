@@ -1,0 +1,563 @@
+#include "host/session.h"
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <stdexcept>
+
+#include "host/list_pages.h"
+#include "host/log.h"
+#include "host/open_folder.h"
+#include "protocol/frame.h"
+#include "protocol/messages.h"
+#include "store/path_policy.h"
+
+namespace cloudfilm::host {
+namespace fs = std::filesystem;
+using protocol::ErrorCode;
+using protocol::ProtocolError;
+using Json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kHostVersion = CLOUDFILM_VERSION;
+// Replies carrying long lists (objects of a multipart body, saved series) keep this much below the 1 MiB cap.
+constexpr std::size_t kReplyBudget = protocol::kMaxOutboundFrameBytes - 16u * 1024u;
+
+Json requestId(const Json& message) {
+  auto it = message.find("id");
+  return it == message.end() ? Json(nullptr) : *it;
+}
+
+std::uint64_t freeBytesNear(fs::path folder) {
+  std::error_code ec;
+  while (!folder.empty()) {
+    const auto info = fs::space(folder, ec);
+    if (!ec) return info.available;
+    if (folder == folder.root_path()) break;
+    folder = folder.parent_path();
+  }
+  return 0;
+}
+
+bool isDiskFull(const std::exception& error) {
+  if (const auto* fsError = dynamic_cast<const fs::filesystem_error*>(&error))
+    return fsError->code() == std::errc::no_space_on_device;
+  const std::string text = error.what();
+  return text.find(std::strerror(ENOSPC)) != std::string::npos;
+}
+
+Json objectEntry(const ingest::ObjectResult& result) {
+  Json entry = {{"outcome", ingest::outcomeName(result.outcome)}, {"reason", result.reason}};
+  if (result.part > 0) entry["part"] = result.part;
+  const auto& info = result.info;
+  if (!info.sopInstanceUid.empty()) {
+    entry["sopInstanceUid"] = info.sopInstanceUid;
+    entry["studyInstanceUid"] = info.studyInstanceUid;
+    entry["seriesInstanceUid"] = info.seriesInstanceUid;
+    entry["patientName"] = info.patientName;
+    entry["patientId"] = info.patientId;
+    entry["modality"] = info.modality;
+    if (info.seriesNumber) entry["seriesNumber"] = *info.seriesNumber;
+    entry["seriesDescription"] = info.seriesDescription;
+    if (info.instanceNumber) entry["instanceNumber"] = *info.instanceNumber;
+    entry["transferSyntax"] = info.transferSyntaxUid;
+  }
+  return entry;
+}
+
+std::size_t countReconstructionFiles(const fs::path& folder) {
+  std::size_t count = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec))
+    if (entry.path().extension() == ".bin") ++count;
+  return count;
+}
+
+std::string headerValue(const Json& headers, const std::string& lowerName) {
+  if (!headers.is_object()) return {};
+  for (const auto& [name, value] : headers.items()) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == lowerName && value.is_string()) return value.get<std::string>();
+  }
+  return {};
+}
+
+}  // namespace
+
+Session::Session(HostPaths paths, EnvLookup env)
+    : paths_(std::move(paths)), env_(std::move(env)), stats_(paths_.dataDir) {
+  std::string problem;
+  settings_ = loadSettings(paths_.settingsFile, &problem);
+  if (!problem.empty()) logWarning(problem);
+  staging_ = std::make_unique<store::Store>(paths_.stagingDir);
+  ingestor_ = std::make_unique<ingest::Ingestor>(*staging_);
+  logInfo("staging library " + paths_.stagingDir.string() + " holds " + std::to_string(staging_->size()) +
+          " instances; output folder " + outputFolder().string());
+}
+
+Session::~Session() = default;
+
+fs::path Session::outputFolder() const { return effectiveOutputFolder(paths_, settings_); }
+
+int Session::serve(int inFd, int outFd) {
+  outFd_ = outFd;
+  protocol::FrameReader reader(inFd);
+  int status = kExitOk;
+  while (!peerGone_) {
+    const auto result = reader.next();
+    if (result == protocol::ReadStatus::Frame) {
+      handleFrame(reader.frame());
+      continue;
+    }
+    if (result == protocol::ReadStatus::EndOfStream) {
+      logInfo("the browser closed the port");
+      break;
+    }
+    if (result == protocol::ReadStatus::TooLarge) {
+      const std::string text = "a frame announced " + std::to_string(reader.announcedLength()) +
+                               " bytes, over the limit of " + std::to_string(protocol::kMaxInboundFrameBytes);
+      logError(text + "; exiting");
+      sendError(nullptr, ErrorCode::FrameTooLarge, text);
+      status = kExitFrameTooLarge;
+      break;
+    }
+    if (result == protocol::ReadStatus::Truncated) {
+      logError("the input ended inside a frame; exiting");
+      sendError(nullptr, ErrorCode::TruncatedFrame, "the input ended inside a frame");
+      status = kExitTruncated;
+      break;
+    }
+    logError(std::string("reading the input failed: ") + std::strerror(reader.lastErrno()));
+    status = kExitInternal;
+    break;
+  }
+  if (!openBodies_.empty())
+    logInfo("discarding " + std::to_string(openBodies_.size()) + " unfinished bodies");
+  openBodies_.clear();  // unfinished bodies are never filed: their files are deleted
+  return status;
+}
+
+bool Session::send(const Json& message) {
+  if (peerGone_) return false;
+  std::string payload = protocol::serialize(message);
+  if (payload.size() > protocol::kMaxOutboundFrameBytes) {
+    logError("a " + message.value("type", std::string("?")) + " reply of " + std::to_string(payload.size()) +
+             " bytes is over the 1 MiB cap");
+    payload = protocol::serialize(protocol::makeError(requestId(message), ErrorCode::Internal,
+                                                      "the reply would be over the 1 MiB cap"));
+  }
+  if (!protocol::writeFrame(outFd_, payload)) {
+    logError(std::string("cannot write to the browser: ") + std::strerror(errno));
+    peerGone_ = true;
+    return false;
+  }
+  return true;
+}
+
+void Session::sendError(const Json& id, ErrorCode code, std::string_view text, std::string_view body) {
+  logWarning(std::string(protocol::errorName(code)) + (body.empty() ? "" : " [" + std::string(body) + "]") + ": " +
+             std::string(text));
+  send(protocol::makeError(id, code, text, body));
+}
+
+void Session::handleFrame(std::string_view frame) {
+  std::string_view largeData;
+  auto message = protocol::parseObject(frame, "data", largeData);
+  if (!message) {
+    sendError(nullptr, ErrorCode::BadJson, "the frame is not a JSON object");
+    return;
+  }
+  const Json id = requestId(*message);
+  auto typeField = message->find("type");
+  if (typeField == message->end() || !typeField->is_string()) {
+    sendError(id, ErrorCode::UnknownType, "the message has no `type`");
+    return;
+  }
+  const std::string type = typeField->get<std::string>();
+  std::string bodyId;
+  if (auto body = message->find("body"); body != message->end() && body->is_string()) bodyId = body->get<std::string>();
+  try {
+    dispatch(type, *message, largeData);
+  } catch (const ProtocolError& error) {
+    const std::string& body = error.body().empty() ? bodyId : error.body();
+    if (!error.body().empty()) openBodies_.erase(error.body());  // a bad chunk or end drops its body
+    sendError(id, error.code(), error.what(), body);
+  } catch (const std::exception& error) {
+    if (!bodyId.empty()) openBodies_.erase(bodyId);
+    sendError(id, isDiskFull(error) ? ErrorCode::DiskFull : ErrorCode::Internal, error.what(), bodyId);
+  }
+}
+
+void Session::dispatch(const std::string& type, const Json& message, std::string_view largeData) {
+  if (type == "body-chunk") return onBodyChunk(message, largeData);
+  if (type == "body-begin") return onBodyBegin(message);
+  if (type == "body-end") return onBodyEnd(message);
+  if (type == "body-abort") return onBodyAbort(message);
+  if (type == "hello") return onHello(message);
+  if (type == "list") return onList(message);
+  if (type == "save") return onSave(message);
+  if (type == "open-folder") return onOpenFolder(message);
+  if (type == "forget") return onForget(message);
+  if (type == "get-settings") return onGetSettings(message);
+  if (type == "set-settings") return onSetSettings(message);
+  throw ProtocolError(ErrorCode::UnknownType, "unknown message type `" + type.substr(0, 64) + "`");
+}
+
+// ---- hello ------------------------------------------------------------------------------------------------------
+
+void Session::onHello(const Json& message) {
+  const auto protocolVersion = protocol::optionalInteger(message, "protocol").value_or(protocol::kProtocolVersion);
+  if (protocolVersion > protocol::kProtocolVersion)
+    throw ProtocolError(ErrorCode::HostTooOld, "the extension speaks protocol " + std::to_string(protocolVersion) +
+                                                   "; this host (" + kHostVersion + ") speaks " +
+                                                   std::to_string(protocol::kProtocolVersion));
+  if (auto extension = protocol::optionalString(message, "extension"))
+    logInfo("hello from extension " + extension->substr(0, 64));
+  Json reply = protocol::makeReply("hello", requestId(message));
+  reply["protocol"] = protocol::kProtocolVersion;
+  reply["hostVersion"] = kHostVersion;
+  reply["capabilities"] = {"part10", "multipart", "dicomweb-metadata", "frames", "save",
+                           "open-folder", "forget", "settings", "chunk-ack", "body-abort"};
+  const fs::path output = outputFolder();
+  reply["outputFolder"] = output.string();
+  reply["freeBytes"] = freeBytesNear(output);
+  reply["maxChunkBytes"] = kMaxChunkBytes;
+  reply["maxBodiesInFlight"] = kMaxBodiesInFlight;
+  reply["staged"] = staging_->size();
+  send(reply);
+}
+
+// ---- bodies -----------------------------------------------------------------------------------------------------
+
+void Session::onBodyBegin(const Json& message) {
+  const std::string id = protocol::requireString(message, "body");
+  if (!isValidBodyId(id))
+    throw ProtocolError(ErrorCode::BadRequest, "`body` must be 1-64 characters of [A-Za-z0-9._-]");
+  if (openBodies_.count(id))
+    throw ProtocolError(ErrorCode::DuplicateBody, "body " + id + " is already open");  // no body: keep the open one
+  if (openBodies_.size() >= kMaxBodiesInFlight)
+    throw ProtocolError(ErrorCode::TooManyBodies,
+                        "at most " + std::to_string(kMaxBodiesInFlight) + " bodies may be open at once");
+  CapturedBodyMeta meta;
+  meta.url = protocol::optionalString(message, "url").value_or("");
+  const auto status = protocol::optionalInteger(message, "status").value_or(0);
+  if (status < 0 || status > 999) throw ProtocolError(ErrorCode::BadRequest, "`status` is out of range");
+  meta.status = static_cast<int>(status);
+  const std::string mimeType = protocol::optionalString(message, "mimeType").value_or("");
+  if (auto headers = message.find("headers"); headers != message.end() && !headers->is_null()) {
+    if (!headers->is_object()) throw ProtocolError(ErrorCode::BadRequest, "`headers` must be an object");
+    meta.contentType = headerValue(*headers, "content-type");
+  }
+  if (meta.contentType.empty()) meta.contentType = mimeType;
+  if (auto total = protocol::optionalInteger(message, "totalBytes")) {
+    if (*total < 0) throw ProtocolError(ErrorCode::BadRequest, "`totalBytes` must not be negative");
+    if (static_cast<std::uint64_t>(*total) > kMaxBodyBytes)
+      throw ProtocolError(ErrorCode::BodyTooLarge, "the body is larger than the host's limit of 4 GiB");
+    meta.totalBytes = static_cast<std::uint64_t>(*total);
+  }
+  meta.tabId = protocol::optionalInteger(message, "tabId");
+  meta.source = protocol::optionalString(message, "source").value_or("");
+
+  // The file name is ours, never the extension's body id.
+  const fs::path file = staging_->workDir() / ("capture-" + std::to_string(++bodyFileCounter_) + ".part");
+  try {
+    openBodies_[id] = std::make_unique<OpenBody>(id, std::move(meta), file);
+  } catch (const ProtocolError& error) {
+    throw ProtocolError(error.code(), error.what());  // nothing was opened: no body to drop
+  }
+  Json reply = protocol::makeReply("body-begin", requestId(message));
+  reply["body"] = id;
+  send(reply);
+}
+
+void Session::onBodyChunk(const Json& message, std::string_view largeData) {
+  const std::string id = protocol::requireString(message, "body");
+  auto it = openBodies_.find(id);
+  if (it == openBodies_.end()) throw ProtocolError(ErrorCode::UnknownBody, "no body " + id.substr(0, 64) + " is open");
+  try {
+    const std::int64_t seq = protocol::requireInteger(message, "seq");
+    auto data = message.find("data");
+    if (data == message.end()) throw ProtocolError(ErrorCode::BadRequest, "`data` is missing");
+    if (protocol::isLargeFieldPlaceholder(*data)) {
+      it->second->append(seq, largeData, scratch_);
+    } else {
+      if (!data->is_string()) throw ProtocolError(ErrorCode::BadRequest, "`data` must be a string");
+      it->second->append(seq, data->get_ref<const std::string&>(), scratch_);
+    }
+  } catch (const ProtocolError& error) {
+    throw ProtocolError(error.code(), error.what(), id);  // every bad chunk drops its body
+  }
+  if (scratch_.capacity() > 2 * kMaxChunkBytes) std::string().swap(scratch_);  // an oversized chunk: give it back
+  const Json requestedAck = requestId(message);
+  if (!requestedAck.is_null()) {  // capability chunk-ack: a chunk with an id is acknowledged once written
+    Json reply = protocol::makeReply("body-chunk", requestedAck);
+    reply["body"] = it->first;
+    reply["seq"] = it->second->nextSeq() - 1;
+    send(reply);
+  }
+}
+
+void Session::onBodyAbort(const Json& message) {
+  const std::string id = protocol::requireString(message, "body");
+  auto it = openBodies_.find(id);
+  if (it == openBodies_.end()) throw ProtocolError(ErrorCode::UnknownBody, "no body " + id.substr(0, 64) + " is open");
+  logInfo("body " + id + " aborted by the extension after " + std::to_string(it->second->bytes()) + " bytes");
+  openBodies_.erase(it);  // deletes the staging file
+  Json reply = protocol::makeReply("body-abort", requestId(message));
+  reply["body"] = id;
+  send(reply);
+}
+
+void Session::onBodyEnd(const Json& message) {
+  const std::string id = protocol::requireString(message, "body");
+  auto it = openBodies_.find(id);
+  if (it == openBodies_.end()) throw ProtocolError(ErrorCode::UnknownBody, "no body " + id.substr(0, 64) + " is open");
+  std::unique_ptr<OpenBody> body = std::move(it->second);
+  openBodies_.erase(it);
+  fs::path file;
+  try {
+    file = body->finish(protocol::optionalString(message, "sha256"));
+  } catch (const ProtocolError& error) {
+    throw ProtocolError(error.code(), error.what(), id);
+  }
+  const CapturedBodyMeta& meta = body->meta();
+  if (meta.totalBytes && *meta.totalBytes != body->bytes())
+    logInfo("body " + id + " announced " + std::to_string(*meta.totalBytes) + " bytes and brought " +
+            std::to_string(body->bytes()));
+
+  ingest::BodyMeta ingestMeta;
+  ingestMeta.url = meta.url;
+  ingestMeta.status = meta.status;
+  ingestMeta.contentType = meta.contentType;
+  std::vector<ingest::ObjectResult> results;
+  try {
+    results = ingestor_->ingestBodyFile(ingestMeta, file);  // consumes the file
+    staging_->commit();
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(file, ec);
+    throw;
+  }
+
+  CaptureCounts delta;
+  Json objects = Json::array();
+  std::size_t used = 0, omitted = 0;
+  for (const auto& result : results) {
+    if (result.outcome == ingest::Outcome::NotDicom) ++delta.notDicom;
+    if (result.outcome == ingest::Outcome::Rejected) ++delta.rejected;
+    Json entry = objectEntry(result);
+    const std::size_t size = protocol::serialize(entry).size() + 1;
+    if (used + size > kReplyBudget) {
+      ++omitted;
+      continue;
+    }
+    used += size;
+    objects.push_back(std::move(entry));
+  }
+  stats_.add(delta);
+  Json reply = protocol::makeReply("body-end", requestId(message));
+  reply["body"] = id;
+  reply["bytes"] = body->bytes();
+  reply["objects"] = std::move(objects);
+  if (omitted) reply["objectsOmitted"] = omitted;
+  std::string summary;
+  for (const auto& result : results) summary += std::string(summary.empty() ? "" : ",") + ingest::outcomeName(result.outcome);
+  logInfo("body " + id + " (" + std::to_string(body->bytes()) + " bytes, " + meta.contentType.substr(0, 80) +
+          "): " + summary.substr(0, 200));
+  send(reply);
+}
+
+// ---- list, save, forget -----------------------------------------------------------------------------------------
+
+void Session::onList(const Json& message) {
+  const auto page = protocol::optionalInteger(message, "page").value_or(0);
+  if (page < 0) throw ProtocolError(ErrorCode::BadRequest, "`page` must not be negative");
+  ListPage listed;
+  try {
+    listed = buildListPage(staging_->series(), static_cast<std::size_t>(page));
+  } catch (const std::out_of_range& error) {
+    throw ProtocolError(ErrorCode::BadRequest, error.what());
+  }
+  const CaptureCounts counts = stats_.read();
+  Json reply = protocol::makeReply("list", requestId(message));
+  reply["page"] = listed.page;
+  reply["pages"] = listed.pages;
+  reply["patients"] = std::move(listed.patients);
+  reply["rejected"] = counts.rejected;
+  reply["notDicom"] = counts.notDicom;
+  reply["reconstruction"] = countReconstructionFiles(staging_->reconstructionDir());
+  send(reply);
+}
+
+std::vector<std::string> Session::seriesFilter(const Json& message) const {
+  std::vector<std::string> chosen;
+  auto it = message.find("series");
+  if (it == message.end() || it->is_null()) return chosen;
+  if (!it->is_array()) throw ProtocolError(ErrorCode::BadRequest, "`series` must be an array of strings");
+  for (const auto& uid : *it) {
+    if (!uid.is_string()) throw ProtocolError(ErrorCode::BadRequest, "`series` must be an array of strings");
+    chosen.push_back(uid.get<std::string>());
+  }
+  if (chosen.empty()) throw ProtocolError(ErrorCode::BadRequest, "`series` is empty; omit it to mean all");
+  return chosen;
+}
+
+void Session::onSave(const Json& message) {
+  const std::vector<std::string> chosen = seriesFilter(message);
+  const std::set<std::string> chosenSet(chosen.begin(), chosen.end());
+  const fs::path output = outputFolder();
+  if (auto problem = prepareOutputFolder(output)) throw ProtocolError(ErrorCode::BadOutputFolder, *problem);
+
+  std::vector<store::SeriesSummary> staged = staging_->series();
+  std::set<std::string> found;
+  std::uint64_t neededBytes = 0;
+  std::vector<fs::path> files;
+  for (const auto& series : staged) {
+    if (!chosenSet.empty() && !chosenSet.count(series.seriesInstanceUid)) continue;
+    found.insert(series.seriesInstanceUid);
+    for (const auto& sop : series.sopInstanceUids) {
+      if (const store::KeptInstance* kept = staging_->find(sop)) {
+        files.push_back(staging_->root() / kept->relativePath);
+        neededBytes += kept->bytes;
+      }
+    }
+  }
+  if (neededBytes > freeBytesNear(output))
+    throw ProtocolError(ErrorCode::DiskFull, "saving needs " + std::to_string(neededBytes) + " bytes; " +
+                                                 output.string() + " has " + std::to_string(freeBytesNear(output)));
+
+  std::unique_ptr<store::Store> library;
+  try {
+    library = std::make_unique<store::Store>(output);
+  } catch (const std::exception& error) {
+    throw ProtocolError(ErrorCode::BadOutputFolder, error.what());
+  }
+  ingest::Ingestor filer(*library);
+  std::size_t written = 0, duplicates = 0, replaced = 0, keptWorse = 0, failed = 0;
+  std::set<std::string> savedSeries;
+  for (const fs::path& file : files) {
+    const ingest::ObjectResult result = filer.ingestExistingFile(file);
+    switch (result.outcome) {
+      case ingest::Outcome::Stored: ++written; break;
+      case ingest::Outcome::Duplicate: ++duplicates; break;
+      case ingest::Outcome::Replaced: ++replaced; break;
+      case ingest::Outcome::KeptWorse: ++keptWorse; break;
+      default:
+        ++failed;
+        logWarning("saving " + file.string() + ": " + result.reason);
+        if (result.reason.find(std::strerror(ENOSPC)) != std::string::npos) {
+          library->commit();
+          throw ProtocolError(ErrorCode::DiskFull, "no space left in " + output.string());
+        }
+        continue;
+    }
+    savedSeries.insert(result.info.seriesInstanceUid);
+  }
+  library->commit();
+
+  Json seriesList = Json::array();
+  std::size_t used = 0, omitted = 0;
+  for (const auto& series : library->series()) {
+    if (!savedSeries.count(series.seriesInstanceUid)) continue;
+    Json entry = {{"seriesInstanceUid", series.seriesInstanceUid},
+                  {"folder", series.folder.string()},
+                  {"instances", series.instances}};
+    const std::size_t size = protocol::serialize(entry).size() + 1;
+    if (used + size > kReplyBudget) {
+      ++omitted;
+      continue;
+    }
+    used += size;
+    seriesList.push_back(std::move(entry));
+  }
+  Json reply = protocol::makeReply("save", requestId(message));
+  reply["outputFolder"] = library->root().string();
+  reply["written"] = written;
+  reply["duplicates"] = duplicates;
+  reply["replaced"] = replaced;
+  reply["keptWorse"] = keptWorse;
+  reply["failed"] = failed;
+  reply["series"] = std::move(seriesList);
+  if (omitted) reply["seriesOmitted"] = omitted;
+  Json unknown = Json::array();
+  for (const auto& uid : chosen)
+    if (!found.count(uid)) unknown.push_back(uid);
+  if (!unknown.empty()) reply["unknownSeries"] = std::move(unknown);
+  logInfo("saved into " + output.string() + ": " + std::to_string(written) + " written, " +
+          std::to_string(duplicates) + " duplicates, " + std::to_string(replaced) + " replaced, " +
+          std::to_string(failed) + " failed");
+  send(reply);
+}
+
+void Session::onForget(const Json& message) {
+  const std::vector<std::string> chosen = seriesFilter(message);
+  const std::size_t forgotten = staging_->remove(chosen);
+  if (chosen.empty()) {  // everything: the DICOMweb pieces kept aside and the counts go too
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(staging_->reconstructionDir(), ec)) fs::remove_all(entry.path(), ec);
+    stats_.reset();
+  }
+  staging_->commit();
+  logInfo("forgot " + std::to_string(forgotten) + " staged instances");
+  Json reply = protocol::makeReply("forget", requestId(message));
+  reply["forgotten"] = forgotten;
+  send(reply);
+}
+
+// ---- open-folder, settings --------------------------------------------------------------------------------------
+
+void Session::onOpenFolder(const Json& message) {
+  const fs::path output = outputFolder();
+  fs::path target = output;
+  if (auto path = protocol::optionalString(message, "path")) {
+    target = fs::path(*path);
+    if (!target.is_absolute()) target = output / target;
+    target = target.lexically_normal();
+    const fs::path root = output.lexically_normal();
+    if (target != root && (target / "") != (root / "") && !store::isInside(root, target))
+      throw ProtocolError(ErrorCode::PathOutsideOutput, "the path lies outside the output folder " + root.string());
+    std::error_code ec;
+    // The lexical check cannot see symbolic links: compare where they really lead too.
+    const fs::path realRoot = fs::weakly_canonical(root, ec);
+    const fs::path realTarget = fs::weakly_canonical(target, ec);
+    if (!ec && realTarget != realRoot && !store::isInside(realRoot, realTarget))
+      throw ProtocolError(ErrorCode::PathOutsideOutput, "the path leads outside the output folder " + root.string());
+    if (!fs::exists(target, ec)) throw ProtocolError(ErrorCode::BadRequest, "the path does not exist");
+  } else if (auto problem = prepareOutputFolder(output)) {
+    throw ProtocolError(ErrorCode::BadOutputFolder, *problem);
+  }
+  if (auto problem = openInFileManager(target, env_)) throw ProtocolError(ErrorCode::Internal, *problem);
+  Json reply = protocol::makeReply("open-folder", requestId(message));
+  reply["path"] = target.string();
+  send(reply);
+}
+
+void Session::onGetSettings(const Json& message) {
+  Json reply = protocol::makeReply("get-settings", requestId(message));
+  reply["outputFolder"] = outputFolder().string();
+  send(reply);
+}
+
+void Session::onSetSettings(const Json& message) {
+  Settings updated = settings_;
+  if (auto folder = protocol::optionalString(message, "outputFolder")) {
+    const fs::path path = fs::path(*folder).lexically_normal();
+    if (!path.is_absolute()) throw ProtocolError(ErrorCode::BadOutputFolder, "the output folder must be absolute");
+    if (auto problem = prepareOutputFolder(path)) throw ProtocolError(ErrorCode::BadOutputFolder, *problem);
+    updated.outputFolder = path;
+  }
+  try {
+    saveSettings(paths_.settingsFile, updated);
+  } catch (const std::exception& error) {
+    throw ProtocolError(isDiskFull(error) ? ErrorCode::DiskFull : ErrorCode::Internal, error.what());
+  }
+  settings_ = updated;
+  logInfo("settings saved; output folder " + outputFolder().string());
+  Json reply = protocol::makeReply("set-settings", requestId(message));
+  reply["outputFolder"] = outputFolder().string();
+  send(reply);
+}
+
+}  // namespace cloudfilm::host

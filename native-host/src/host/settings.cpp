@@ -1,0 +1,78 @@
+#include "host/settings.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace cloudfilm::host {
+namespace fs = std::filesystem;
+
+Settings loadSettings(const fs::path& file, std::string* problem) {
+  Settings settings;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return settings;
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto json = nlohmann::json::parse(text.str(), nullptr, false);
+  if (json.is_discarded() || !json.is_object()) {
+    if (problem) *problem = "settings file " + file.string() + " is not a JSON object; ignored";
+    return settings;
+  }
+  if (auto it = json.find("outputFolder"); it != json.end() && it->is_string()) {
+    fs::path folder(it->get<std::string>());
+    if (folder.is_absolute()) settings.outputFolder = folder;
+    else if (problem) *problem = "outputFolder in " + file.string() + " is not absolute; ignored";
+  }
+  return settings;
+}
+
+void saveSettings(const fs::path& file, const Settings& settings) {
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  nlohmann::json json = nlohmann::json::object();
+  if (settings.outputFolder) json["outputFolder"] = settings.outputFolder->string();
+  const std::string text = json.dump(2) + "\n";
+  const fs::path temporary = file.string() + "." + std::to_string(::getpid()) + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      fs::remove(temporary, ec);
+      throw std::runtime_error("cannot write " + temporary.string());
+    }
+  }
+  fs::rename(temporary, file, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    throw std::runtime_error("cannot write " + file.string() + ": " + ec.message());
+  }
+}
+
+fs::path effectiveOutputFolder(const HostPaths& paths, const Settings& settings) {
+  if (paths.outputOverride) return *paths.outputOverride;
+  if (settings.outputFolder) return *settings.outputFolder;
+  return paths.defaultOutput;
+}
+
+std::optional<std::string> prepareOutputFolder(const fs::path& folder) {
+  if (folder.empty() || !folder.is_absolute()) return "the output folder must be an absolute path";
+  std::error_code ec;
+  fs::create_directories(folder, ec);  // "already exists" is success
+  if (!fs::is_directory(folder, ec)) return "cannot create the folder " + folder.string() + (ec ? ": " + ec.message() : "");
+  // Prove it writable by writing: access(W_OK) is wrong on read-only mounts and for some ACLs.
+  const fs::path probe = folder / (".cloudfilm-probe-" + std::to_string(::getpid()));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot write in " + folder.string() + ": " + std::strerror(errno);
+  ::close(fd);
+  fs::remove(probe, ec);
+  return std::nullopt;
+}
+
+}  // namespace cloudfilm::host
