@@ -1,0 +1,511 @@
+// The real cloudfilm-host, spoken to through pipes as a browser would.
+#include <set>
+#include <thread>
+
+#include "host_process.h"
+#include "part10_writer.h"
+
+using namespace cftest;
+
+namespace {
+
+json hello(HostProcess& host) {
+  return host.request({{"type", "hello"}, {"id", "h"}, {"protocol", 1}, {"extension", "0.1.0"}});
+}
+
+// The host still answers: what every malformed case must leave behind.
+void expectStillServing(HostProcess& host) {
+  const json reply = hello(host);
+  EXPECT_EQ(reply["type"], "hello-result") << reply.dump();
+}
+
+std::size_t countStagedInstances(const json& list) {
+  std::size_t total = 0;
+  for (const auto& patient : list["patients"])
+    for (const auto& study : patient["studies"])
+      for (const auto& series : study["series"]) total += series["instances"].get<std::size_t>();
+  return total;
+}
+
+std::size_t partFilesUnder(const fs::path& folder) {
+  std::size_t count = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(folder))
+    if (entry.path().extension() == ".part") ++count;
+  return count;
+}
+
+}  // namespace
+
+TEST(HostProtocol, HelloAnswersWithLimitsAndOutputFolder) {
+  Sandbox sandbox;
+  HostProcess host(sandbox);
+  const json reply = hello(host);
+  EXPECT_EQ(reply["id"], "h");
+  EXPECT_EQ(reply["protocol"], 1);
+  EXPECT_EQ(reply["outputFolder"], sandbox.outputDir().string());
+  EXPECT_EQ(reply["maxChunkBytes"], 4194304);
+  EXPECT_GT(reply["freeBytes"].get<std::uint64_t>(), 0u);
+  const auto capabilities = reply["capabilities"].get<std::set<std::string>>();
+  for (const char* needed : {"part10", "save", "open-folder", "forget", "settings", "chunk-ack", "body-abort"})
+    EXPECT_TRUE(capabilities.count(needed)) << needed;
+  host.closeInput();
+  ASSERT_TRUE(host.waitExit(std::chrono::seconds(10)));
+  EXPECT_EQ(host.exitCode(), 0);
+  // Nothing but frames on stdout; the log is where the host talks.
+  EXPECT_FALSE(host.receive(std::chrono::milliseconds(100)));
+  EXPECT_NE(readFile(sandbox.logFile()).find("started by Chromium"), std::string::npos);
+}
+
+TEST(HostProtocol, FirefoxArgumentsAreAccepted) {
+  Sandbox sandbox;
+  HostProcess host(sandbox, {"/home/me/.mozilla/native-messaging-hosts/app.cloudfilm.host.json",
+                             cloudfilm::host::kGeckoExtensionId});
+  EXPECT_EQ(hello(host)["type"], "hello-result");
+}
+
+TEST(HostProtocol, OtherCallersAreRefused) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{}, {"chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/"},
+        {"/manifest.json", "someone-else@example.org"}}) {
+    Sandbox sandbox;
+    HostProcess host(sandbox, args);
+    ASSERT_TRUE(host.waitExit(std::chrono::seconds(10)));
+    EXPECT_EQ(host.exitCode(), 3);
+    EXPECT_FALSE(host.receive(std::chrono::milliseconds(100)));
+    EXPECT_NE(readFile(sandbox.logFile()).find("refusing"), std::string::npos);
+  }
+}
+
+TEST(HostProtocol, HappyPathBrainSeriesIsSavedByteIdentical) {
+  Sandbox sandbox;
+  HostProcess host(sandbox);
+  hello(host);
+  std::set<std::string> originals;
+  int n = 0;
+  for (const fs::path& file : brainSeries()) {
+    const std::string bytes = readFile(file);
+    ASSERT_FALSE(bytes.empty()) << file << " (run tests/data/fetch.sh)";
+    originals.insert(cloudfilm::sha256Hex(bytes));
+    // Odd chunk sizes: base64 padding inside every chunk, chunks split anywhere in the file.
+    const json reply = streamBody(host, "brain-" + std::to_string(++n), bytes, 10000 + 7 * n);
+    ASSERT_EQ(reply["objects"].size(), 1u) << reply.dump();
+    EXPECT_EQ(reply["objects"][0]["outcome"], "stored") << reply.dump();
+    EXPECT_EQ(reply["bytes"], bytes.size());
+    EXPECT_EQ(reply["objects"][0]["modality"], "MR");
+  }
+  const json list = host.request({{"type", "list"}, {"id", 2}, {"page", 0}});
+  ASSERT_EQ(list["type"], "list-result") << list.dump();
+  EXPECT_EQ(list["pages"], 1);
+  ASSERT_EQ(list["patients"].size(), 1u);
+  const json series = list["patients"][0]["studies"][0]["series"][0];
+  EXPECT_EQ(series["instances"], 20);
+  EXPECT_EQ(series["modality"], "MR");
+
+  // The same bytes again: recognised as duplicates, nothing new kept.
+  const json again = streamBody(host, "again", readFile(brainSeries()[0]), 1 << 20);
+  EXPECT_EQ(again["objects"][0]["outcome"], "duplicate");
+
+  const json saved = host.request({{"type", "save"}, {"id", 3}});
+  ASSERT_EQ(saved["type"], "save-result") << saved.dump();
+  EXPECT_EQ(saved["written"], 20);
+  EXPECT_EQ(saved["outputFolder"], sandbox.outputDir().string());
+  ASSERT_EQ(saved["series"].size(), 1u);
+  EXPECT_EQ(saved["series"][0]["instances"], 20);
+  const fs::path seriesFolder = saved["series"][0]["folder"].get<std::string>();
+  EXPECT_TRUE(fs::is_directory(seriesFolder));
+
+  const auto savedFiles = dicomFilesByDigest(sandbox.outputDir());
+  std::set<std::string> savedDigests;
+  for (const auto& [digest, path] : savedFiles) {
+    savedDigests.insert(digest);
+    EXPECT_EQ(path.parent_path(), seriesFolder);
+  }
+  EXPECT_EQ(savedDigests, originals);  // byte-identical, every one
+
+  // Saving twice writes nothing new.
+  const json twice = host.request({{"type", "save"}, {"id", 4}, {"series", {series["seriesInstanceUid"]}}});
+  EXPECT_EQ(twice["written"], 0);
+  EXPECT_EQ(twice["duplicates"], 20);
+
+  const json opened = host.request({{"type", "open-folder"}, {"id", 5}, {"path", seriesFolder.string()}});
+  EXPECT_EQ(opened["type"], "open-folder-result") << opened.dump();
+  for (int i = 0; i < 200 && !fs::exists(sandbox.openedLog()); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(readFile(sandbox.openedLog()), seriesFolder.string() + "\n");
+
+  const json forgotten = host.request({{"type", "forget"}, {"id", 6}});
+  EXPECT_EQ(forgotten["forgotten"], 20);
+  EXPECT_EQ(countStagedInstances(host.request({{"type", "list"}, {"id", 7}})), 0u);
+  EXPECT_EQ(dicomFilesByDigest(sandbox.outputDir()).size(), 20u);  // forget never touches what was saved
+}
+
+TEST(HostProtocol, ChunkAcknowledgementsAndAbort) {
+  Sandbox sandbox;
+  HostProcess host(sandbox);
+  host.request({{"type", "body-begin"}, {"id", 1}, {"body", "b"}, {"mimeType", "application/dicom"}});
+  const json ack = host.request(
+      {{"type", "body-chunk"}, {"id", 2}, {"body", "b"}, {"seq", 0}, {"data", cloudfilm::encodeBase64("abc")}});
+  EXPECT_EQ(ack["type"], "body-chunk-result");
+  EXPECT_EQ(ack["seq"], 0);
+  EXPECT_EQ(ack["body"], "b");
+  const json aborted = host.request({{"type", "body-abort"}, {"id", 3}, {"body", "b"}});
+  EXPECT_EQ(aborted["type"], "body-abort-result");
+  EXPECT_EQ(host.request({{"type", "body-end"}, {"id", 4}, {"body", "b"}})["code"], 6);
+  EXPECT_EQ(partFilesUnder(sandbox.dataDir()), 0u);
+}
+
+TEST(HostProtocol, InterleavedBodiesAreEachFiledWhole) {
+  Sandbox sandbox;
+  HostProcess host(sandbox);
+  const auto files = brainSeries();
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 4; ++i) bodies.push_back(readFile(files[static_cast<std::size_t>(i)]));
+  for (int i = 0; i < 4; ++i) {
+    host.send({{"type", "body-begin"}, {"id", i}, {"body", "i" + std::to_string(i)},
+               {"mimeType", "application/dicom"}, {"totalBytes", bodies[static_cast<std::size_t>(i)].size()}});
+    host.expect("body-begin-result");
+  }
+  const std::size_t chunk = 8191;
+  std::vector<std::size_t> offsets(4, 0);
+  std::vector<std::int64_t> seqs(4, 0);
+  for (bool more = true; more;) {
+    more = false;
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (offsets[i] >= bodies[i].size()) continue;
+      const auto piece = std::string_view(bodies[i]).substr(offsets[i], chunk);
+      offsets[i] += piece.size();
+      host.send({{"type", "body-chunk"}, {"body", "i" + std::to_string(i)}, {"seq", seqs[i]++},
+                 {"data", cloudfilm::encodeBase64(piece)}});
+      more = true;
+    }
+  }
+  for (int i = 3; i >= 0; --i) {  // ended in another order than begun
+    host.send({{"type", "body-end"}, {"id", 10 + i}, {"body", "i" + std::to_string(i)},
+               {"sha256", cloudfilm::sha256Hex(bodies[static_cast<std::size_t>(i)])}});
+    const json reply = host.expect("body-end-result");
+    EXPECT_EQ(reply["id"], 10 + i);
+    EXPECT_EQ(reply["objects"][0]["outcome"], "stored") << reply.dump();
+  }
+  host.request({{"type", "save"}, {"id", 20}});
+  std::set<std::string> expected, saved;
+  for (const auto& body : bodies) expected.insert(cloudfilm::sha256Hex(body));
+  for (const auto& [digest, path] : dicomFilesByDigest(sandbox.outputDir())) saved.insert(digest);
+  EXPECT_EQ(saved, expected);
+}
+
+TEST(HostProtocol, HundredMegabyteBodyInChunksKeepsMemorySmall) {
+  Sandbox sandbox;
+  const fs::path big = sandbox.root() / "big.dcm";
+  const std::uint64_t size = Part10Writer::write(big, {});
+  ASSERT_GT(size, 100u * 1000u * 1000u);
+  HostProcess host(sandbox);
+  hello(host);
+  host.send({{"type", "body-begin"}, {"id", 1}, {"body", "big"}, {"mimeType", "application/dicom"},
+             {"totalBytes", size}});
+  host.expect("body-begin-result");
+  std::ifstream in(big, std::ios::binary);
+  std::string piece(4u << 20, '\0');
+  cloudfilm::Sha256 sha;
+  std::int64_t seq = 0;
+  while (in) {
+    in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0) break;
+    const std::string_view view(piece.data(), got);
+    sha.update(view);
+    host.send({{"type", "body-chunk"}, {"body", "big"}, {"seq", seq++}, {"data", cloudfilm::encodeBase64(view)}});
+  }
+  const std::string digest = sha.finishHex();
+  host.send({{"type", "body-end"}, {"id", 2}, {"body", "big"}, {"sha256", digest}});
+  const json reply = host.expect("body-end-result");
+  EXPECT_EQ(reply["bytes"], size);
+  EXPECT_EQ(reply["objects"][0]["outcome"], "stored") << reply.dump();
+  const std::uint64_t peak = host.peakRssBytes();
+  RecordProperty("host_peak_rss_bytes", std::to_string(peak));
+  EXPECT_LT(peak, 64u * 1024u * 1024u) << "VmHWM " << peak;
+
+  const json saved = host.request({{"type", "save"}, {"id", 3}});
+  EXPECT_EQ(saved["written"], 1);
+  const auto files = dicomFilesByDigest(sandbox.outputDir());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files.begin()->first, digest);
+  EXPECT_LT(host.peakRssBytes(), 64u * 1024u * 1024u);
+}
+
+// ---- malformed input: each case has its own code, and the host goes on serving ----------------------------------
+
+class HostMalformed : public ::testing::Test {
+ protected:
+  Sandbox sandbox;
+  HostProcess host{sandbox};
+
+  json expectError(int code) {
+    const json reply = host.expect("error");
+    EXPECT_EQ(reply["code"], code) << reply.dump();
+    return reply;
+  }
+  void begin(const std::string& id, std::optional<std::uint64_t> total = std::nullopt) {
+    json message = {{"type", "body-begin"}, {"id", "begin"}, {"body", id}, {"mimeType", "application/dicom"}};
+    if (total) message["totalBytes"] = *total;
+    host.send(message);
+    host.expect("body-begin-result");
+  }
+  void chunk(const std::string& id, std::int64_t seq, const std::string& data) {
+    host.send({{"type", "body-chunk"}, {"body", id}, {"seq", seq}, {"data", cloudfilm::encodeBase64(data)}});
+  }
+};
+
+TEST_F(HostMalformed, BadJson) {
+  host.sendRaw(cloudfilm::protocol::encodeFrame(R"({"type":"hello",)"));
+  expectError(3);
+  host.sendRaw(cloudfilm::protocol::encodeFrame("[1,2,3]"));
+  expectError(3);
+  host.sendRaw(cloudfilm::protocol::encodeFrame("\xff\xfe"));
+  expectError(3);
+  expectStillServing(host);
+}
+
+TEST_F(HostMalformed, UnknownOrMissingType) {
+  host.send({{"type", "launch-missiles"}, {"id", 9}});
+  EXPECT_EQ(expectError(4)["id"], 9);
+  host.send({{"id", 10}});
+  expectError(4);
+  host.send({{"type", 42}});
+  expectError(4);
+  expectStillServing(host);
+}
+
+TEST_F(HostMalformed, BadRequestFields) {
+  host.send({{"type", "body-begin"}, {"id", 1}, {"body", "../../etc"}});
+  expectError(5);
+  host.send({{"type", "body-begin"}, {"id", 1}});
+  expectError(5);
+  host.send({{"type", "list"}, {"id", 1}, {"page", "zero"}});
+  expectError(5);
+  host.send({{"type", "list"}, {"id", 1}, {"page", 99}});
+  expectError(5);
+  host.send({{"type", "save"}, {"id", 1}, {"series", "1.2.3"}});
+  expectError(5);
+  expectStillServing(host);
+}
+
+TEST_F(HostMalformed, BadBase64DropsTheBody) {
+  begin("b");
+  host.send({{"type", "body-chunk"}, {"body", "b"}, {"seq", 0}, {"data", "@@@not base64@@@"}});
+  EXPECT_EQ(expectError(9)["body"], "b");
+  host.send({{"type", "body-end"}, {"id", 2}, {"body", "b"}});
+  expectError(6);  // dropped
+  EXPECT_EQ(partFilesUnder(sandbox.dataDir()), 0u);
+  expectStillServing(host);
+}
+
+TEST_F(HostMalformed, WrongDigestDropsTheBody) {
+  const std::string bytes = readFile(brainSeries()[0]);
+  begin("b");
+  chunk("b", 0, bytes);
+  host.send({{"type", "body-end"}, {"id", 2}, {"body", "b"}, {"sha256", std::string(64, '0')}});
+  EXPECT_EQ(expectError(10)["body"], "b");
+  EXPECT_EQ(countStagedInstances(host.request({{"type", "list"}, {"id", 3}})), 0u);
+  EXPECT_EQ(partFilesUnder(sandbox.dataDir()), 0u);
+  expectStillServing(host);
+}
+
+TEST_F(HostMalformed, UnknownBody) {
+  chunk("never-begun", 0, "abc");
+  EXPECT_EQ(expectError(6)["body"], "never-begun");
+  host.send({{"type", "body-end"}, {"id", 2}, {"body", "never-begun"}});
+  expectError(6);
+  expectStillServing(host);
+}
+
+TEST_F(HostMalformed, ChunkOutOfOrderDropsTheBody) {
+  begin("b");
+  chunk("b", 0, "abc");
+  chunk("b", 2, "def");
+  EXPECT_EQ(expectError(8)["body"], "b");
+  chunk("b", 1, "ghi");
+  expectError(6);
+  expectStillServing(host);
+}
+
+TEST_F(HostMalformed, BodyGrowingPastItsAnnouncedSize) {
+  begin("b", 4);
+  chunk("b", 0, "abcdef");
+  EXPECT_EQ(expectError(11)["body"], "b");
+  expectStillServing(host);
+}
+
+TEST_F(HostMalformed, DuplicateAndTooManyBodies) {
+  begin("b0");
+  host.send({{"type", "body-begin"}, {"id", 1}, {"body", "b0"}});
+  EXPECT_EQ(expectError(14)["body"], "b0");
+  chunk("b0", 0, "still open");  // the first one is unharmed
+  for (int i = 1; i < 8; ++i) begin("b" + std::to_string(i));
+  host.send({{"type", "body-begin"}, {"id", 2}, {"body", "b8"}});
+  expectError(15);
+  expectStillServing(host);
+}
+
+TEST_F(HostMalformed, ProtocolTooNew) {
+  host.send({{"type", "hello"}, {"id", 1}, {"protocol", 2}});
+  expectError(7);
+  expectStillServing(host);
+}
+
+TEST_F(HostMalformed, OutputFolderAndPathChecks) {
+  host.send({{"type", "set-settings"}, {"id", 1}, {"outputFolder", "relative/folder"}});
+  expectError(13);
+  host.send({{"type", "set-settings"}, {"id", 1}, {"outputFolder", "/proc/cannot-create-here"}});
+  expectError(13);
+  host.send({{"type", "open-folder"}, {"id", 2}, {"path", "/etc"}});
+  expectError(16);
+  host.send({{"type", "open-folder"}, {"id", 3}, {"path", (sandbox.outputDir() / ".." / "data").string()}});
+  expectError(16);
+  expectStillServing(host);
+}
+
+TEST(HostProtocolFatal, FrameOverTheCapIsRefusedAndTheHostExits) {
+  Sandbox sandbox;
+  HostProcess host(sandbox);
+  std::string prefix(4, '\0');
+  cloudfilm::protocol::encodeLengthPrefix(64u * 1024u * 1024u + 1u, reinterpret_cast<unsigned char*>(prefix.data()));
+  host.sendRaw(prefix);  // no payload: the host must not wait for (or allocate) 64 MiB
+  const json reply = host.expect("error", std::chrono::seconds(10));
+  EXPECT_EQ(reply["code"], 2);
+  ASSERT_TRUE(host.waitExit(std::chrono::seconds(10)));
+  EXPECT_EQ(host.exitCode(), 2);
+}
+
+TEST(HostProtocolFatal, TruncatedFrameIsReportedAndTheHostExits) {
+  Sandbox sandbox;
+  HostProcess host(sandbox);
+  host.sendRaw(cloudfilm::protocol::encodeFrame(R"({"type":"hello","id":1})").substr(0, 10));
+  host.closeInput();
+  const json reply = host.expect("error", std::chrono::seconds(10));
+  EXPECT_EQ(reply["code"], 17);
+  ASSERT_TRUE(host.waitExit(std::chrono::seconds(10)));
+  EXPECT_EQ(host.exitCode(), 5);
+}
+
+// ---- staging survives the host ----------------------------------------------------------------------------------
+
+TEST(HostStaging, KilledMidBodyNothingHalfFiledFinishedBodiesStillListed) {
+  Sandbox sandbox;
+  const auto files = brainSeries();
+  {
+    HostProcess host(sandbox);
+    for (int i = 0; i < 3; ++i) {
+      const json reply = streamBody(host, "done" + std::to_string(i), readFile(files[static_cast<std::size_t>(i)]),
+                                    50000);
+      ASSERT_EQ(reply["objects"][0]["outcome"], "stored");
+    }
+    const std::string half = readFile(files[3]);
+    host.send({{"type", "body-begin"}, {"id", 1}, {"body", "half"}, {"mimeType", "application/dicom"}});
+    host.expect("body-begin-result");
+    host.send({{"type", "body-chunk"}, {"body", "half"}, {"seq", 0},
+               {"data", cloudfilm::encodeBase64(std::string_view(half).substr(0, half.size() / 2))}});
+    // Let the chunk reach the disk, then pull the plug.
+    host.request({{"type", "get-settings"}, {"id", 2}});
+    EXPECT_EQ(partFilesUnder(sandbox.dataDir()), 1u);
+    host.kill();
+  }
+  HostProcess again(sandbox);
+  const json list = again.request({{"type", "list"}, {"id", 1}});
+  EXPECT_EQ(countStagedInstances(list), 3u) << list.dump();
+  EXPECT_EQ(partFilesUnder(sandbox.dataDir()), 0u);  // the dead host's unfinished body is gone
+  const json saved = again.request({{"type", "save"}, {"id", 2}});
+  EXPECT_EQ(saved["written"], 3);
+  EXPECT_EQ(dicomFilesByDigest(sandbox.outputDir()).size(), 3u);
+}
+
+TEST(HostStaging, ClosedPortDiscardsUnfinishedBodies) {
+  Sandbox sandbox;
+  {
+    HostProcess host(sandbox);
+    host.request({{"type", "body-begin"}, {"id", 1}, {"body", "b"}, {"mimeType", "application/dicom"}});
+    host.send({{"type", "body-chunk"}, {"body", "b"}, {"seq", 0}, {"data", cloudfilm::encodeBase64("DICM")}});
+    host.closeInput();
+    ASSERT_TRUE(host.waitExit(std::chrono::seconds(10)));
+    EXPECT_EQ(host.exitCode(), 0);
+  }
+  EXPECT_EQ(partFilesUnder(sandbox.dataDir()), 0u);
+}
+
+TEST(HostStaging, TwoHostsAtOnceShareTheDataFolder) {
+  Sandbox sandbox;
+  const auto files = brainSeries();
+  HostProcess first(sandbox);
+  HostProcess second(sandbox, {"/manifest.json", cloudfilm::host::kGeckoExtensionId});
+  std::thread other([&] {
+    for (std::size_t i = 10; i < 20; ++i) {
+      const json reply = streamBody(second, "s" + std::to_string(i), readFile(files[i]), 30000);
+      EXPECT_EQ(reply["objects"][0]["outcome"], "stored") << reply.dump();
+    }
+  });
+  for (std::size_t i = 0; i < 10; ++i) {
+    const json reply = streamBody(first, "f" + std::to_string(i), readFile(files[i]), 30000);
+    EXPECT_EQ(reply["objects"][0]["outcome"], "stored") << reply.dump();
+  }
+  other.join();
+  // Each sees the other's captures.
+  EXPECT_EQ(countStagedInstances(first.request({{"type", "list"}, {"id", 1}})), 20u);
+  EXPECT_EQ(countStagedInstances(second.request({{"type", "list"}, {"id", 1}})), 20u);
+  const json saved = second.request({{"type", "save"}, {"id", 2}});
+  EXPECT_EQ(saved["written"], 20);
+  const json savedAgain = first.request({{"type", "save"}, {"id", 2}});
+  EXPECT_EQ(savedAgain["written"], 0);
+  EXPECT_EQ(dicomFilesByDigest(sandbox.outputDir()).size(), 20u);
+}
+
+// ---- settings ---------------------------------------------------------------------------------------------------
+
+TEST(HostSettings, DefaultIsTheDesktopsDownloadsFolderAndSettingsPersist) {
+  Sandbox sandbox;
+  std::ofstream(sandbox.configDir() / "user-dirs.dirs") << "XDG_DOWNLOAD_DIR=\"$HOME/下载\"\n";
+  {
+    HostProcess host(sandbox, {chromiumOrigin()}, /*outputOverride=*/false);
+    EXPECT_EQ(hello(host)["outputFolder"], (sandbox.home() / "下载" / "CloudFilm").string());
+    const fs::path chosen = sandbox.root() / "chosen folder";
+    const json set = host.request({{"type", "set-settings"}, {"id", 1}, {"outputFolder", chosen.string()}});
+    EXPECT_EQ(set["type"], "set-settings-result") << set.dump();
+    EXPECT_EQ(set["outputFolder"], chosen.string());
+    EXPECT_TRUE(fs::is_directory(chosen));
+  }
+  const auto settings = json::parse(readFile(sandbox.configDir() / "cloudfilm" / "settings.json"));
+  EXPECT_EQ(settings["outputFolder"], (sandbox.root() / "chosen folder").string());
+  {
+    HostProcess host(sandbox, {chromiumOrigin()}, false);
+    EXPECT_EQ(host.request({{"type", "get-settings"}, {"id", 1}})["outputFolder"],
+              (sandbox.root() / "chosen folder").string());
+  }
+  HostProcess overridden(sandbox);  // the environment wins over the settings
+  EXPECT_EQ(overridden.request({{"type", "get-settings"}, {"id", 1}})["outputFolder"], sandbox.outputDir().string());
+}
+
+// ---- framed fixtures (tests/fixtures) ---------------------------------------------------------------------------
+
+TEST(HostFixtures, BodyStreamFixtureSmoke) {
+  Sandbox sandbox;
+  HostProcess host(sandbox);
+  host.sendRaw(readFile(fs::path(CLOUDFILM_SOURCE_DIR) / "tests" / "fixtures" / "body-stream.bin"));
+  host.expect("hello-result");
+  host.expect("body-begin-result");
+  const json end = host.expect("body-end-result");
+  EXPECT_EQ(end["objects"][0]["outcome"], "not-dicom");
+  const json list = host.expect("list-result");
+  EXPECT_EQ(list["notDicom"], 1);
+}
+
+TEST(HostFixtures, MalformedFixturesGetTheirCodes) {
+  const std::vector<std::pair<std::string, int>> cases = {
+      {"bad-json.bin", 3}, {"not-an-object.bin", 3}, {"unknown-type.bin", 4},
+      {"frame-too-large.bin", 2}, {"truncated-header.bin", 17}, {"truncated-payload.bin", 17}};
+  for (const auto& [name, code] : cases) {
+    Sandbox sandbox;
+    HostProcess host(sandbox);
+    host.sendRaw(readFile(fs::path(CLOUDFILM_SOURCE_DIR) / "tests" / "fixtures" / name));
+    host.closeInput();
+    const json reply = host.expect("error", std::chrono::seconds(10));
+    EXPECT_EQ(reply["code"], code) << name;
+  }
+}
