@@ -81,6 +81,11 @@ DatasetSniff sniffPart10Dataset(const std::filesystem::path& file) {
       sniff.problem = "the meta header has an element longer than the file";
       return sniff;
     }
+    if (le16(head, at + 2) == 0x0010 && vr == "UI" && at + headerBytes + length <= head.size()) {
+      std::string value = head.substr(at + headerBytes, static_cast<std::size_t>(length));
+      while (!value.empty() && (value.back() == '\0' || value.back() == ' ')) value.pop_back();
+      sniff.metaTransferSyntax = value;
+    }
     at += headerBytes + static_cast<std::size_t>(length);
   }
   if (at > head.size()) {

@@ -28,6 +28,7 @@ struct DatasetSniff {
   bool explicitVr = false;
   bool bigEndian = false;
   std::uint64_t datasetOffset = 0;
+  std::string metaTransferSyntax;  // the meta header's (0002,0010), padding removed; empty when not found
 };
 
 // Walks the meta header of a Part-10 file by hand to find where the dataset starts, and guesses its encoding.

@@ -228,6 +228,19 @@ Inspection inspectFile(const std::filesystem::path& file, Framing framing) {
     }
   }
 
+  // A meta header that contradicts how the dataset is encoded usually makes DCMTK fail half-way with a misleading
+  // "premature end of stream": say what is wrong before parsing.
+  if (framing == Framing::Part10 && sniff.encodingKnown && !sniff.metaTransferSyntax.empty()) {
+    const DcmXfer metaXfer(sniff.metaTransferSyntax.c_str());
+    if (metaXfer.getXfer() != EXS_Unknown && metaXfer.getStreamCompression() == ESC_none &&
+        (sniff.explicitVr != metaXfer.isExplicitVR() ||
+         sniff.bigEndian != (metaXfer.getByteOrder() == EBO_BigEndian))) {
+      result.reason = "the meta header says " + std::string(metaXfer.getXferName()) +
+                      " but the dataset is encoded otherwise";
+      return result;
+    }
+  }
+
   DcmFileFormat fileFormat;
   // A Part-10 file is read with auto-detection so a meta header missing an element does not hide a good dataset.
   const E_FileReadMode mode = framing == Framing::Part10 ? ERM_autoDetect : ERM_dataset;
