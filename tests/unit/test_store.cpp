@@ -430,6 +430,35 @@ TEST_F(StoreTest, Store_HostileNames_NothingWrittenOutsideRoot) {
   }
 }
 
+TEST_F(StoreTest, Store_HostileUidsAndNoNames_StayInsideRoot) {
+  // The store is the last line: even when handed identifiers nobody validated, it files inside the root.
+  Store store(root());
+  const std::vector<std::string> hostile = {"../../outside", "..", "/etc", "a/b/../../../c", std::string(300, '9')};
+  int n = 0;
+  for (const auto& uid : hostile) {
+    fs::path candidate;
+    auto info = stage(store, makePart10(SyntheticImage{}), candidate);
+    info.studyInstanceUid = uid;
+    info.seriesInstanceUid = uid + "/s";
+    info.sopInstanceUid = "9.9." + std::to_string(++n);
+    info.patientName.clear();
+    info.patientId.clear();
+    info.studyDescription.clear();
+    info.seriesDescription.clear();
+    info.modality.clear();
+    info.studyDate.clear();
+    info.seriesNumber.reset();
+    const auto result = store.add(info, Origin::Served, candidate);
+    EXPECT_EQ(result.outcome, AddOutcome::Stored) << uid;
+    EXPECT_TRUE(store::isInside(root(), result.file)) << result.file;
+  }
+  store.commit();
+  std::vector<std::string> top;
+  for (const auto& entry : fs::directory_iterator(dir_.path())) top.push_back(entry.path().filename().string());
+  EXPECT_EQ(top, std::vector<std::string>{"library"});
+  EXPECT_EQ(listDicomFiles(root()).size(), hostile.size());
+}
+
 TEST_F(StoreTest, Store_IndexNamingPathOutsideRoot_Ignored) {
   fs::create_directories(root() / ".cloudfilm");
   const fs::path victim = dir_.path() / "victim.dcm";
