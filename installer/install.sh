@@ -2,16 +2,21 @@
 # CloudFilm set-up: Debian packages, build, install cloudfilm and cloudfilm-host, register the native messaging
 # host with every browser found, build the extension, and say how to load it. Running it again is harmless.
 #
-#   installer/install.sh [--prefix DIR] [--system] [--no-deps] [--chromium-profile DIR]
+#   installer/install.sh [--prefix DIR] [--system] [--no-deps] [--chromium-profile DIR] [--build-dir DIR]
 #     --prefix DIR            install binaries under DIR/bin (default ~/.local, or /usr/local with --system)
 #     --system                for all users: system-wide manifest locations (needs root)
 #     --no-deps               do not install Debian packages
 #     --chromium-profile DIR  also register the host in a Chromium --user-data-dir (used by tests)
+#     --build-dir DIR         install from this already configured CMake build tree (tests and CI reuse theirs)
+#
+# Everything written is listed in PREFIX/share/cloudfilm/installed-files.txt (files, then folders this script
+# created, ending in /), which installer/uninstall.sh reads.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 prefix=""
 system=0
 deps=1
+build=""
 profiles=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -20,57 +25,101 @@ while [ $# -gt 0 ]; do
     --system) system=1; shift ;;
     --no-deps) deps=0; shift ;;
     --chromium-profile) profiles+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --chromium-profile=*) profiles+=("${1#--chromium-profile=}"); shift ;;
+    --build-dir) build=$2; shift 2 ;;
+    --build-dir=*) build=${1#--build-dir=}; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1" >&2; exit 1 ;;
   esac
 done
 if [ -z "$prefix" ]; then
   if [ "$system" = 1 ]; then prefix=/usr/local; else prefix="$HOME/.local"; fi
 fi
-prefix=$(mkdir -p "$prefix" && cd "$prefix" && pwd)
+case "$prefix" in *[\"\\]*|*$'\n'*) echo "install.sh: the prefix may not contain quotes, backslashes or newlines" >&2; exit 1 ;; esac
+
+# Folders are created through make_dir so that the uninstaller can remove the ones that did not exist before.
+created_dirs=()
+make_dir() {
+  local dir=$1 missing=()
+  while [ ! -d "$dir" ]; do missing+=("$dir"); dir=$(dirname "$dir"); done
+  [ "${#missing[@]}" -gt 0 ] && mkdir -p "$1"
+  local d
+  for d in "${missing[@]}"; do created_dirs+=("$(cd "$d" && pwd)/"); done
+  return 0
+}
+make_dir "$prefix"
+prefix=$(cd "$prefix" && pwd)
 
 [ "$deps" = 1 ] && "$root/installer/deps.sh"
 
 echo "== building CloudFilm"
-build="$root/build/release"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCLOUDFILM_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+jobs=$(nproc 2>/dev/null || echo 2)
+if [ -z "$build" ]; then
+  build="$root/build/release"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCLOUDFILM_BUILD_TESTS=OFF >/dev/null
+fi
+cmake --build "$build" -j"$jobs" --target cloudfilm cloudfilm-host >/dev/null
+make_dir "$prefix/bin"
 cmake --install "$build" --prefix "$prefix" >/dev/null
 
 share="$prefix/share/cloudfilm"
-mkdir -p "$share"
+make_dir "$share"
 record="$share/installed-files.txt"
-: > "$record.new"
-note() { echo "$1" >> "$record.new"; }
-note "$prefix/bin/cloudfilm"
-note "$prefix/bin/cloudfilm-host"
+new_record="$record.new"
+: > "$new_record"
+note() { printf '%s\n' "$1" >> "$new_record"; }
+# What `cmake --install` wrote (both binaries today; whatever install() rules add later).
+if [ -f "$build/install_manifest.txt" ]; then
+  while IFS= read -r file || [ -n "$file" ]; do note "$file"; done < "$build/install_manifest.txt"  # no final newline
+else
+  note "$prefix/bin/cloudfilm"; note "$prefix/bin/cloudfilm-host"
+fi
 
 host_path="$prefix/bin/cloudfilm-host"
 ids="$root/extension/ids.json"
 chromium_id=$(sed -n 's/.*"chromiumId"[^"]*"\([a-p]\{32\}\)".*/\1/p' "$ids" 2>/dev/null | head -n1)
 gecko_id=$(sed -n 's/.*"geckoId"[^"]*"\([^"]*\)".*/\1/p' "$ids" 2>/dev/null | head -n1)
 gecko_id=${gecko_id:-cloudfilm@cloudfilm.app}
+host_name=$(sed -n 's/.*"nativeHost"[^"]*"\([^"]*\)".*/\1/p' "$ids" 2>/dev/null | head -n1)
+host_name=${host_name:-app.cloudfilm.host}
 
-write_manifest() {  # template folder
-  local template=$1 folder=$2
-  mkdir -p "$folder"
-  sed -e "s|@HOST_PATH@|$host_path|" -e "s|@CHROMIUM_ID@|$chromium_id|" -e "s|@GECKO_ID@|$gecko_id|" \
-    "$root/manifests/$template.json.in" > "$folder/app.cloudfilm.host.json.tmp"
-  mv "$folder/app.cloudfilm.host.json.tmp" "$folder/app.cloudfilm.host.json"
-  note "$folder/app.cloudfilm.host.json"
-  echo "   registered for $3: $folder/app.cloudfilm.host.json"
+sed_escape() { printf '%s' "$1" | sed -e 's/[|&\\]/\\&/g'; }
+registered=()
+write_manifest() {  # template folder browser-name
+  local template=$1 folder=$2 target
+  make_dir "$folder"
+  target="$folder/$host_name.json"
+  sed -e "s|@HOST_PATH@|$(sed_escape "$host_path")|" -e "s|@CHROMIUM_ID@|$chromium_id|" \
+      -e "s|@GECKO_ID@|$(sed_escape "$gecko_id")|" -e "s|@HOST_NAME@|$host_name|" \
+    "$root/manifests/$template.json.in" > "$target.tmp"
+  mv "$target.tmp" "$target"
+  note "$target"
+  registered+=("$3")
+  echo "   registered for $3: $target"
 }
 
 echo "== registering the native messaging host"
+# Each entry: browser name | a path that exists when the browser is there | manifest folder.
 if [ "$(uname)" = Darwin ]; then
-  base="$HOME/Library/Application Support"
-  chromium_family=("Google Chrome|$base/Google/Chrome|$base/Google/Chrome/NativeMessagingHosts"
-                   "Chromium|$base/Chromium|$base/Chromium/NativeMessagingHosts"
-                   "Microsoft Edge|$base/Microsoft Edge|$base/Microsoft Edge/NativeMessagingHosts"
-                   "Brave|$base/BraveSoftware/Brave-Browser|$base/BraveSoftware/Brave-Browser/NativeMessagingHosts"
-                   "Vivaldi|$base/Vivaldi|$base/Vivaldi/NativeMessagingHosts")
-  firefox_dir="$base/Mozilla/NativeMessagingHosts"
-  firefox_found=$([ -d "$base/Firefox" ] && echo 1 || echo 0)
+  if [ "$system" = 1 ]; then
+    base="/Library/Application Support"
+    chromium_family=("Google Chrome|/Applications/Google Chrome.app|/Library/Google/Chrome/NativeMessagingHosts"
+                     "Chromium|/Applications/Chromium.app|$base/Chromium/NativeMessagingHosts"
+                     "Microsoft Edge|/Applications/Microsoft Edge.app|/Library/Microsoft/Edge/NativeMessagingHosts"
+                     "Brave|/Applications/Brave Browser.app|$base/BraveSoftware/Brave-Browser/NativeMessagingHosts"
+                     "Vivaldi|/Applications/Vivaldi.app|$base/Vivaldi/NativeMessagingHosts")
+    firefox_dir="$base/Mozilla/NativeMessagingHosts"
+    firefox_found=$([ -d /Applications/Firefox.app ] && echo 1 || echo 0)
+  else
+    base="$HOME/Library/Application Support"
+    chromium_family=("Google Chrome|$base/Google/Chrome|$base/Google/Chrome/NativeMessagingHosts"
+                     "Chromium|$base/Chromium|$base/Chromium/NativeMessagingHosts"
+                     "Microsoft Edge|$base/Microsoft Edge|$base/Microsoft Edge/NativeMessagingHosts"
+                     "Brave|$base/BraveSoftware/Brave-Browser|$base/BraveSoftware/Brave-Browser/NativeMessagingHosts"
+                     "Vivaldi|$base/Vivaldi|$base/Vivaldi/NativeMessagingHosts")
+    firefox_dir="$base/Mozilla/NativeMessagingHosts"
+    firefox_found=$([ -d "$base/Firefox" ] || [ -d /Applications/Firefox.app ] && echo 1 || echo 0)
+  fi
 elif [ "$system" = 1 ]; then
   chromium_family=("Google Chrome|/opt/google/chrome|/etc/opt/chrome/native-messaging-hosts"
                    "Chromium|/usr/bin/chromium|/etc/chromium/native-messaging-hosts"
@@ -78,7 +127,8 @@ elif [ "$system" = 1 ]; then
                    "Brave|/opt/brave.com|/etc/opt/chrome/native-messaging-hosts"
                    "Vivaldi|/opt/vivaldi|/etc/opt/vivaldi/native-messaging-hosts")
   firefox_dir=/usr/lib/mozilla/native-messaging-hosts
-  firefox_found=$(command -v firefox >/dev/null 2>&1 || command -v firefox-esr >/dev/null 2>&1 && echo 1 || echo 0)
+  firefox_found=0
+  if command -v firefox >/dev/null 2>&1 || command -v firefox-esr >/dev/null 2>&1; then firefox_found=1; fi
 else
   c="$HOME/.config"
   chromium_family=("Google Chrome|$c/google-chrome|$c/google-chrome/NativeMessagingHosts"
@@ -92,41 +142,66 @@ else
     firefox_found=1
   fi
 fi
-binaries=("Google Chrome|google-chrome" "Chromium|chromium" "Microsoft Edge|microsoft-edge" "Brave|brave-browser"
-          "Vivaldi|vivaldi")
+binaries=("Google Chrome|google-chrome" "Google Chrome|google-chrome-stable" "Chromium|chromium"
+          "Chromium|chromium-browser" "Microsoft Edge|microsoft-edge" "Microsoft Edge|microsoft-edge-stable"
+          "Brave|brave-browser" "Vivaldi|vivaldi" "Vivaldi|vivaldi-stable")
 if [ -z "$chromium_id" ]; then
   echo "   (the extension's id is unknown: extension/ids.json is missing; skipping Chromium-family browsers)"
 else
+  written_folders=" "
   for entry in "${chromium_family[@]}"; do
     IFS='|' read -r name marker folder <<< "$entry"
     found=0
     [ -e "$marker" ] && found=1
-    for b in "${binaries[@]}"; do
-      IFS='|' read -r bname bin <<< "$b"
-      [ "$bname" = "$name" ] && command -v "$bin" >/dev/null 2>&1 && found=1
-    done
-    [ "$found" = 1 ] && write_manifest chromium "$folder" "$name"
+    if [ "$(uname)" != Darwin ]; then
+      for b in "${binaries[@]}"; do
+        IFS='|' read -r bname bin <<< "$b"
+        [ "$bname" = "$name" ] && command -v "$bin" >/dev/null 2>&1 && found=1
+      done
+    fi
+    [ "$found" = 1 ] || continue
+    case "$written_folders" in *" $folder "*) registered+=("$name"); continue ;; esac  # Brave shares Chrome's
+    write_manifest chromium "$folder" "$name"
+    written_folders+="$folder "
   done
-  for profile in "${profiles[@]}"; do write_manifest chromium "$profile/NativeMessagingHosts" "Chromium profile"; done
+  for profile in "${profiles[@]}"; do write_manifest chromium "$profile/NativeMessagingHosts" "Chromium profile $profile"; done
 fi
 [ "$firefox_found" = 1 ] && write_manifest firefox "$firefox_dir" "Firefox"
+[ "${#registered[@]}" -gt 0 ] || echo "   no browser found: install one and run this again"
 
 echo "== building the extension"
 if [ -f "$root/extension/build.mjs" ]; then
   (cd "$root/extension" && node build.mjs >/dev/null)
 fi
 
-sort -u "$record.new" > "$record" && rm -f "$record.new"
-echo "$record" >> "$record"
+# The record keeps what earlier runs wrote too (a browser removed since is still cleaned up by the uninstaller).
+for dir in "${created_dirs[@]}"; do note "$dir"; done
+{
+  [ -f "$record" ] && grep -v '/$' "$record" | grep -vxF "$record"
+  grep -v '/$' "$new_record"
+  echo "$record"
+  [ -f "$record" ] && grep '/$' "$record"
+  grep '/$' "$new_record"
+} | awk 'NF && !seen[$0]++' > "$record.tmp" || true
+rm -f "$new_record"
+mv "$record.tmp" "$record"
 
-cat <<TXT
-
-CloudFilm is installed: $prefix/bin/cloudfilm and $prefix/bin/cloudfilm-host.
-Load the extension:
-  Chrome / Chromium / Edge / Brave / Vivaldi: open chrome://extensions, turn on "Developer mode",
-      click "Load unpacked" and choose $root/extension/dist/chromium
-  Firefox: open about:debugging#/runtime/this-firefox, click "Load Temporary Add-on..."
-      and choose $root/extension/dist/firefox/manifest.json
-Then open your cloud film link, click the CloudFilm button and turn capture on.
-Without a browser: cloudfilm import-har FILE.har --out ~/Downloads/CloudFilm
-TXT
+has() { local x; for x in "${registered[@]}"; do case "$x" in "$1"*) return 0 ;; esac; done; return 1; }
+echo
+echo "CloudFilm is installed: $prefix/bin/cloudfilm and $prefix/bin/cloudfilm-host."
+echo "Load the extension in each browser (the extension folder stays where it is: do not move $root):"
+chromium_steps() {  # name extensions-page
+  echo "  $1: open $2, turn on \"Developer mode\", click \"Load unpacked\" and choose"
+  echo "      $root/extension/dist/chromium"
+}
+has "Google Chrome" && chromium_steps "Google Chrome" "chrome://extensions"
+has "Chromium" && chromium_steps "Chromium" "chrome://extensions"
+has "Microsoft Edge" && chromium_steps "Microsoft Edge" "edge://extensions"
+has "Brave" && chromium_steps "Brave" "brave://extensions"
+has "Vivaldi" && chromium_steps "Vivaldi" "vivaldi:extensions"
+if has "Firefox"; then
+  echo "  Firefox: open about:debugging#/runtime/this-firefox, click \"Load Temporary Add-on...\" and choose"
+  echo "      $root/extension/dist/firefox/manifest.json   (Firefox forgets it when it quits: load it again then)"
+fi
+echo "Then open your cloud film link, click the CloudFilm button and turn capture on."
+echo "Without a browser: $prefix/bin/cloudfilm import-har FILE.har --out ~/Downloads/CloudFilm"
