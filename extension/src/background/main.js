@@ -392,6 +392,25 @@ async function handle(msg, sender) {
       if (!TEST_BUILD) return { ok: false, problem: 'internal' };
       await action.openPopup();
       return { ok: true };
+    case 'popup-do': {
+      // Test builds, Firefox: puppeteer cannot reach the popup document, so the test clicks through here.
+      if (!TEST_BUILD || !api.extension?.getViews) return { ok: false, problem: 'internal' };
+      const view = api.extension.getViews({ type: 'popup' })[0];
+      if (!view) return { ok: true, open: false };
+      if (msg.click) {
+        const target = view.document.querySelector(String(msg.click));
+        if (!target) return { ok: false, problem: 'internal', message: `no ${msg.click} in the popup` };
+        target.click();
+      }
+      const read = {};
+      for (const selector of Array.isArray(msg.read) ? msg.read : []) {
+        const node = view.document.querySelector(String(selector));
+        read[selector] = node ? { text: node.textContent, hidden: node.hidden, checked: node.checked,
+          disabled: node.disabled } : null;
+      }
+      read.problemNames = [...view.document.querySelectorAll('#problems [data-problem]')].map((n) => n.dataset.problem);
+      return { ok: true, open: true, read, lang: view.document.documentElement.lang };
+    }
     default:
       return { ok: false, problem: 'internal', message: `unknown message ${msg?.type}` };
   }
