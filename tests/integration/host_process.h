@@ -91,11 +91,11 @@ class Sandbox {
 class HostProcess {
  public:
   explicit HostProcess(const Sandbox& sandbox, std::vector<std::string> args = {chromiumOrigin()},
-                       bool outputOverride = true)
+                       bool outputOverride = true, const std::map<std::string, std::string>& extraEnv = {})
       : in_(cloexecPipe()),
         out_(cloexecPipe()),
         child_(bp::exe = CLOUDFILM_HOST, bp::args = args, bp::std_in < in_, bp::std_out > out_,
-               bp::std_err > (sandbox.root() / "stderr.txt").string(), sandbox.environment(outputOverride)) {}
+               bp::std_err > (sandbox.root() / "stderr.txt").string(), withExtra(sandbox.environment(outputOverride), extraEnv)) {}
   ~HostProcess() {
     std::error_code ec;
     if (child_.running(ec)) {
@@ -173,6 +173,11 @@ class HostProcess {
   }
 
  private:
+  static bp::environment withExtra(bp::environment env, const std::map<std::string, std::string>& extra) {
+    for (const auto& [name, value] : extra) env[name] = value;
+    return env;
+  }
+
   // Our ends must not leak into other hosts started meanwhile (a second host holding the first one's stdin open
   // would keep it from ever seeing the end of its input).
   static bp::pipe cloexecPipe() {

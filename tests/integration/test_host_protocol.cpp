@@ -76,6 +76,16 @@ TEST(HostProtocol, OtherCallersAreRefused) {
   }
 }
 
+TEST(HostProtocol, MissingDicomDictionaryStopsTheHostWithAMessage) {
+  Sandbox sandbox;
+  HostProcess host(sandbox, {chromiumOrigin()}, true, {{"DCMDICTPATH", "/nonexistent/dicom.dic"}});
+  ASSERT_TRUE(host.waitExit(std::chrono::seconds(10)));
+  EXPECT_EQ(host.exitCode(), 4);
+  EXPECT_FALSE(host.receive(std::chrono::milliseconds(100)));
+  EXPECT_NE(readFile(sandbox.logFile()).find("dictionary"), std::string::npos);
+  EXPECT_NE(readFile(sandbox.root() / "stderr.txt").find("dictionary"), std::string::npos);
+}
+
 TEST(HostProtocol, HappyPathBrainSeriesIsSavedByteIdentical) {
   Sandbox sandbox;
   HostProcess host(sandbox);
