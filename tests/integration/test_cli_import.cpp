@@ -383,15 +383,6 @@ TEST_F(CliImport, CliImportHar_OutUnderAFile_Exit4OneLine) {
   EXPECT_EQ(readFile(dir_.path() / "plain-file"), "x");
 }
 
-TEST_F(CliImport, CliImportHar_ReadOnlyOut_Exit4) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root writes into read-only folders";
-  CF_REQUIRE_FILE(brainSlice(1));
-  fs::create_directories(out_);
-  fs::permissions(out_, fs::perms::owner_read | fs::perms::owner_exec);
-  const auto run = importHar({writeHar("brain.har", brainBodies({1}))});
-  EXPECT_EQ(run.exitCode, kExitUnwritable) << describe(run);
-}
-
 TEST_F(CliImport, Cli_NoArguments_Exit1) {
   const auto run = runCli({});
   EXPECT_EQ(run.exitCode, kExitUsage) << describe(run);

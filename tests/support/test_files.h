@@ -49,11 +49,12 @@ inline std::vector<fs::path> brainSlices() {
   return slices;
 }
 
-// Skips the current test when a sample file has not been fetched (tests/data/fetch.sh).
+// Fails the current test when a sample file has not been fetched (tests/data/fetch.sh): missing data is a broken
+// set-up, never a reason to pass quietly.
 #define CF_REQUIRE_FILE(path)                                                                   \
   do {                                                                                          \
-    if (!std::filesystem::exists(path)) GTEST_SKIP() << "sample data missing: " << (path)       \
-                                                     << " (run tests/data/fetch.sh)";           \
+    if (!std::filesystem::exists(path)) FAIL() << "sample data missing: " << (path)             \
+                                               << " (run tests/data/fetch.sh)";                 \
   } while (0)
 
 // ---- files and folders ------------------------------------------------------------------------------------------
