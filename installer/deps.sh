@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages CloudFilm needs. --tests adds what the test suite needs (sample DICOM, a DICOM
-# server, browsers). Safe to run again: apt-get skips what is already there.
+# server, browsers, a CJK font for the Chinese screenshots). Safe to run again: apt-get skips what is already there.
 set -euo pipefail
 with_tests=0
 for arg in "$@"; do
@@ -16,7 +16,7 @@ packages=(build-essential cmake pkg-config dcmtk libdcmtk-dev nlohmann-json3-dev
           libboost-filesystem-dev zip ca-certificates)
 if [ "$with_tests" = 1 ]; then
   packages+=(libgtest-dev googletest python3 python3-pydicom time orthanc orthanc-dicomweb chromium firefox-esr
-             xdg-utils)
+             xdg-utils curl fonts-wqy-zenhei)
 fi
 # Node.js builds the extension; keep a node that is already there (it may not come from Debian).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi

@@ -26,4 +26,14 @@ py=/usr/bin/python3; [ -x "$py" ] || py=python3
 
 echo "== C++ tests"
 (cd "$build" && ctest --output-on-failure -j"$jobs") || status=1
+
+echo "== installer tests (temporary HOME and prefix)"
+tests/installer/test_install.sh --build-dir "$build" || status=1
+
+echo "== end-to-end: Chromium and Firefox ESR, Orthanc, dwv viewer, the real installer (never skipped)"
+for b in /usr/bin/chromium /usr/bin/firefox-esr /usr/sbin/Orthanc; do
+  [ -x "$b" ] || { echo "missing $b: run installer/deps.sh --tests" >&2; status=1; }
+done
+(cd tests/e2e && PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error >/dev/null &&
+  CLOUDFILM_BUILD_DIR="$build" npm test) || status=1
 exit $status

@@ -1,0 +1,52 @@
+// Failure paths in real browsers: the helper program not installed, and a site that only sends pictures.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBed, allSeries } from '../lib/bed.mjs';
+import { userSetup } from '../lib/install.mjs';
+import { launch, waitForPopup } from '../lib/browsers.mjs';
+
+let bed;
+let series;
+before(async () => { bed = await startBed(); series = await allSeries(bed.orthanc); });
+after(async () => { await bed?.stop(); });
+
+for (const browserName of ['chromium', 'firefox']) {
+  test(`${browserName}: host not installed -> the popup says how to install it`, async () => {
+    const setup = userSetup(browserName, { installHost: false });
+    const session = await launch(browserName, setup);
+    try {
+      await (await session.page()).goto(`${bed.site.url}/`, { waitUntil: 'load' });
+      await session.openPopup();
+      await session.click('#capture-toggle');
+      const shown = await waitForPopup(session, (p) => p.problemNames.includes('not-installed'),
+        { what: 'the not-installed banner' });
+      assert.match(shown['#problems'].text, /install/i);
+      assert.equal(shown['#capture-toggle'].checked, false, 'capture stays off');
+    } finally {
+      await session.close();
+      setup.cleanup();
+    }
+  });
+
+  test(`${browserName}: a site that only sends pictures -> the popup says so`, async () => {
+    const setup = userSetup(browserName);
+    const session = await launch(browserName, setup);
+    try {
+      await (await session.page()).goto(`${bed.site.url}/`, { waitUntil: 'load' });
+      await session.openPopup();
+      await session.click('#capture-toggle');
+      await waitForPopup(session, (p) => p['#capture-toggle'].checked && p['#host-status'].text !== '',
+        { what: 'capture on' });
+      const mr = series.find((s) => s.description === '平扫 5mm');
+      await session.browse(`${bed.site.url}/pictures.html?series=${mr.id}`);
+      await (await session.page()).goto(`${bed.site.url}/`, { waitUntil: 'load' });
+      await session.openPopup();
+      const shown = await waitForPopup(session, (p) => p.problemNames.includes('rendered-only'),
+        { what: 'the rendered-only banner' });
+      assert.equal(shown['#totals'].text, '', 'nothing counted as captured');
+    } finally {
+      await session.close();
+      setup.cleanup();
+    }
+  });
+}

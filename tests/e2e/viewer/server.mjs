@@ -1,0 +1,84 @@
+// A hospital-like "cloud film" site for the end-to-end tests, on 127.0.0.1: a dwv 0.36 viewer page and a
+// reverse proxy /orthanc/* -> Orthanc, from one origin. Run alone: node viewer/server.mjs ORTHANC_URL [PORT]
+import http from 'node:http';
+import { createReadStream, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const modules = path.join(here, '..', 'node_modules');
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css', '.map': 'application/json' };
+
+// URL path -> file. Only these roots are served; nothing outside them.
+const ROOTS = [
+  ['/assets/', path.join(modules, 'dwv', 'dist', 'assets')],
+  ['/lib/dwv/', path.join(modules, 'dwv', 'dist')],
+  ['/lib/konva/', path.join(modules, 'konva')],
+  ['/lib/jszip/', path.join(modules, 'jszip', 'dist')],
+  ['/lib/magic-wand-tool/', path.join(modules, 'magic-wand-tool', 'dist')],
+  ['/', path.join(here, 'public')],
+];
+
+function serveFile(req, res, pathname) {
+  if (pathname === '/') pathname = '/index.html';
+  for (const [prefix, folder] of ROOTS) {
+    if (!pathname.startsWith(prefix)) continue;
+    const file = path.join(folder, decodeURIComponent(pathname.slice(prefix.length)));
+    if (!file.startsWith(folder + path.sep)) break;
+    let stat;
+    try { stat = statSync(file); } catch { continue; }
+    if (!stat.isFile()) continue;
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Length': stat.size, 'Cache-Control': 'no-store' });
+    createReadStream(file).pipe(res);
+    return;
+  }
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('not found');
+}
+
+function proxy(req, res, orthancUrl, target) {
+  const upstream = new URL(target, orthancUrl);
+  const headers = { ...req.headers, host: upstream.host };
+  delete headers['accept-encoding']; // bodies as Orthanc sends them (it does not compress here anyway)
+  const forward = http.request(upstream, { method: req.method, headers }, (answer) => {
+    const out = { ...answer.headers, 'cache-control': 'no-store' };
+    res.writeHead(answer.statusCode, out);
+    answer.pipe(res);
+  });
+  forward.on('error', (error) => {
+    if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' });
+    res.end(`proxy error: ${error.message}`);
+  });
+  req.pipe(forward);
+}
+
+/** Starts the site; resolves to { url, port, stop() }. */
+export function startViewer({ orthancUrl, port = 0 }) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    if (url.pathname.startsWith('/orthanc/')) {
+      proxy(req, res, orthancUrl, req.url.slice('/orthanc'.length));
+    } else if (req.method === 'GET' || req.method === 'HEAD') {
+      serveFile(req, res, url.pathname);
+    } else {
+      res.writeHead(405); res.end();
+    }
+  });
+  server.keepAliveTimeout = 60000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const actual = server.address().port;
+      resolve({ url: `http://127.0.0.1:${actual}`, port: actual,
+        stop: () => new Promise((done) => { server.closeAllConnections?.(); server.close(() => done()); }) });
+    });
+  });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [orthancUrl, port] = process.argv.slice(2);
+  if (!orthancUrl) { console.error('usage: server.mjs ORTHANC_URL [PORT]'); process.exit(2); }
+  startViewer({ orthancUrl, port: Number(port ?? 0) }).then((site) => console.log(`viewer on ${site.url}`));
+}
