@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 #include <cstring>
+#include <exception>
 
 #include <boost/process.hpp>
 #include <gtest/gtest.h>
@@ -60,7 +61,7 @@ class Sandbox {
   }
   ~Sandbox() {
     std::error_code ec;
-    if (!::testing::Test::HasFailure()) fs::remove_all(root_, ec);
+    if (!::testing::Test::HasFailure() && std::uncaught_exceptions() == 0) fs::remove_all(root_, ec);
   }
   const fs::path& root() const { return root_; }
   fs::path home() const { return root_ / "home"; }

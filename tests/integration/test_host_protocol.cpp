@@ -356,6 +356,13 @@ TEST_F(HostMalformed, DuplicateAndTooManyBodies) {
   expectStillServing(host);
 }
 
+TEST_F(HostMalformed, HugeIdDoesNotBreakTheChannel) {
+  host.send({{"type", "get-settings"}, {"id", std::string(2u << 20, 'x')}});
+  const json reply = expectError(1);
+  EXPECT_TRUE(reply["id"].is_null());
+  expectStillServing(host);
+}
+
 TEST_F(HostMalformed, ProtocolTooNew) {
   host.send({{"type", "hello"}, {"id", 1}, {"protocol", 2}});
   expectError(7);

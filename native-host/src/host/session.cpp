@@ -145,8 +145,9 @@ bool Session::send(const Json& message) {
   if (payload.size() > protocol::kMaxOutboundFrameBytes) {
     logError("a " + message.value("type", std::string("?")) + " reply of " + std::to_string(payload.size()) +
              " bytes is over the 1 MiB cap");
-    payload = protocol::serialize(protocol::makeError(requestId(message), ErrorCode::Internal,
-                                                      "the reply would be over the 1 MiB cap"));
+    Json id = requestId(message);
+    if (protocol::serialize(id).size() > 4096) id = nullptr;  // an absurd id must not sink its own error reply
+    payload = protocol::serialize(protocol::makeError(id, ErrorCode::Internal, "the reply would be over the 1 MiB cap"));
   }
   if (!protocol::writeFrame(outFd_, payload)) {
     logError(std::string("cannot write to the browser: ") + std::strerror(errno));
@@ -177,7 +178,8 @@ void Session::handleFrame(std::string_view frame) {
   }
   const std::string type = typeField->get<std::string>();
   std::string bodyId;
-  if (auto body = message->find("body"); body != message->end() && body->is_string()) bodyId = body->get<std::string>();
+  if (auto body = message->find("body"); body != message->end() && body->is_string())
+    bodyId = body->get<std::string>().substr(0, 64);  // echoed in errors: valid ids are at most 64 characters
   try {
     dispatch(type, *message, largeData);
   } catch (const ProtocolError& error) {
