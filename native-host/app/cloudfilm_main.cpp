@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dicom/dicom_file.h"
+#include "dicomweb/reconstructor.h"
 #include "ingest/import.h"
 #include "ingest/ingestor.h"
 #include "ingest/report.h"
@@ -116,6 +117,11 @@ int run(const Arguments& args) {
       } else {
         cloudfilm::ingest::importPath(input, ingestor, report, store->root());
       }
+    }
+    if (args.command == "import-har") {
+      // Viewers that fetch DICOMweb metadata and frames never send a file: rebuild the complete instances.
+      cloudfilm::dicomweb::Reconstructor reconstructor;
+      report.record(reconstructor.rebuildComplete(*store), "DICOMweb metadata and frames");
     }
     store->commit();
   } catch (const std::exception& e) {

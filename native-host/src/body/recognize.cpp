@@ -78,6 +78,9 @@ Recognition recognizeBody(const ContentType& contentType, std::string_view url, 
 
   if (contains(lowerUrl, "/frames/") && (isFrameMediaType(type) || startsWith(type, "image/")))
     return {BodyKind::Frames, "", ""};
+  // A BulkDataURI's answer (Orthanc: .../instances/I/bulk/7fe00010): pixel or other bulk data, kept aside with frames.
+  if (contains(lowerUrl, "/bulk") && contains(lowerUrl, "/instances/") && isFrameMediaType(type))
+    return {BodyKind::Frames, "", ""};
 
   if (totalBytes == 0) return {BodyKind::NotDicom, "an empty body", ""};
 

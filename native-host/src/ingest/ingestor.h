@@ -27,6 +27,7 @@ struct ObjectResult {
   dicom::InstanceInfo info;    // filled for Stored / Duplicate / Replaced / KeptWorse
   std::filesystem::path file;  // the kept file, where there is one
   std::size_t part = 0;        // 1-based part number inside a multipart body, 0 for a single body
+  bool rebuilt = false;        // the file was rebuilt from DICOMweb metadata and frames (dicomweb::Reconstructor)
 };
 
 class Ingestor {

@@ -22,6 +22,11 @@ std::string listNumbers(const std::vector<long>& numbers, std::size_t max = 12) 
 
 void ImportReport::record(const std::vector<ObjectResult>& results, const std::string& source) {
   for (const auto& result : results) {
+    if (result.rebuilt) rebuilt_.push_back(result.info.sopInstanceUid);
+    if (result.outcome == Outcome::KeptForReconstruction && !result.reason.empty()) {
+      incomplete_.push_back(result.reason);  // an instance the reconstruction could not complete, not a body
+      continue;
+    }
     ++counts_[result.outcome];
     switch (result.outcome) {
       case Outcome::Rejected: {
@@ -100,6 +105,16 @@ std::string ImportReport::toText(const store::Store& store) const {
   out << "  rejected: " << count(Outcome::Rejected) << "\n";
   for (const auto& [reason, entry] : rejected_)
     out << "    " << entry.count << " x " << reason << " (e.g. " << shorten(entry.example) << ")\n";
+  if (!rebuilt_.empty() || !incomplete_.empty()) {
+    out << "  rebuilt from DICOMweb metadata and frames: " << rebuilt_.size() << "\n";
+    for (std::size_t i = 0; i < rebuilt_.size() && i < kMaxCopyDecisionsShown; ++i)
+      out << "    rebuilt: " << rebuilt_[i] << "\n";
+    if (rebuilt_.size() > kMaxCopyDecisionsShown) out << "    ... (" << rebuilt_.size() << " in all)\n";
+    out << "  incomplete, not rebuilt: " << incomplete_.size() << "\n";
+    for (std::size_t i = 0; i < incomplete_.size() && i < kMaxCopyDecisionsShown; ++i)
+      out << "    " << incomplete_[i] << "\n";
+    if (incomplete_.size() > kMaxCopyDecisionsShown) out << "    ... (" << incomplete_.size() << " in all)\n";
+  }
   for (const auto& decision : copyDecisions_) out << "  copy kept: " << decision << "\n";
   for (const auto& input : inputs_)
     if (!input.problem.empty()) out << (input.partial ? "  partly read: " : "  not read: ") << input.input << ": " << input.problem << "\n";
@@ -128,6 +143,8 @@ nlohmann::json ImportReport::toJson(const store::Store& store) const {
   for (const auto& [reason, entry] : notDicom_)
     json["notDicom"].push_back({{"reason", reason}, {"count", entry.count}, {"example", entry.example}});
   json["copyDecisions"] = copyDecisions_;
+  json["rebuilt"] = rebuilt_;        // SOP Instance UIDs rebuilt from DICOMweb metadata and frames
+  json["incomplete"] = incomplete_;  // instances seen in DICOMweb metadata/frames but not complete: what is missing
   json["inputs"] = nlohmann::json::array();
   for (const auto& input : inputs_)
     json["inputs"].push_back({{"input", input.input}, {"problem", input.problem}, {"partial", input.partial}});

@@ -38,6 +38,8 @@ class ImportReport {
   std::map<Outcome, std::size_t> counts_;
   std::map<std::string, ReasonCount> rejected_, notDicom_;
   std::vector<std::string> copyDecisions_;  // replaced / kept-worse: which copy was kept and why
+  std::vector<std::string> rebuilt_;        // SOP Instance UIDs rebuilt from DICOMweb metadata and frames
+  std::vector<std::string> incomplete_;     // "instance I: frames 3,4 of 10 missing": not filed
   std::set<std::string> seriesTouched_;
   std::vector<InputStatus> inputs_;
 };

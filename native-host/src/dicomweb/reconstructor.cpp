@@ -1,0 +1,486 @@
+#include "dicomweb/reconstructor.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "body/content_type.h"
+#include "dicom/dicom_file.h"
+#include "dicom/dicom_json.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace cloudfilm::dicomweb {
+namespace {
+
+constexpr std::uint64_t kMaxMetadataBytes = 512ull << 20;  // a study's metadata is a few MB; more is not metadata
+constexpr std::uint32_t kMaxFrames = 1u << 20;
+constexpr const char* kExplicitLittle = "1.2.840.10008.1.2.1";
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string percentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() + 0 && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      unsigned value = 0;
+      std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
+      out.push_back(static_cast<char>(value));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::string readWhole(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return bytes;
+}
+
+// The first value of an attribute of a DICOM JSON instance, as text ("" when absent).
+std::string firstString(const json& instance, const char* key) {
+  auto it = instance.find(key);
+  if (it == instance.end() || !it->is_object()) return {};
+  auto value = it->find("Value");
+  if (value == it->end() || !value->is_array() || value->empty()) return {};
+  const json& first = (*value)[0];
+  if (first.is_string()) return first.get<std::string>();
+  if (first.is_number_integer()) return std::to_string(first.get<std::int64_t>());
+  return {};
+}
+
+std::optional<std::uint64_t> firstUnsigned(const json& instance, const char* key) {
+  const std::string text = firstString(instance, key);
+  if (text.empty()) return std::nullopt;
+  std::uint64_t value = 0;
+  const auto begin = text.data() + text.find_first_not_of(' ');
+  const auto result = std::from_chars(begin, text.data() + text.size(), value);
+  if (result.ec != std::errc()) return std::nullopt;
+  return value;
+}
+
+std::string describeNumbers(const std::vector<std::uint32_t>& numbers) {
+  std::string out;
+  std::size_t i = 0, shown = 0;
+  while (i < numbers.size() && shown < 12) {
+    std::size_t j = i;
+    while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
+    out += (out.empty() ? "" : ",") + std::to_string(numbers[i]);
+    if (j > i) out += "-" + std::to_string(numbers[j]);
+    i = j + 1;
+    ++shown;
+  }
+  if (i < numbers.size()) out += ",...";
+  return out;
+}
+
+// A light look at a compressed frame: the codestream it claims to be starts as that codec's does.
+bool plausibleCompressedFrame(const std::string& uid, const std::string& frame) {
+  if (frame.size() < 2) return false;
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(frame[i]); };
+  if (uid == "1.2.840.10008.1.2.5") {  // RLE: 64-byte header, 1..15 segments
+    if (frame.size() < 64) return false;
+    const std::uint32_t segments = byte(0) | byte(1) << 8 | byte(2) << 16 | std::uint32_t(byte(3)) << 24;
+    return segments >= 1 && segments <= 15;
+  }
+  if (uid.rfind("1.2.840.10008.1.2.4.5", 0) == 0 || uid.rfind("1.2.840.10008.1.2.4.6", 0) == 0 ||
+      uid == "1.2.840.10008.1.2.4.70" || uid == "1.2.840.10008.1.2.4.80" || uid == "1.2.840.10008.1.2.4.81")
+    return byte(0) == 0xFF && byte(1) == 0xD8;  // SOI
+  if (uid == "1.2.840.10008.1.2.4.90" || uid == "1.2.840.10008.1.2.4.91")
+    return (byte(0) == 0xFF && byte(1) == 0x4F) || (frame.size() > 8 && frame.compare(4, 4, "jP  ") == 0);
+  return true;
+}
+
+}  // namespace
+
+std::string urlPath(std::string_view url) {
+  std::string_view rest = url;
+  if (auto fragment = rest.find('#'); fragment != std::string_view::npos) rest = rest.substr(0, fragment);
+  if (auto scheme = rest.find("://"); scheme != std::string_view::npos && scheme < rest.find('/')) {
+    rest = rest.substr(scheme + 3);
+    const auto slash = rest.find('/');
+    rest = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
+  }
+  return percentDecode(rest);
+}
+
+std::optional<InstancePath> parseInstancePath(std::string_view url) {
+  std::string path = urlPath(url);
+  if (auto query = path.find('?'); query != std::string::npos) path.resize(query);
+  std::vector<std::string> segments;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto end = std::min(path.find('/', start), path.size());
+    if (end > start) segments.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  for (std::size_t k = 0; k + 5 < segments.size(); ++k) {
+    if (segments[k] != "studies" || segments[k + 2] != "series" || segments[k + 4] != "instances") continue;
+    InstancePath result{segments[k + 1], segments[k + 3], segments[k + 5], ""};
+    for (std::size_t r = k + 6; r < segments.size(); ++r) result.rest += (result.rest.empty() ? "" : "/") + segments[r];
+    return result;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::uint32_t> parseFrameList(std::string_view list) {
+  const std::string decoded = percentDecode(list);
+  std::vector<std::uint32_t> frames;
+  std::size_t start = 0;
+  while (start <= decoded.size()) {
+    const auto end = std::min(decoded.find(',', start), decoded.size());
+    std::uint32_t value = 0;
+    const auto result = std::from_chars(decoded.data() + start, decoded.data() + end, value);
+    if (result.ec != std::errc() || result.ptr != decoded.data() + end || value == 0 || value > kMaxFrames)
+      return {};
+    frames.push_back(value);
+    start = end + 1;
+  }
+  return frames;
+}
+
+std::string frameTransferSyntax(std::string_view contentType) {
+  const auto parsed = body::parseContentType(contentType);
+  std::string parameter = parsed.parameter("transfer-syntax");
+  if (!parameter.empty()) return parameter;
+  const std::string& type = parsed.mediaType;
+  if (type == "application/octet-stream") return kExplicitLittle;
+  if (type == "image/jls" || type == "image/x-jls") return "1.2.840.10008.1.2.4.80";
+  if (type == "image/jpeg") return "1.2.840.10008.1.2.4.50";
+  if (type == "image/dicom-rle" || type == "image/x-dicom-rle") return "1.2.840.10008.1.2.5";
+  if (type == "image/jp2") return "1.2.840.10008.1.2.4.90";
+  if (type == "image/jpx") return "1.2.840.10008.1.2.4.92";
+  if (type == "image/jph") return "1.2.840.10008.1.2.4.201";
+  return {};
+}
+
+// One kept-aside body and its description.
+struct Reconstructor::Entry {
+  enum class Kind { Metadata, Frames, Bulk, Unusable } kind = Kind::Unusable;
+  fs::path bin, description;
+  std::string url, contentType;
+  std::size_t part = 0;
+  // Metadata: the instance objects, by instance key.
+  std::shared_ptr<json> document;
+  std::vector<std::pair<std::string, const json*>> instances;
+  // Frames: which instance and frame number, in which transfer syntax.
+  std::string instanceKey;
+  std::uint32_t frame = 0;
+  std::string transferSyntax;
+  // Bulk: the URL path it answers.
+  std::string bulkPath;
+};
+
+std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& store) {
+  std::vector<ingest::ObjectResult> results;
+  const fs::path dir = store.reconstructionDir();
+
+  // 1. Read descriptions not seen before; forget entries whose files are gone.
+  std::set<std::string> present;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path file = it->path();
+    if (file.extension() != ".json") continue;
+    const std::string stem = file.stem().string();
+    const fs::path bin = dir / (stem + ".bin");
+    if (!fs::exists(bin)) continue;  // its body is still being written
+    present.insert(stem);
+    if (entries_.count(stem)) continue;
+    auto entry = std::make_shared<Entry>();
+    entry->bin = bin;
+    entry->description = file;
+    try {
+      const json description = json::parse(readWhole(file));
+      entry->url = description.value("url", "");
+      entry->contentType = description.value("contentType", "");
+      entry->part = description.value("part", std::size_t{0});
+      const int status = description.value("status", 0);
+      const std::string kind = description.value("kind", "");
+      const bool ok = status == 0 || (status >= 200 && status < 300 && status != 206);
+      // Only WADO-RS metadata describes whole instances; a QIDO search answer (also DICOM JSON) holds a few
+      // attributes and must never become a file.
+      std::string metadataPath = urlPath(entry->url);
+      metadataPath.resize(std::min(metadataPath.find('?'), metadataPath.size()));
+      while (!metadataPath.empty() && metadataPath.back() == '/') metadataPath.pop_back();
+      const bool isMetadata = metadataPath.size() >= 9 && metadataPath.compare(metadataPath.size() - 9, 9, "/metadata") == 0;
+      if (ok && kind == "dicom-json" && isMetadata) {
+        if (fs::file_size(bin) <= kMaxMetadataBytes) {
+          entry->document = std::make_shared<json>(json::parse(readWhole(bin)));
+          const json& doc = *entry->document;
+          const auto addInstance = [&](const json& object) {
+            if (!object.is_object()) return;
+            const std::string study = firstString(object, "0020000D"), series = firstString(object, "0020000E"),
+                              sop = firstString(object, "00080018");
+            if (study.empty() || series.empty() || sop.empty()) return;
+            entry->instances.emplace_back(study + "/" + series + "/" + sop, &object);
+          };
+          if (doc.is_array())
+            for (const auto& object : doc) addInstance(object);
+          else
+            addInstance(doc);
+          if (!entry->instances.empty()) entry->kind = Entry::Kind::Metadata;
+        }
+      } else if (ok && kind == "frames") {
+        const auto path = parseInstancePath(entry->url);
+        if (path && path->rest.rfind("frames/", 0) == 0) {
+          const auto list = parseFrameList(std::string_view(path->rest).substr(7));
+          const std::size_t index = entry->part == 0 ? 1 : entry->part;
+          if (!list.empty() && index <= list.size() && (entry->part != 0 || list.size() == 1)) {
+            entry->kind = Entry::Kind::Frames;
+            entry->instanceKey = path->key();
+            entry->frame = list[index - 1];
+            entry->transferSyntax = frameTransferSyntax(entry->contentType);
+            if (entry->transferSyntax.empty()) entry->kind = Entry::Kind::Unusable;
+          }
+        } else if (entry->part <= 1) {
+          entry->kind = Entry::Kind::Bulk;  // a BulkDataURI's answer (Orthanc: .../bulk/7fe00010)
+          entry->bulkPath = urlPath(entry->url);
+          if (path) entry->instanceKey = path->key();
+        }
+      }
+    } catch (const std::exception&) {
+      entry->kind = Entry::Kind::Unusable;  // unreadable: left where it is, never retried
+    }
+    entries_[stem] = entry;
+  }
+  for (auto it = entries_.begin(); it != entries_.end();)
+    it = present.count(it->first) ? std::next(it) : entries_.erase(it);
+
+  // 2. Index what is there by instance path.
+  struct Pending {
+    const json* metadata = nullptr;
+    std::vector<std::shared_ptr<Entry>> metadataEntries;
+    std::map<std::string, std::map<std::uint32_t, std::shared_ptr<Entry>>> framesBySyntax;
+    std::vector<std::shared_ptr<Entry>> frameEntries, bulkEntries;
+  };
+  std::map<std::string, Pending> instances;
+  std::map<std::string, std::shared_ptr<Entry>> bulkByPath, bulkByPathOnly;
+  for (const auto& [stem, entry] : entries_) {
+    switch (entry->kind) {
+      case Entry::Kind::Metadata:
+        for (const auto& [key, object] : entry->instances) {
+          auto& pending = instances[key];
+          // Several captures of the same instance: keep the fullest.
+          if (pending.metadata == nullptr || object->size() > pending.metadata->size()) pending.metadata = object;
+          pending.metadataEntries.push_back(entry);
+        }
+        break;
+      case Entry::Kind::Frames: {
+        auto& pending = instances[entry->instanceKey];
+        pending.frameEntries.push_back(entry);
+        pending.framesBySyntax[entry->transferSyntax][entry->frame] = entry;
+        break;
+      }
+      case Entry::Kind::Bulk: {
+        bulkByPath[entry->bulkPath] = entry;
+        std::string pathOnly = entry->bulkPath.substr(0, entry->bulkPath.find('?'));
+        bulkByPathOnly[lowercase(pathOnly)] = entry;
+        if (!entry->instanceKey.empty()) instances[entry->instanceKey].bulkEntries.push_back(entry);
+        break;
+      }
+      case Entry::Kind::Unusable: break;
+    }
+  }
+  const auto findBulk = [&](const std::string& uri) -> std::shared_ptr<Entry> {
+    const std::string path = urlPath(uri);
+    if (auto it = bulkByPath.find(path); it != bulkByPath.end()) return it->second;
+    if (auto it = bulkByPathOnly.find(lowercase(path.substr(0, path.find('?')))); it != bulkByPathOnly.end())
+      return it->second;
+    return nullptr;
+  };
+
+  std::set<std::shared_ptr<Entry>> consumed, stillNeeded;
+  const auto remember = [&](const Pending& pending, bool done) {
+    for (const auto& e : pending.frameEntries) (done ? consumed : stillNeeded).insert(e);
+    for (const auto& e : pending.bulkEntries) (done ? consumed : stillNeeded).insert(e);
+    for (const auto& e : pending.metadataEntries) (done ? consumed : stillNeeded).insert(e);
+  };
+
+  // 3. Rebuild what is complete.
+  for (auto& [key, pending] : instances) {
+    const std::string sop = key.substr(key.rfind('/') + 1);
+    const std::string study = key.substr(0, key.find('/'));
+    const std::string series = key.substr(study.size() + 1, key.size() - study.size() - sop.size() - 2);
+    ingest::ObjectResult result;
+    result.info.sopInstanceUid = sop;
+    result.info.studyInstanceUid = study;
+    result.info.seriesInstanceUid = series;
+
+    if (const auto* kept = store.find(sop)) {
+      // An original (or an earlier rebuild) is kept: the kept-aside bodies are no longer needed.
+      (void)kept;
+      remember(pending, true);
+      continue;
+    }
+    if (pending.metadata == nullptr) {
+      remember(pending, false);
+      result.outcome = ingest::Outcome::KeptForReconstruction;
+      result.reason = "instance " + sop + ": metadata missing";
+      results.push_back(std::move(result));
+      continue;
+    }
+    const std::size_t bodies = pending.frameEntries.size() + pending.bulkEntries.size() + pending.metadataEntries.size();
+    if (auto failed = failed_.find(key); failed != failed_.end() && failed->second == bodies) {
+      remember(pending, false);
+      continue;  // reported already; nothing new arrived for it
+    }
+    const json& metadata = *pending.metadata;
+
+    // What the pixel data must be.
+    const auto rows = firstUnsigned(metadata, "00280010"), columns = firstUnsigned(metadata, "00280011");
+    const auto bitsAllocated = firstUnsigned(metadata, "00280100");
+    const bool image = metadata.contains("7FE00010") || (rows && columns && bitsAllocated);
+    std::optional<dicom::FramePixelData> pixels;
+    std::string missing;
+    if (image) {
+      const std::uint64_t samples = firstUnsigned(metadata, "00280002").value_or(1);
+      const std::uint64_t frames = firstUnsigned(metadata, "00280008").value_or(1);
+      const std::string photometric = firstString(metadata, "00280004");
+      if (!rows || !columns || !bitsAllocated || *rows == 0 || *columns == 0 || *bitsAllocated == 0 ||
+          frames == 0 || frames > kMaxFrames || samples == 0 || samples > 4) {
+        missing = "image attributes (Rows, Columns, BitsAllocated, NumberOfFrames) missing or out of range";
+      } else {
+        std::uint64_t samplesStored = *rows * *columns * samples;
+        if (photometric == "YBR_FULL_422" && samples == 3) samplesStored = samplesStored * 2 / 3;
+        const std::uint64_t frameBytes = (samplesStored * *bitsAllocated + 7) / 8;
+        // Candidates: every transfer syntax the frames were captured in; compressed first (what a server sends
+        // with transfer-syntax=* is its original), then native.
+        std::vector<std::string> syntaxes;
+        for (const auto& [syntax, byFrame] : pending.framesBySyntax) syntaxes.push_back(syntax);
+        std::stable_sort(syntaxes.begin(), syntaxes.end(), [](const std::string& a, const std::string& b) {
+          return dicom::isEncapsulatedTransferSyntax(a) > dicom::isEncapsulatedTransferSyntax(b);
+        });
+        std::string bestProblem;
+        std::size_t bestCount = 0;
+        for (const auto& syntax : syntaxes) {
+          const auto& byFrame = pending.framesBySyntax[syntax];
+          std::vector<std::uint32_t> absent;
+          for (std::uint32_t n = 1; n <= frames; ++n)
+            if (!byFrame.count(n)) absent.push_back(n);
+          std::string problem;
+          if (!dicom::isKnownTransferSyntax(syntax)) problem = "frames in an unknown transfer syntax " + syntax;
+          else if (!absent.empty())
+            problem = "frames " + describeNumbers(absent) + " of " + std::to_string(frames) + " missing";
+          dicom::FramePixelData candidate{syntax, {}};
+          const bool encapsulated = dicom::isEncapsulatedTransferSyntax(syntax);
+          for (std::uint32_t n = 1; problem.empty() && n <= frames; ++n) {
+            const auto& entry = byFrame.at(n);
+            const auto size = fs::file_size(entry->bin, ec);
+            if (ec) { problem = "frame " + std::to_string(n) + " unreadable"; break; }
+            if (!encapsulated && size != frameBytes) {
+              problem = "frame " + std::to_string(n) + " is " + std::to_string(size) + " bytes where Rows x Columns x " +
+                        "samples x bits needs " + std::to_string(frameBytes);
+              break;
+            }
+            candidate.frames.push_back(readWhole(entry->bin));
+            if (encapsulated && !plausibleCompressedFrame(syntax, candidate.frames.back()))
+              problem = "frame " + std::to_string(n) + " is not " + dicom::transferSyntaxName(syntax) + " data";
+          }
+          if (problem.empty()) {
+            pixels = std::move(candidate);
+            break;
+          }
+          if (bestProblem.empty() || byFrame.size() > bestCount) {
+            bestProblem = problem;
+            bestCount = byFrame.size();
+          }
+        }
+        // Native pixel data fetched whole through its BulkDataURI.
+        if (!pixels && metadata.contains("7FE00010") && metadata["7FE00010"].is_object() &&
+            metadata["7FE00010"].contains("BulkDataURI") && metadata["7FE00010"]["BulkDataURI"].is_string()) {
+          if (auto bulk = findBulk(metadata["7FE00010"]["BulkDataURI"].get<std::string>())) {
+            const std::string syntax = frameTransferSyntax(bulk->contentType);
+            const auto size = fs::file_size(bulk->bin, ec);
+            const std::uint64_t expected = frameBytes * frames;
+            if (!ec && !dicom::isEncapsulatedTransferSyntax(syntax) && (size == expected || size == expected + 1)) {
+              std::string bytes = readWhole(bulk->bin);
+              bytes.resize(expected);
+              pixels = dicom::FramePixelData{syntax.empty() ? kExplicitLittle : syntax, {std::move(bytes)}};
+            } else if (bestProblem.empty()) {
+              bestProblem = "pixel data is " + std::to_string(size) + " bytes where " + std::to_string(expected) +
+                            " are needed";
+            }
+          }
+        }
+        if (!pixels)
+          missing = bestProblem.empty() ? "frames 1" + (frames > 1 ? "-" + std::to_string(frames) : std::string()) +
+                                              " of " + std::to_string(frames) + " missing"
+                                        : bestProblem;
+      }
+    }
+    if (!missing.empty()) {
+      remember(pending, false);
+      result.outcome = ingest::Outcome::KeptForReconstruction;
+      result.reason = "instance " + sop + ": " + missing;
+      results.push_back(std::move(result));
+      continue;
+    }
+
+    // 4. Write, validate, file.
+    const fs::path candidate =
+        store.workDir() / ("rebuilt-" + std::to_string(::getpid()) + "-" + std::to_string(++counter_) + ".dcm");
+    const dicom::BulkDataResolver resolve = [&](const std::string& uri) -> std::optional<std::string> {
+      auto bulk = findBulk(uri);
+      if (!bulk) return std::nullopt;
+      return readWhole(bulk->bin);
+    };
+    try {
+      const auto notes = dicom::writeInstanceFromJson(metadata, resolve, pixels, candidate);
+      auto inspection = dicom::inspectFile(candidate, dicom::Framing::Part10);
+      if (!inspection.usable) {
+        fs::remove(candidate, ec);
+        throw dicom::DicomJsonError("the rebuilt file is not usable: " + inspection.reason);
+      }
+      const auto added = store.add(inspection.info, store::Origin::Rebuilt, candidate);
+      result.outcome = added.outcome == store::AddOutcome::Stored     ? ingest::Outcome::Stored
+                       : added.outcome == store::AddOutcome::Duplicate ? ingest::Outcome::Duplicate
+                       : added.outcome == store::AddOutcome::Replaced  ? ingest::Outcome::Replaced
+                                                                       : ingest::Outcome::KeptWorse;
+      result.reason = added.reason;
+      if (!notes.omittedBulkData.empty()) {
+        std::string omitted;
+        for (const auto& tag : notes.omittedBulkData) omitted += (omitted.empty() ? "" : " ") + tag;
+        result.reason += (result.reason.empty() ? "" : "; ") + std::string("bulk data not captured, left out: ") +
+                         omitted;
+      }
+      result.info = std::move(inspection.info);
+      result.file = added.file;
+      result.rebuilt = true;
+      remember(pending, true);
+      failed_.erase(key);
+    } catch (const dicom::DicomJsonError& error) {
+      fs::remove(candidate, ec);
+      remember(pending, false);
+      failed_[key] = bodies;
+      result.outcome = ingest::Outcome::Rejected;
+      result.reason = "cannot rebuild instance " + sop + " from DICOMweb metadata: " + error.what();
+    }
+    results.push_back(std::move(result));
+  }
+
+  // 5. Remove the bodies no instance needs any more. A metadata body goes when all its instances are done.
+  for (const auto& entry : consumed) {
+    if (stillNeeded.count(entry)) continue;
+    fs::remove(entry->bin, ec);
+    fs::remove(entry->description, ec);
+    entries_.erase(entry->description.stem().string());
+  }
+  return results;
+}
+
+}  // namespace cloudfilm::dicomweb

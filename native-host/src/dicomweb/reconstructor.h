@@ -1,0 +1,54 @@
+#pragma once
+// Rebuilds DICOM files from what a DICOMweb viewer (OHIF, cornerstone wadors:) fetches: metadata JSON plus pixel
+// frames, never a Part-10 file. The ingestor keeps those bodies aside in store.reconstructionDir(); this turns every
+// instance whose metadata and frames are all there into a Part-10 file filed as Origin::Rebuilt (an original file
+// of the same SOP instance always wins), and lists the others with what is missing.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/ingestor.h"
+#include "store/store.h"
+
+namespace cloudfilm::dicomweb {
+
+// Where a DICOMweb URL points, by path only (the host is ignored: Orthanc's BulkDataURIs name its own host).
+struct InstancePath {
+  std::string study, series, instance;
+  std::string rest;  // what follows /instances/I: "frames/1,2", "bulk/7fe00010", "metadata", ""
+  std::string key() const { return study + "/" + series + "/" + instance; }
+};
+std::optional<InstancePath> parseInstancePath(std::string_view url);
+// The URL without scheme, host and fragment ("/dicom-web/studies/..."), percent-decoded; the query is kept.
+std::string urlPath(std::string_view url);
+// "1,2,3" (or "1%2C2") -> {1,2,3}; empty when malformed.
+std::vector<std::uint32_t> parseFrameList(std::string_view list);
+
+// The transfer syntax of a frame from its (part's) Content-Type, PS3.18 8.7.3: the transfer-syntax parameter, else
+// the media type's default (image/jls -> JPEG-LS lossless, image/jpeg -> JPEG baseline, image/dicom-rle -> RLE,
+// image/jp2 -> JPEG 2000 lossless, application/octet-stream -> explicit VR little endian). Empty if not frames.
+std::string frameTransferSyntax(std::string_view contentType);
+
+class Reconstructor {
+ public:
+  // Scans store.reconstructionDir(), rebuilds every complete instance into store.workDir() and files it through
+  // store.add(info, Origin::Rebuilt, file) after inspectFile validation. Removes the kept-aside bodies of instances
+  // that were rebuilt or whose original file is already kept. Results: one per instance rebuilt (rebuilt = true,
+  // outcome Stored/Duplicate/Replaced/KeptWorse), Rejected for an instance whose metadata cannot be rebuilt, and
+  // KeptForReconstruction with `reason` saying what is missing for an incomplete one (its bodies stay kept aside,
+  // to be completed by later captures). Does not commit(). Cheap to call again: parsed metadata is cached.
+  std::vector<ingest::ObjectResult> rebuildComplete(store::Store& store);
+
+ private:
+  struct Entry;
+  std::map<std::string, std::shared_ptr<Entry>> entries_;  // by file stem in reconstructionDir
+  std::map<std::string, std::size_t> failed_;              // instance key -> bodies seen when it failed
+  std::uint64_t counter_ = 0;
+};
+
+}  // namespace cloudfilm::dicomweb
