@@ -82,6 +82,16 @@ TEST(Recognize, PlainJsonFromMetadataUrl_DicomJson) {
             BodyKind::DicomJson);
 }
 
+// A viewer's own REST calls share the DICOMweb paths (Orthanc's /series/{id} answers plain JSON): counting them as
+// metadata would hide "this site only sends pictures" from the person.
+TEST(Recognize, RestJsonOnSeriesPath_NotDicom) {
+  const auto r = recognize("application/json", "https://hospital/orthanc/series/5f2c/instances",
+                           R"([{"ID":"a1","MainDicomTags":{"SOPInstanceUID":"1.2"}}])");
+  EXPECT_EQ(r.kind, BodyKind::NotDicom);
+  EXPECT_EQ(recognize("application/json", "https://hospital/dicom-web/studies/1/metadata", "[]").kind,
+            BodyKind::NotDicom);
+}
+
 TEST(Recognize, OrdinaryJsonApi_NotDicom) {
   const auto r = recognize("application/json", "https://hospital/api/user/profile", R"({"name":"x"})");
   EXPECT_EQ(r.kind, BodyKind::NotDicom);

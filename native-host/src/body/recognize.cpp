@@ -37,12 +37,21 @@ std::string describeNonDicom(std::string_view type) {
   return "no DICOM signature (" + std::string(type) + ")";
 }
 
-bool looksLikeJson(std::string_view head) {
-  for (char c : head) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    return c == '[' || c == '{';
+// DICOM JSON (PS3.18 F.2) is an array of objects keyed by 8-hex-digit tags: `[{"00080005": {"vr": ...`. Checking
+// the first key tells it from other JSON a viewer fetches from the same paths (e.g. Orthanc's REST answers).
+bool looksLikeDicomJson(std::string_view head) {
+  std::size_t at = 0;
+  const auto skipSpace = [&] {
+    while (at < head.size() && (head[at] == ' ' || head[at] == '\n' || head[at] == '\r' || head[at] == '\t')) ++at;
+  };
+  for (char expected : {'[', '{', '"'}) {
+    skipSpace();
+    if (at >= head.size() || head[at] != expected) return false;
+    ++at;
   }
-  return false;
+  if (at + 9 > head.size() || head[at + 8] != '"') return false;
+  return std::all_of(head.begin() + static_cast<std::ptrdiff_t>(at), head.begin() + static_cast<std::ptrdiff_t>(at + 8),
+                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
 }  // namespace
@@ -71,10 +80,9 @@ Recognition recognizeBody(const ContentType& contentType, std::string_view url, 
   if (type.empty() && startsWith(head, "--") && contains(head.substr(0, 200), "\n"))
     return {BodyKind::Multipart, "", ""};
 
-  if (type == "application/dicom+json" ||
-      (looksLikeJson(head) && (contains(lowerUrl, "/metadata") || type == "application/json") &&
-       (contains(lowerUrl, "dicom") || contains(lowerUrl, "/studies/") || contains(lowerUrl, "/series/"))))
-    return {BodyKind::DicomJson, "", ""};
+  if (type == "application/dicom+json" || looksLikeDicomJson(head)) return {BodyKind::DicomJson, "", ""};
+  if (type == "application/json" || type == "text/json")
+    return {BodyKind::NotDicom, "JSON that is not DICOM metadata", ""};
 
   if (contains(lowerUrl, "/frames/") && (isFrameMediaType(type) || startsWith(type, "image/")))
     return {BodyKind::Frames, "", ""};
