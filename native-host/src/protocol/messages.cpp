@@ -39,7 +39,9 @@ std::optional<Json> parseObject(std::string_view frame, std::string_view largeKe
                                 std::size_t fastPathMinBytes) {
   largeValue = {};
   if (frame.size() >= fastPathMinBytes) {
-    const std::string needle = "\"" + std::string(largeKey) + "\":\"";
+    std::string needle;  // "<key>":" -- built by appends: GCC 12 warns falsely (-Wrestrict) on "..." + string&&
+    needle.reserve(largeKey.size() + 4);
+    needle.append(1, '"').append(largeKey).append("\":\"");
     const std::size_t keyAt = frame.find(needle);
     if (keyAt != std::string_view::npos) {
       const std::size_t valueStart = keyAt + needle.size();
