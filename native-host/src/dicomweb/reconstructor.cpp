@@ -217,7 +217,8 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
       std::string metadataPath = urlPath(entry->url);
       metadataPath.resize(std::min(metadataPath.find('?'), metadataPath.size()));
       while (!metadataPath.empty() && metadataPath.back() == '/') metadataPath.pop_back();
-      const bool isMetadata = metadataPath.size() >= 9 && metadataPath.compare(metadataPath.size() - 9, 9, "/metadata") == 0;
+      const bool isMetadata =
+          metadataPath.size() >= 9 && metadataPath.compare(metadataPath.size() - 9, 9, "/metadata") == 0;
       if (ok && kind == "dicom-json" && isMetadata) {
         if (fs::file_size(bin) <= kMaxMetadataBytes) {
           entry->document = std::make_shared<json>(json::parse(readWhole(bin)));
@@ -269,7 +270,9 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
     std::vector<std::shared_ptr<Entry>> frameEntries, bulkEntries;
   };
   std::map<std::string, Pending> instances;
-  std::map<std::string, std::shared_ptr<Entry>> bulkByPath, bulkByPathOnly;
+  // Bulk data by instance path + what follows it (a proxy in front of the server changes the path's prefix), then
+  // by the whole path.
+  std::map<std::string, std::shared_ptr<Entry>> bulkByInstance, bulkByPath, bulkByPathOnly;
   for (const auto& [stem, entry] : entries_) {
     switch (entry->kind) {
       case Entry::Kind::Metadata:
@@ -290,13 +293,21 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
         bulkByPath[entry->bulkPath] = entry;
         std::string pathOnly = entry->bulkPath.substr(0, entry->bulkPath.find('?'));
         bulkByPathOnly[lowercase(pathOnly)] = entry;
-        if (!entry->instanceKey.empty()) instances[entry->instanceKey].bulkEntries.push_back(entry);
+        if (!entry->instanceKey.empty()) {
+          instances[entry->instanceKey].bulkEntries.push_back(entry);
+          if (const auto path = parseInstancePath(entry->url))
+            bulkByInstance[path->key() + "/" + lowercase(path->rest)] = entry;
+        }
         break;
       }
       case Entry::Kind::Unusable: break;
     }
   }
   const auto findBulk = [&](const std::string& uri) -> std::shared_ptr<Entry> {
+    if (const auto instancePath = parseInstancePath(uri))
+      if (auto it = bulkByInstance.find(instancePath->key() + "/" + lowercase(instancePath->rest));
+          it != bulkByInstance.end())
+        return it->second;
     const std::string path = urlPath(uri);
     if (auto it = bulkByPath.find(path); it != bulkByPath.end()) return it->second;
     if (auto it = bulkByPathOnly.find(lowercase(path.substr(0, path.find('?')))); it != bulkByPathOnly.end())
@@ -334,7 +345,8 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
       results.push_back(std::move(result));
       continue;
     }
-    const std::size_t bodies = pending.frameEntries.size() + pending.bulkEntries.size() + pending.metadataEntries.size();
+    const std::size_t bodies =
+        pending.frameEntries.size() + pending.bulkEntries.size() + pending.metadataEntries.size();
     if (auto failed = failed_.find(key); failed != failed_.end() && failed->second == bodies) {
       remember(pending, false);
       continue;  // reported already; nothing new arrived for it
@@ -383,8 +395,8 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
             const auto size = fs::file_size(entry->bin, ec);
             if (ec) { problem = "frame " + std::to_string(n) + " unreadable"; break; }
             if (!encapsulated && size != frameBytes) {
-              problem = "frame " + std::to_string(n) + " is " + std::to_string(size) + " bytes where Rows x Columns x " +
-                        "samples x bits needs " + std::to_string(frameBytes);
+              problem = "frame " + std::to_string(n) + " is " + std::to_string(size) +
+                        " bytes where Rows x Columns x samples x bits needs " + std::to_string(frameBytes);
               break;
             }
             candidate.frames.push_back(readWhole(entry->bin));

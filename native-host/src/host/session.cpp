@@ -1,5 +1,6 @@
 #include "host/session.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -50,6 +51,7 @@ bool isDiskFull(const std::exception& error) {
 Json objectEntry(const ingest::ObjectResult& result) {
   Json entry = {{"outcome", ingest::outcomeName(result.outcome)}, {"reason", result.reason}};
   if (result.part > 0) entry["part"] = result.part;
+  if (result.rebuilt) entry["rebuilt"] = true;  // rebuilt from DICOMweb metadata and frames
   const auto& info = result.info;
   if (!info.sopInstanceUid.empty()) {
     entry["sopInstanceUid"] = info.sopInstanceUid;
@@ -336,6 +338,12 @@ void Session::onBodyEnd(const Json& message) {
   std::vector<ingest::ObjectResult> results;
   try {
     results = ingestor_->ingestBodyFile(ingestMeta, file);  // consumes the file
+    // Metadata or frames kept aside: an instance may now be complete. Incomplete ones are not news per body.
+    if (std::any_of(results.begin(), results.end(), [](const ingest::ObjectResult& r) {
+          return r.outcome == ingest::Outcome::KeptForReconstruction;
+        }))
+      for (auto& rebuilt : reconstructor_.rebuildComplete(*staging_))
+        if (rebuilt.outcome != ingest::Outcome::KeptForReconstruction) results.push_back(std::move(rebuilt));
     staging_->commit();
   } catch (...) {
     std::error_code ec;

@@ -13,6 +13,7 @@
 #include "host/capture_stats.h"
 #include "host/paths.h"
 #include "host/settings.h"
+#include "dicomweb/reconstructor.h"
 #include "ingest/ingestor.h"
 #include "protocol/errors.h"
 #include "store/store.h"
@@ -66,6 +67,7 @@ class Session {
   Settings settings_;
   std::unique_ptr<store::Store> staging_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
+  dicomweb::Reconstructor reconstructor_;  // files rebuilt from DICOMweb metadata + frames as they complete
   CaptureStats stats_;
   std::map<std::string, std::unique_ptr<OpenBody>> openBodies_;
   std::string scratch_;  // decoded chunk bytes, shared by every body
