@@ -28,10 +28,7 @@ for (const browserName of ['chromium', 'firefox']) {
     }
   });
 
-  // TODO (open finding): in both browsers the popup never shows the rendered-only banner after 6 PNG previews
-  // (/orthanc/instances/ID/preview, 31-32 KB image/png each, loaded by <img>); kept as todo until the extension's
-  // classification of those responses is fixed, so that tests/run-all.sh stays meaningful.
-  test(`${browserName}: a site that only sends pictures -> the popup says so`, { todo: 'rendered-only banner not shown yet' }, async () => {
+  test(`${browserName}: a site that only sends pictures -> the popup says so`, async () => {
     const setup = userSetup(browserName);
     const session = await launch(browserName, setup);
     try {
