@@ -134,6 +134,7 @@ struct Store::Impl {
 
   std::map<std::string, KeptInstance> instances;  // by SOP Instance UID
   std::set<std::string> touchedSeries;
+  std::set<fs::path> unsynced;  // files and folders written since the last commit
   std::uint64_t journalOffset = 0;
   ino_t journalInode = 0;
   std::size_t journalLines = 0;
@@ -262,7 +263,9 @@ struct Store::Impl {
   struct FolderMaps {
     std::map<std::string, fs::path> seriesFolder, studyFolder;  // by UID
     std::map<fs::path, std::string> seriesOfFolder, studyOfFolder;
+    std::map<std::string, std::size_t> seriesSize;  // instances per series UID
     void note(const KeptInstance& kept) {
+      ++seriesSize[kept.info.seriesInstanceUid];
       const fs::path series = fs::path(kept.relativePath).parent_path();
       const fs::path study = series.parent_path();
       seriesFolder.emplace(kept.info.seriesInstanceUid, series);
@@ -354,6 +357,7 @@ struct Store::Impl {
       fs::rename(root / move.temporary, root / move.target, ec);
       if (ec) throw ioError("cannot rename", root / move.temporary, ec.value());
       move.kept->relativePath = toGeneric(move.target);
+      unsynced.insert(root / move.target.parent_path());
       journal.push_back(putRecord(*move.kept));
     }
   }
@@ -422,8 +426,10 @@ struct Store::Impl {
     appendJournal(journal);
   }
 
-  static fs::path freeSliceName(const fs::path& folder) {
-    for (std::size_t n = 0;; ++n) {
+  // The first free slice name at or after `from`: new instances are appended after the series' current count, so
+  // filing stays linear in the series size (commit() renumbers them into anatomical order anyway).
+  static fs::path freeSliceName(const fs::path& folder, std::size_t from = 0) {
+    for (std::size_t n = from;; ++n) {
       fs::path candidate = folder / sliceFileName(n, n + 1);
       std::error_code ec;
       if (!fs::exists(candidate, ec)) return candidate;
@@ -511,6 +517,8 @@ AddResult Store::add(const dicom::InstanceInfo& info, Origin origin, const fs::p
     kept.origin = origin;
     kept.bytes = candidateBytes;
     s.touchedSeries.insert(info.seriesInstanceUid);
+    s.unsynced.insert(result.file);
+    s.unsynced.insert(result.file.parent_path());
     s.appendJournal({Impl::putRecord(kept)});
     result.outcome = AddOutcome::Replaced;
     return result;
@@ -526,7 +534,9 @@ AddResult Store::add(const dicom::InstanceInfo& info, Origin origin, const fs::p
     fs::remove(candidate);
     throw std::runtime_error("cannot create the folder " + (s.root / folder).string() + ": " + ec.message());
   }
-  const fs::path target = Impl::freeSliceName(s.root / folder);
+  const auto& sizes = s.folderMaps().seriesSize;
+  const auto known = sizes.find(info.seriesInstanceUid);
+  const fs::path target = Impl::freeSliceName(s.root / folder, known == sizes.end() ? 0 : known->second);
   fs::rename(candidate, target, ec);
   if (ec) {
     fs::remove(candidate);
@@ -538,6 +548,8 @@ AddResult Store::add(const dicom::InstanceInfo& info, Origin origin, const fs::p
   kept.bytes = candidateBytes;
   kept.relativePath = toGeneric(target.lexically_relative(s.root));
   s.touchedSeries.insert(info.seriesInstanceUid);
+  s.unsynced.insert(target);
+  s.unsynced.insert(target.parent_path());
   s.appendJournal({Impl::putRecord(kept)});
   result.file = target;
   s.folderMaps().note(kept);
@@ -554,13 +566,21 @@ void Store::commit() {
   for (const auto& series : s.touchedSeries) s.renumber(series, journal);
   s.touchedSeries.clear();
   s.appendJournal(journal);
-  // One filesystem-wide flush per batch instead of one fsync per file: the renames already make every file
-  // all-or-nothing for a crash of the program; this makes the batch survive a crash of the machine.
-  const int fd = ::open(s.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::syncfs(fd);
-    ::close(fd);
+  // Make the batch survive a crash of the machine, not only of the program (the renames already make each file
+  // all-or-nothing). A few files (the native host commits after each body) are flushed one by one; a large batch
+  // (a HAR import) with one filesystem-wide flush, which is far cheaper than thousands of fsyncs.
+  constexpr std::size_t kFsyncEachUpTo = 64;
+  if (s.unsynced.size() > kFsyncEachUpTo) {
+    const int fd = ::open(s.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+      ::syncfs(fd);
+      ::close(fd);
+    }
+  } else if (!s.unsynced.empty()) {
+    for (const fs::path& path : s.unsynced) Impl::syncPath(path);
+    Impl::syncPath(s.journalPath);
   }
+  s.unsynced.clear();
   s.compactIfLarge();
 }
 
