@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "util/base64.h"
-#include "host/body_digest.h"
+#include "util/sha256.h"
 
 namespace cloudfilm::host {
 
@@ -58,7 +58,7 @@ class OpenBody {
   std::filesystem::path file_;
   int fd_ = -1;
   bool handedOver_ = false;
-  BodyDigest sha_;
+  Sha256 sha_;
   std::uint64_t bytes_ = 0;
   std::int64_t nextSeq_ = 0;
 };

@@ -13,6 +13,8 @@ class Sha256 {
   void update(std::string_view bytes);
   std::array<std::uint8_t, 32> finish();  // the object is reset afterwards
   std::string finishHex();                // lowercase hex
+  // Whether the CPU's SHA instructions are used (x86 SHA-NI); the portable code otherwise.
+  static bool hardwareAccelerated();
 
  private:
   void compress(const std::uint8_t* block);
