@@ -245,6 +245,19 @@ TEST_F(IngestorTest, Ingestor_ExistingFile_CopiedOriginalUntouched) {
   EXPECT_EQ(readFile(result.file), readFile(brainSlice(7)));
 }
 
+// Saving staged captures copies files: a copy rebuilt from DICOMweb must stay "rebuilt" in the output folder, so
+// that the original file, when it arrives there, still wins.
+TEST_F(IngestorTest, Ingestor_ExistingFileWithKnownOrigin_KeepsIt) {
+  CF_REQUIRE_FILE(brainSlice(13));
+  const fs::path sameSopOtherBytes = daikonDir() / "explicit_big.dcm";
+  CF_REQUIRE_FILE(sameSopOtherBytes);
+  ASSERT_EQ(ingestor_->ingestExistingFile(brainSlice(13), store::Origin::Rebuilt).outcome, Outcome::Stored);
+  const auto original = ingestor_->ingestExistingFile(sameSopOtherBytes);
+  EXPECT_EQ(original.outcome, Outcome::Replaced) << original.reason;
+  EXPECT_NE(original.reason.find("served"), std::string::npos) << original.reason;
+  EXPECT_EQ(readFile(original.file), readFile(sameSopOtherBytes));
+}
+
 TEST_F(IngestorTest, Ingestor_ExistingFileMissing_RejectedWithReason) {
   const auto result = ingestor_->ingestExistingFile(dir_.path() / "no-such.dcm");
   EXPECT_EQ(result.outcome, Outcome::Rejected);

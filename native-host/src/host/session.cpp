@@ -423,13 +423,13 @@ void Session::onSave(const Json& message) {
   std::vector<store::SeriesSummary> staged = staging_->series();
   std::set<std::string> found;
   std::uint64_t neededBytes = 0;
-  std::vector<fs::path> files;
+  std::vector<std::pair<fs::path, store::Origin>> files;
   for (const auto& series : staged) {
     if (!chosenSet.empty() && !chosenSet.count(series.seriesInstanceUid)) continue;
     found.insert(series.seriesInstanceUid);
     for (const auto& sop : series.sopInstanceUids) {
       if (const store::KeptInstance* kept = staging_->find(sop)) {
-        files.push_back(staging_->root() / kept->relativePath);
+        files.emplace_back(staging_->root() / kept->relativePath, kept->origin);
         neededBytes += kept->bytes;
       }
     }
@@ -447,8 +447,8 @@ void Session::onSave(const Json& message) {
   ingest::Ingestor filer(*library);
   std::size_t written = 0, duplicates = 0, replaced = 0, keptWorse = 0, failed = 0;
   std::set<std::string> savedSeries;
-  for (const fs::path& file : files) {
-    const ingest::ObjectResult result = filer.ingestExistingFile(file);
+  for (const auto& [file, origin] : files) {
+    const ingest::ObjectResult result = filer.ingestExistingFile(file, origin);
     switch (result.outcome) {
       case ingest::Outcome::Stored: ++written; break;
       case ingest::Outcome::Duplicate: ++duplicates; break;

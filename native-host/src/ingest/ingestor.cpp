@@ -151,7 +151,7 @@ std::vector<ObjectResult> Ingestor::ingestBodyFile(const BodyMeta& meta, const f
   return ingestRecognisedFile(meta, bodyFile, readHead(bodyFile, body::kRecognitionHeadBytes), size, 0);
 }
 
-ObjectResult Ingestor::ingestExistingFile(const fs::path& file) {
+ObjectResult Ingestor::ingestExistingFile(const fs::path& file, std::optional<store::Origin> origin) {
   const fs::path copy = newWorkFile("import");
   std::error_code ec;
   fs::copy_file(file, copy, fs::copy_options::overwrite_existing, ec);
@@ -164,6 +164,7 @@ ObjectResult Ingestor::ingestExistingFile(const fs::path& file) {
   }
   BodyMeta meta;
   meta.url = file.string();
+  meta.origin = origin;
   auto results = ingestBodyFile(meta, copy);
   if (results.size() == 1) return results.front();
   ObjectResult result;  // a file on disk holding a multipart body or metadata: not an instance file
@@ -284,7 +285,7 @@ std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, c
         }
         fs::remove(file, ec);
       }
-      const auto added = store_.add(inspection.info, bare ? store::Origin::Wrapped : store::Origin::Served, candidate);
+      const auto added = store_.add(inspection.info, meta.origin.value_or(bare ? store::Origin::Wrapped : store::Origin::Served), candidate);
       result.outcome = fromStore(added.outcome);
       result.reason = added.reason;
       result.info = std::move(inspection.info);

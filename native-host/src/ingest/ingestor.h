@@ -3,6 +3,7 @@
 // split multipart, validate with DCMTK, wrap bare datasets, then file through the Store.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,9 @@ struct BodyMeta {
   int status = 0;
   std::string contentType;  // the response's Content-Type header (or the HAR's mimeType)
   std::size_t part = 0;     // 1-based part number when this is one part of a multipart body, else 0
+  // Where a DICOM file first came from, when it is already known (a staged copy being saved keeps its origin, so a
+  // rebuilt file never passes for an original in the output folder). Unknown: as served, or wrapped.
+  std::optional<store::Origin> origin;
 };
 
 enum class Outcome { Stored, Duplicate, Replaced, KeptWorse, KeptForReconstruction, NotDicom, Rejected };
@@ -43,7 +47,7 @@ class Ingestor {
 
   // A DICOM file already on disk anywhere (folder import, or saving staged captures to the output folder).
   // The file is copied, never moved or changed.
-  ObjectResult ingestExistingFile(const std::filesystem::path& file);
+  ObjectResult ingestExistingFile(const std::filesystem::path& file, std::optional<store::Origin> origin = {});
 
  private:
   std::vector<ObjectResult> ingestRecognisedFile(const BodyMeta& meta, const std::filesystem::path& file,
