@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// How much capture slows a viewer down: one run, Chromium, a series of >= 200 slices loaded in the dwv test viewer
+// with capture off and with capture on (the real installer, the shipping extension, capture switched on in its popup),
+// alternating, median of each, and the ratio against the target (capture adds at most 15%).
+//
+//   node bench/capture_overhead.mjs [--slices 200] [--runs 3] [--mode wado-uri|wado-rs] [--build-dir DIR]
+//                                   [--series-dir DIR (keep the generated series there, reuse it next time)] [--only-build]
+//
+// Needs tests/e2e's node_modules (puppeteer-core, dwv), Debian's chromium, orthanc(-dicomweb) and dcmtk.
+// Not part of the test suite: it times things, and timings belong to the machine that made them.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const E2E = path.join(ROOT, 'tests', 'e2e');
+const { values: opts } = parseArgs({ options: {
+  slices: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' },
+  mode: { type: 'string', default: 'wado-uri' }, 'build-dir': { type: 'string' }, 'series-dir': { type: 'string' }, 'only-build': { type: 'boolean' },
+} });
+const SLICES = Number(opts.slices);
+const RUNS = Number(opts.runs);
+const TARGET = 1.15;
+if (opts['build-dir']) process.env.CLOUDFILM_BUILD_DIR = path.resolve(opts['build-dir']);
+
+const load = (rel) => import(pathToFileURL(path.join(E2E, rel)).href);
+const { studySet } = await load('lib/bed.mjs');
+const { userSetup } = await load('lib/install.mjs');
+const { launch, waitForPopup } = await load('lib/browsers.mjs');
+const { startOrthanc, uploadFolder } = await import(pathToFileURL(path.join(ROOT, 'tests', 'testbed', 'orthanc.mjs')).href);
+const { startViewer } = await load('viewer/server.mjs');
+
+/** SLICES clones of the test bed's 20-slice MR series in one new series: new SOP UIDs, numbered, stacked in z. */
+function makeSeries(dir) {
+  const source = path.join(studySet(), 'mr');
+  const slices = readdirSync(source).filter((f) => f.endsWith('.dcm')).sort();
+  const uid = (n) => `2.25.${BigInt('0x' + Buffer.from(os.hostname() + Date.now() + n).toString('hex').slice(0, 30))}`;
+  const seriesUid = uid('series');
+  mkdirSync(dir, { recursive: true });
+  const files = [];
+  for (let n = 0; n < SLICES; n += 1) {
+    const file = path.join(dir, `slice_${String(n + 1).padStart(4, '0')}.dcm`);
+    copyFileSync(path.join(source, slices[n % slices.length]), file);
+    files.push(file);
+  }
+  // dcmodify takes many files at once; per-slice values go one call per slice (still a few seconds for 200).
+  execFileSync('dcmodify', ['-nb', '-gin', '-m', `(0020,000e)=${seriesUid}`, '-m', '(0008,103e)=capture bench',
+    '-m', '(0020,0011)=900', '-m', '(0020,0037)=1\\0\\0\\0\\1\\0', ...files], { stdio: 'ignore' });
+  files.forEach((file, n) => {
+    execFileSync('dcmodify', ['-nb', '-m', `(0020,0013)=${n + 1}`, '-m', `(0020,0032)=0\\0\\${n}`,
+      '-m', `(0020,1041)=${n}`, file], { stdio: 'ignore' });
+  });
+  return dir;
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+async function timeLoad(session, url) {
+  const page = await session.page();
+  await page.goto(new URL('/', url).href, { waitUntil: 'load' }); // same site: the tab stays captured
+  const t0 = performance.now();
+  await page.goto(url, { waitUntil: 'load', timeout: 600000 });
+  await page.waitForFunction(() => window.viewerStatus?.state === 'done' && window.viewerStatus.dwv !== 'loading',
+    { timeout: 600000, polling: 20 });
+  const ms = performance.now() - t0;
+  const status = await page.evaluate(() => window.viewerStatus);
+  if (status.completed !== status.expected) throw new Error(`only ${status.completed}/${status.expected} requests completed`);
+  return { ms, dwv: status.dwv };
+}
+
+async function session(withCapture, siteUrl) {
+  const setup = userSetup('chromium', { installHost: withCapture });
+  const s = await launch('chromium', setup);
+  const page = await s.page();
+  // Puppeteer's console tracking slows a page that logs heavily: timing runs go without it.
+  page.removeAllListeners('console');
+  await page.setCacheEnabled(false);
+  // The viewer page counts finished requests by resource timing entries, whose buffer holds 250 by default:
+  // a 200-slice series plus the page's own files overflows it and the page would never say done.
+  await page.evaluateOnNewDocument(() => performance.setResourceTimingBufferSize(100000));
+  if (withCapture) {
+    await page.goto(`${siteUrl}/`, { waitUntil: 'load' });
+    await s.openPopup();
+    await s.click('#capture-toggle');
+    await waitForPopup(s, (p) => p['#capture-toggle'].checked && p['#host-status'].text !== '' &&
+      !p.problemNames.includes('connecting'), { what: 'capture on and the host ready' });
+    await s.popup.close();
+  }
+  return { s, setup, close: async () => { await s.close(); setup.cleanup(); } };
+}
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'cloudfilm-capture-bench-'));
+let orthanc; let site;
+try {
+  process.stderr.write(`building a ${SLICES}-slice series ... `);
+  const kept = opts['series-dir'] && path.resolve(opts['series-dir']);
+  const dir = kept && existsSync(kept) && readdirSync(kept).length === SLICES ? kept : makeSeries(kept || path.join(work, 'series'));
+  if (opts['only-build']) { process.stderr.write(`${dir}\n`); process.exit(0); }
+  orthanc = await startOrthanc();
+  await uploadFolder(orthanc.url, dir);
+  const list = await (await fetch(`${orthanc.url}/series?expand`)).json();
+  const series = list.find((s) => s.MainDicomTags.SeriesDescription === 'capture bench');
+  if (!series || series.Instances.length !== SLICES) throw new Error(`Orthanc holds ${series?.Instances.length} slices, wanted ${SLICES}`);
+  site = await startViewer({ orthancUrl: orthanc.url });
+  const url = `${site.url}/viewer.html?mode=${opts.mode}&series=${series.ID}`;
+  process.stderr.write('done\n');
+
+  // One browser for each setting, both warmed by one untimed load, then the timed loads alternate.
+  const off = await session(false, site.url);
+  const on = await session(true, site.url);
+  const times = { off: [], on: [] };
+  try {
+    await timeLoad(off.s, url);
+    await timeLoad(on.s, url);
+    for (let run = 0; run < RUNS; run += 1) {
+      for (const [name, sess] of run % 2 ? [['on', on], ['off', off]] : [['off', off], ['on', on]]) {
+        const { ms, dwv } = await timeLoad(sess.s, url);
+        times[name].push(ms);
+        process.stderr.write(`run ${run + 1} capture ${name.padEnd(3)} ${(ms / 1000).toFixed(2)} s (dwv ${dwv})\n`);
+      }
+    }
+    // Capture really was on: the popup counts the series' images.
+    await on.s.openPopup();
+    const counted = await waitForPopup(on.s, (p) => /^\d+ images/.test(p['#totals'].text), { what: 'images counted' })
+      .then((p) => p['#totals'].text, () => 'nothing counted');
+    times.counted = counted;
+  } finally {
+    await off.close();
+    await on.close();
+  }
+  const mOff = median(times.off); const mOn = median(times.on);
+  const ratio = mOn / mOff;
+  console.log(`series: ${SLICES} slices, ${opts.mode}, Chromium, ${RUNS} runs each (alternating)`);
+  console.log(`capture off  median ${(mOff / 1000).toFixed(2)} s  [${times.off.map((t) => (t / 1000).toFixed(2)).join(', ')}]`);
+  console.log(`capture on   median ${(mOn / 1000).toFixed(2)} s  [${times.on.map((t) => (t / 1000).toFixed(2)).join(', ')}]`);
+  console.log(`popup with capture on: ${times.counted}`);
+  console.log(`ratio on/off ${ratio.toFixed(3)}  target <= ${TARGET.toFixed(2)}: ${ratio <= TARGET ? 'met' : 'NOT met'}`);
+} finally {
+  await site?.stop();
+  await orthanc?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
