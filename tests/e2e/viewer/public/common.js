@@ -17,6 +17,8 @@ export async function seriesInstances(seriesId) {
 /** Marks the page done once every URL in `urls` has a completed resource timing entry. */
 export function trackRequests(urls, extra = {}) {
   const wanted = new Set(urls.map((u) => new URL(u, location.href).href));
+  // The browser keeps 250 resource-timing entries by default: a long series would never be seen as done.
+  performance.setResourceTimingBufferSize(Math.max(1000, 2 * wanted.size + 200));
   const status = { state: 'loading', expected: wanted.size, completed: 0, errors: [], ...extra };
   window.viewerStatus = status;
   const timer = setInterval(() => {
