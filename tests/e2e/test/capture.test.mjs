@@ -3,10 +3,10 @@
 // is checked file by file against what Orthanc served.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startBed, allSeries, ROOT } from '../lib/bed.mjs';
+import { sha, outputFiles } from '../lib/output.mjs';
 import { userSetup } from '../lib/install.mjs';
 import { launch, waitForPopup } from '../lib/browsers.mjs';
 
@@ -17,23 +17,6 @@ before(async () => {
   series = await allSeries(bed.orthanc);
 });
 after(async () => { await bed?.stop(); });
-
-const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
-
-function outputFiles(folder) {
-  const files = [];
-  const walk = (dir) => {
-    let entries = [];
-    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
-    for (const e of entries) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile() && statSync(full).size > 0) files.push(full);
-    }
-  };
-  walk(folder);
-  return files;
-}
 
 /** What Orthanc stored, by SHA-256: { hash -> {instance, series} }. */
 async function servedFiles(mode, list) {
