@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Runs every CloudFilm test: C++ unit and integration tests (ctest), the extension's unit tests and lint.
-# Expects the packages of `installer/deps.sh --tests` (the set-up command installs them).
+# Runs every CloudFilm test: C++ unit and integration tests (ctest, Orthanc included), the extension's unit tests and
+# lint, the installer tests, and the end-to-end tests in Chromium and Firefox ESR.
+# First installs what the tests need that the set-up did not (browsers, Orthanc, sample data packages): a no-op
+# when they are there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build="${CLOUDFILM_BUILD_DIR:-$root/build/test}"
 jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== test packages"
+installer/deps.sh --tests
 
 echo "== sample DICOM from packages"
 tests/data/fetch.sh
