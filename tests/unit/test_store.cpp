@@ -33,6 +33,9 @@ class StoreTest : public ::testing::Test {
     return inspection.info;
   }
 
+  // Files a new three-slice series (5 mm apart) in a store that is closed again; returns the slices' bytes.
+  std::vector<std::string> fileThreeSlicesAndClose();
+
   store::AddResult add(Store& store, const std::string& bytes, Origin origin = Origin::Served) {
     fs::path candidate;
     const auto info = stage(store, bytes, candidate);
@@ -56,6 +59,18 @@ SyntheticImage sliceOf(const std::string& study, const std::string& series, int 
   image.instanceNumber = number;
   image.position = std::array<double, 3>{0, 0, z};
   return image;
+}
+
+std::vector<std::string> StoreTest::fileThreeSlicesAndClose() {
+  const std::string study = newUid(), series = newUid();
+  std::vector<std::string> bytes;
+  Store store(root());
+  for (int i = 0; i < 3; ++i) {
+    bytes.push_back(makePart10(sliceOf(study, series, i + 1, i * 5.0)));
+    add(store, bytes.back());
+  }
+  store.commit();
+  return bytes;
 }
 
 TEST_F(StoreTest, Store_NewInstance_FiledUnderPatientStudySeries) {
@@ -148,16 +163,7 @@ TEST_F(StoreTest, Store_IndexEntryWhoseFileWasDeleted_Dropped) {
 }
 
 TEST_F(StoreTest, Store_LeftoverMoveFile_RecoveredAndRenumbered) {
-  const std::string study = newUid(), series = newUid();
-  std::vector<std::string> bytes;
-  {
-    Store store(root());
-    for (int i = 0; i < 3; ++i) {
-      bytes.push_back(makePart10(sliceOf(study, series, i + 1, i * 5.0)));
-      add(store, bytes.back());
-    }
-    store.commit();
-  }
+  const std::vector<std::string> bytes = fileThreeSlicesAndClose();
   auto files = listDicomFiles(root());
   ASSERT_EQ(files.size(), 3u);
   // Simulate a renumber interrupted between its two phases: slice 2 sits under a temporary name, and the index
@@ -178,16 +184,7 @@ TEST_F(StoreTest, Store_LeftoverMoveFile_RecoveredAndRenumbered) {
 }
 
 TEST_F(StoreTest, Store_LeftoverMoveFileWithIndexIntact_Recovered) {
-  const std::string study = newUid(), series = newUid();
-  std::vector<std::string> bytes;
-  {
-    Store store(root());
-    for (int i = 0; i < 3; ++i) {
-      bytes.push_back(makePart10(sliceOf(study, series, i + 1, i * 5.0)));
-      add(store, bytes.back());
-    }
-    store.commit();
-  }
+  const std::vector<std::string> bytes = fileThreeSlicesAndClose();
   auto files = listDicomFiles(root());
   const fs::path folder = (root() / files[2]).parent_path();
   fs::rename(root() / files[2], folder / ".cf-move-99999-2.tmp");  // the index still names 0003.dcm
