@@ -212,8 +212,9 @@ class HostProcess {
 
 // Streams one body (begin, chunks of `chunkBytes`, end with digest) and returns the body-end reply.
 inline json streamBody(HostProcess& host, const std::string& id, const std::string& bytes, std::size_t chunkBytes,
-                       const std::string& mimeType = "application/dicom") {
-  host.send({{"type", "body-begin"}, {"id", "begin-" + id}, {"body", id}, {"url", "https://pacs.example/wado?" + id},
+                       const std::string& mimeType = "application/dicom", const std::string& url = "") {
+  host.send({{"type", "body-begin"}, {"id", "begin-" + id}, {"body", id},
+             {"url", url.empty() ? "https://pacs.example/wado?" + id : url},
              {"status", 200}, {"mimeType", mimeType}, {"headers", {{"Content-Type", mimeType}}},
              {"totalBytes", bytes.size()}, {"tabId", 1}, {"source", "test"}});
   json begun = host.expect("body-begin-result");

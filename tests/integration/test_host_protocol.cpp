@@ -406,6 +406,126 @@ TEST(HostProtocolFatal, TruncatedFrameIsReportedAndTheHostExits) {
 
 // ---- staging survives the host ----------------------------------------------------------------------------------
 
+// ---- DICOMweb: metadata + frames, as a cornerstone `wadors` viewer fetches them ---------------------------------
+
+namespace {
+
+constexpr const char* kWebStudy = "1.2.826.0.1.3680043.10.543.7";
+constexpr const char* kWebSeries = "1.2.826.0.1.3680043.10.543.7.2";
+
+std::string webBase() { return std::string("https://pacs.example/dicom-web/studies/") + kWebStudy + "/series/" + kWebSeries; }
+
+json webInstance(const std::string& sop, int number) {
+  return {{"00080016", {{"vr", "UI"}, {"Value", {"1.2.840.10008.5.1.4.1.1.2"}}}},
+          {"00080018", {{"vr", "UI"}, {"Value", {sop}}}},
+          {"00080020", {{"vr", "DA"}, {"Value", {"20260302"}}}},
+          {"00080060", {{"vr", "CS"}, {"Value", {"CT"}}}},
+          {"0008103E", {{"vr", "LO"}, {"Value", {"胸部平扫"}}}},
+          {"00100010", {{"vr", "PN"}, {"Value", {{{"Alphabetic", "WANG^XIAOMING"}, {"Ideographic", "王^小明"}}}}}},
+          {"00100020", {{"vr", "LO"}, {"Value", {"P1"}}}},
+          {"0020000D", {{"vr", "UI"}, {"Value", {kWebStudy}}}},
+          {"0020000E", {{"vr", "UI"}, {"Value", {kWebSeries}}}},
+          {"00200011", {{"vr", "IS"}, {"Value", {2}}}},
+          {"00200013", {{"vr", "IS"}, {"Value", {number}}}},
+          {"00280002", {{"vr", "US"}, {"Value", {1}}}},
+          {"00280004", {{"vr", "CS"}, {"Value", {"MONOCHROME2"}}}},
+          {"00280010", {{"vr", "US"}, {"Value", {4}}}},
+          {"00280011", {{"vr", "US"}, {"Value", {4}}}},
+          {"00280100", {{"vr", "US"}, {"Value", {16}}}},
+          {"00280101", {{"vr", "US"}, {"Value", {16}}}},
+          {"00280102", {{"vr", "US"}, {"Value", {15}}}},
+          {"00280103", {{"vr", "US"}, {"Value", {0}}}},
+          {"7FE00010", {{"vr", "OW"}, {"BulkDataURI", "http://orthanc.internal:8042/dicom-web/studies/" +
+                                                        std::string(kWebStudy) + "/series/" + kWebSeries +
+                                                        "/instances/" + sop + "/frames/1"}}}};
+}
+
+json sendFrame(HostProcess& host, const std::string& sop, char fill) {
+  const std::string body = "--F\r\nContent-Type: application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1\r\n\r\n" +
+                           std::string(32, fill) + "\r\n--F--\r\n";
+  return streamBody(host, "frames-" + sop, body, 4096, "multipart/related; type=\"application/octet-stream\"; boundary=F",
+                    webBase() + "/instances/" + sop + "/frames/1");
+}
+
+const json* onlySeries(const json& list) {
+  if (list["patients"].size() != 1 || list["patients"][0]["studies"].size() != 1 ||
+      list["patients"][0]["studies"][0]["series"].size() != 1)
+    return nullptr;
+  return &list["patients"][0]["studies"][0]["series"][0];
+}
+
+}  // namespace
+
+TEST(HostDicomweb, SeriesWaitingForFramesIsListedThenRebuiltFileByFile) {
+  Sandbox sandbox;
+  const std::string first = std::string(kWebSeries) + ".1", second = std::string(kWebSeries) + ".2";
+  {
+    HostProcess host(sandbox);
+    hello(host);
+    const json metadata = streamBody(host, "metadata", json::array({webInstance(first, 1), webInstance(second, 2)}).dump(),
+                                     4096, "application/dicom+json", webBase() + "/metadata");
+    ASSERT_EQ(metadata["objects"].size(), 1u) << metadata.dump();
+    EXPECT_EQ(metadata["objects"][0]["outcome"], "kept-for-reconstruction");
+
+    // Nothing rebuilt yet: the list names the series the person still has to scroll through.
+    json list = host.request({{"type", "list"}, {"id", 1}});
+    EXPECT_EQ(countStagedInstances(list), 0u);
+    ASSERT_EQ(list["awaiting"].size(), 1u) << list.dump();
+    const json& waiting = list["awaiting"][0];
+    EXPECT_EQ(waiting["seriesInstanceUid"], kWebSeries);
+    EXPECT_EQ(waiting["studyInstanceUid"], kWebStudy);
+    EXPECT_EQ(waiting["instances"], 2);
+    EXPECT_EQ(waiting["seriesDescription"], "胸部平扫");
+    EXPECT_EQ(waiting["seriesNumber"], 2);
+    EXPECT_EQ(waiting["modality"], "CT");
+    EXPECT_EQ(waiting["patientName"], "WANG^XIAOMING=王^小明");
+    EXPECT_NE(waiting["reason"].get<std::string>().find("frames 1 of 1 missing"), std::string::npos) << waiting.dump();
+
+    // The first image's frame: that instance is rebuilt, and said to be.
+    const json framed = sendFrame(host, first, '\x01');
+    bool rebuiltReported = false;
+    for (const auto& object : framed["objects"])
+      if (object.value("sopInstanceUid", "") == first && object.value("rebuilt", false) && object["outcome"] == "stored")
+        rebuiltReported = true;
+    EXPECT_TRUE(rebuiltReported) << framed.dump();
+    list = host.request({{"type", "list"}, {"id", 2}});
+    const json* series = onlySeries(list);
+    ASSERT_NE(series, nullptr) << list.dump();
+    EXPECT_EQ((*series)["instances"], 1);
+    EXPECT_EQ((*series)["rebuilt"], 1);
+    ASSERT_EQ(list["awaiting"].size(), 1u) << list.dump();
+    EXPECT_EQ(list["awaiting"][0]["instances"], 1);
+    host.closeInput();
+    ASSERT_TRUE(host.waitExit(std::chrono::seconds(10)));
+  }
+  {
+    // A new host (browser restarted) knows at once what is still waiting, from the pieces kept on disk.
+    HostProcess host(sandbox);
+    hello(host);
+    json list = host.request({{"type", "list"}, {"id", 3}});
+    ASSERT_EQ(list["awaiting"].size(), 1u) << list.dump();
+    EXPECT_EQ(list["awaiting"][0]["instances"], 1);
+    sendFrame(host, second, '\x02');
+    list = host.request({{"type", "list"}, {"id", 4}});
+    const json* series = onlySeries(list);
+    ASSERT_NE(series, nullptr) << list.dump();
+    EXPECT_EQ((*series)["instances"], 2);
+    EXPECT_EQ((*series)["rebuilt"], 2);
+    EXPECT_FALSE(list.contains("awaiting")) << list.dump();
+
+    const json saved = host.request({{"type", "save"}, {"id", 5}});
+    EXPECT_EQ(saved["written"], 2) << saved.dump();
+    const auto files = dicomFilesByDigest(sandbox.outputDir());
+    ASSERT_EQ(files.size(), 2u);
+    for (const auto& [digest, path] : files) {
+      const std::string bytes = readFile(path);
+      EXPECT_EQ(bytes.substr(128, 4), "DICM") << path;
+      EXPECT_TRUE(bytes.find(std::string(32, '\x01')) != std::string::npos ||
+                  bytes.find(std::string(32, '\x02')) != std::string::npos) << path;
+    }
+  }
+}
+
 TEST(HostStaging, KilledMidBodyNothingHalfFiledFinishedBodiesStillListed) {
   Sandbox sandbox;
   const auto files = brainSeries();

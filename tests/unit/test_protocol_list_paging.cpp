@@ -76,3 +76,49 @@ TEST(ProtocolListPaging, EmptyLibraryIsOneEmptyPage) {
   EXPECT_EQ(page.pages, 1u);
   EXPECT_TRUE(page.patients.empty());
 }
+
+namespace {
+
+ingest::ObjectResult waitingInstance(const std::string& series, int n, const std::string& description) {
+  ingest::ObjectResult r;
+  r.outcome = ingest::Outcome::KeptForReconstruction;
+  r.info.studyInstanceUid = "1.2.3";
+  r.info.seriesInstanceUid = series;
+  r.info.sopInstanceUid = series + "." + std::to_string(n);
+  r.info.seriesDescription = description;
+  r.reason = "instance " + r.info.sopInstanceUid + ": frames 1 of 1 missing";
+  return r;
+}
+
+}  // namespace
+
+TEST(ProtocolListAwaiting, GroupedBySeriesMostWaitingFirstNamedWhereMetadataSaysSo) {
+  std::vector<ingest::ObjectResult> waiting;
+  waiting.push_back(waitingInstance("1.2.3.1", 1, ""));  // frames seen, metadata not: no name
+  waiting.push_back(waitingInstance("1.2.3.1", 2, "胸部平扫"));
+  waiting.push_back(waitingInstance("1.2.3.1", 3, "胸部平扫"));
+  waiting.push_back(waitingInstance("1.2.3.2", 1, "定位像"));
+  ingest::ObjectResult rebuilt = waitingInstance("1.2.3.3", 1, "x");
+  rebuilt.outcome = ingest::Outcome::Stored;  // not waiting: never listed
+  waiting.push_back(rebuilt);
+  std::size_t omitted = 99;
+  const auto listed = host::awaitingSeries(waiting, host::kAwaitingBudget, &omitted);
+  EXPECT_EQ(omitted, 0u);
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0]["seriesInstanceUid"], "1.2.3.1");
+  EXPECT_EQ(listed[0]["instances"], 3);
+  EXPECT_EQ(listed[0]["seriesDescription"], "胸部平扫");
+  EXPECT_EQ(listed[1]["seriesInstanceUid"], "1.2.3.2");
+  EXPECT_EQ(listed[1]["instances"], 1);
+}
+
+TEST(ProtocolListAwaiting, HostileNamesAndManySeriesStayWithinTheBudget) {
+  std::vector<ingest::ObjectResult> waiting;
+  for (int s = 0; s < 500; ++s)
+    waiting.push_back(waitingInstance("1.2.3." + std::to_string(s), 1, std::string(100000, 'n') + "名"));
+  std::size_t omitted = 0;
+  const auto listed = host::awaitingSeries(waiting, host::kAwaitingBudget, &omitted);
+  EXPECT_GT(listed.size(), 0u);
+  EXPECT_EQ(listed.size() + omitted, 500u);
+  EXPECT_LE(protocol::serialize(listed).size(), host::kAwaitingBudget);
+}

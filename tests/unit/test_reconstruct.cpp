@@ -135,6 +135,8 @@ TEST_F(Reconstruct, NativeFramesBecomeAFiledFile) {
   const auto* kept = store_->find("1.2.3.100");
   ASSERT_NE(kept, nullptr);
   EXPECT_EQ(kept->origin, store::Origin::Rebuilt);
+  ASSERT_EQ(store_->series().size(), 1u);
+  EXPECT_EQ(store_->series()[0].rebuilt, 1u);
   EXPECT_EQ(keptAside(), 0u);  // consumed
   const auto file = readFile(store_->root() / kept->relativePath);
   EXPECT_NE(file.find(std::string(32, '\x01') + std::string(32, '\x02')), std::string::npos);
@@ -161,6 +163,10 @@ TEST_F(Reconstruct, IncompleteIsListedNotFiledAndCompletedLater) {
   EXPECT_EQ(results[0].outcome, Outcome::KeptForReconstruction);
   EXPECT_FALSE(results[0].rebuilt);
   EXPECT_EQ(results[0].reason, "instance 1.2.3.102: frames 2-3 of 4 missing");
+  // Named from its metadata, so the popup can say which series to scroll through.
+  EXPECT_EQ(results[0].info.patientName, "TEST^PATIENT");
+  EXPECT_EQ(results[0].info.modality, "MR");
+  EXPECT_EQ(results[0].info.instanceNumber, 1);
   EXPECT_EQ(store_->size(), 0u);
   EXPECT_EQ(keptAside(), 3u);
 

@@ -64,12 +64,52 @@ std::string firstString(const json& instance, const char* key) {
   return {};
 }
 
+// A person name's first value as DICOM PN text (Alphabetic=Ideographic=Phonetic, trailing empty groups dropped).
+std::string firstPersonName(const json& instance, const char* key) {
+  auto it = instance.find(key);
+  if (it == instance.end() || !it->is_object()) return {};
+  auto value = it->find("Value");
+  if (value == it->end() || !value->is_array() || value->empty() || !(*value)[0].is_object()) return {};
+  std::string name;
+  for (const char* group : {"Alphabetic", "Ideographic", "Phonetic"}) {
+    auto part = (*value)[0].find(group);
+    if (group[0] != 'A') name += '=';
+    if (part != (*value)[0].end() && part->is_string()) name += part->get<std::string>();
+  }
+  while (!name.empty() && name.back() == '=') name.pop_back();
+  return name;
+}
+
+std::optional<long> firstLong(const json& instance, const char* key);
+
+// What the metadata says of an instance still waiting for its frames, so the popup can name the series to scroll.
+void describeFromMetadata(const json& metadata, dicom::InstanceInfo& info) {
+  info.patientName = firstPersonName(metadata, "00100010");
+  info.patientId = firstString(metadata, "00100020");
+  info.studyDate = firstString(metadata, "00080020");
+  info.studyDescription = firstString(metadata, "00081030");
+  info.modality = firstString(metadata, "00080060");
+  info.seriesDescription = firstString(metadata, "0008103E");
+  info.seriesNumber = firstLong(metadata, "00200011");
+  info.instanceNumber = firstLong(metadata, "00200013");
+}
+
 std::optional<std::uint64_t> firstUnsigned(const json& instance, const char* key) {
   const std::string text = firstString(instance, key);
   if (text.empty()) return std::nullopt;
   std::uint64_t value = 0;
   const auto begin = text.data() + text.find_first_not_of(' ');
   const auto result = std::from_chars(begin, text.data() + text.size(), value);
+  if (result.ec != std::errc()) return std::nullopt;
+  return value;
+}
+
+std::optional<long> firstLong(const json& instance, const char* key) {
+  const std::string text = firstString(instance, key);
+  const auto begin = text.find_first_not_of(' ');
+  if (begin == std::string::npos) return std::nullopt;
+  long value = 0;
+  const auto result = std::from_chars(text.data() + begin, text.data() + text.size(), value);
   if (result.ec != std::errc()) return std::nullopt;
   return value;
 }
@@ -437,6 +477,7 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
     }
     if (!missing.empty()) {
       remember(pending, false);
+      describeFromMetadata(metadata, result.info);
       result.outcome = ingest::Outcome::KeptForReconstruction;
       result.reason = "instance " + sop + ": " + missing;
       results.push_back(std::move(result));

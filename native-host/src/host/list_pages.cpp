@@ -1,5 +1,7 @@
 #include "host/list_pages.h"
 
+#include <algorithm>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -43,6 +45,7 @@ json seriesEntry(const store::SeriesSummary& series) {
                 {"modality", bounded(series.first.modality)},
                 {"seriesDescription", bounded(series.first.seriesDescription)},
                 {"instances", series.instances}};
+  if (series.rebuilt) entry["rebuilt"] = series.rebuilt;
   if (series.first.seriesNumber) entry["seriesNumber"] = *series.first.seriesNumber;
   if (series.instanceNumberMin) entry["instanceNumberMin"] = *series.instanceNumberMin;
   if (series.instanceNumberMax) entry["instanceNumberMax"] = *series.instanceNumberMax;
@@ -88,6 +91,49 @@ ListPage buildListPage(const std::vector<store::SeriesSummary>& series, std::siz
     first = false;
   }
   return result;
+}
+
+json awaitingSeries(const std::vector<ingest::ObjectResult>& awaiting, std::size_t budget, std::size_t* omitted) {
+  struct Group {
+    const ingest::ObjectResult* first = nullptr;
+    std::size_t instances = 0;
+  };
+  std::map<std::string, Group> bySeries;  // key: study UID / series UID (from the URL when there is no metadata)
+  for (const auto& result : awaiting) {
+    if (result.outcome != ingest::Outcome::KeptForReconstruction) continue;
+    Group& group = bySeries[result.info.studyInstanceUid + "/" + result.info.seriesInstanceUid];
+    // Prefer an instance whose metadata named the series: that is what the popup shows.
+    if (!group.first || (group.first->info.seriesDescription.empty() && !result.info.seriesDescription.empty()))
+      group.first = &result;
+    ++group.instances;
+  }
+  std::vector<const Group*> order;
+  for (const auto& [key, group] : bySeries) order.push_back(&group);
+  std::stable_sort(order.begin(), order.end(), [](const Group* a, const Group* b) { return a->instances > b->instances; });
+
+  json out = json::array();
+  std::size_t used = 2, left = 0;
+  for (const Group* group : order) {
+    const auto& info = group->first->info;
+    json entry = {{"studyInstanceUid", bounded(info.studyInstanceUid, 128)},
+                  {"seriesInstanceUid", bounded(info.seriesInstanceUid, 128)},
+                  {"patientName", bounded(info.patientName, 256)},
+                  {"studyDescription", bounded(info.studyDescription, 256)},
+                  {"modality", bounded(info.modality, 16)},
+                  {"seriesDescription", bounded(info.seriesDescription, 256)},
+                  {"instances", group->instances},
+                  {"reason", bounded(group->first->reason, 512)}};
+    if (info.seriesNumber) entry["seriesNumber"] = *info.seriesNumber;
+    const std::size_t size = protocol::serialize(entry).size() + 1;
+    if (used + size > budget) {
+      ++left;
+      continue;
+    }
+    used += size;
+    out.push_back(std::move(entry));
+  }
+  if (omitted) *omitted = left;
+  return out;
 }
 
 }  // namespace cloudfilm::host

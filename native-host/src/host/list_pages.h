@@ -5,13 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ingest/ingestor.h"
 #include "store/store.h"
 
 namespace cloudfilm::host {
 
 inline constexpr std::size_t kMaxListedMissing = 100;
-// Room for the envelope of a list reply (type, id, page counters, totals) below the 1 MiB frame cap.
-inline constexpr std::size_t kListPageBudget = 1024u * 1024u - 16u * 1024u;
+// Room for the envelope of a list reply (type, id, page counters, totals, the awaiting list) below the 1 MiB cap.
+inline constexpr std::size_t kListPageBudget = 1024u * 1024u - 32u * 1024u;
+inline constexpr std::size_t kAwaitingBudget = 12u * 1024u;
 
 nlohmann::json seriesEntry(const store::SeriesSummary& series);
 
@@ -25,5 +27,12 @@ struct ListPage {
 // study spread over two pages appears on both. Throws std::out_of_range for a page past the last.
 ListPage buildListPage(const std::vector<store::SeriesSummary>& series, std::size_t page,
                        std::size_t budget = kListPageBudget);
+
+// The instances DICOMweb reconstruction still waits for (outcome KeptForReconstruction), grouped by series:
+// [{"studyInstanceUid","seriesInstanceUid","patientName","studyDescription","modality","seriesDescription",
+//   "seriesNumber","instances":N,"reason":"<what the first one lacks>"}], most waiting first, within `budget` bytes;
+// `omitted` counts the series left out.
+nlohmann::json awaitingSeries(const std::vector<ingest::ObjectResult>& awaiting, std::size_t budget,
+                              std::size_t* omitted);
 
 }  // namespace cloudfilm::host

@@ -97,6 +97,23 @@ Session::Session(HostPaths paths, EnvLookup env)
   ingestor_ = std::make_unique<ingest::Ingestor>(*staging_);
   logInfo("staging library " + paths_.stagingDir.string() + " holds " + std::to_string(staging_->size()) +
           " instances; output folder " + outputFolder().string());
+  // Pieces kept aside by an earlier host: what they still lack is what the popup asks the person to scroll through.
+  if (countReconstructionFiles(staging_->reconstructionDir()) > 0) {
+    try {
+      rebuildFromDicomweb();
+      staging_->commit();
+    } catch (const std::exception& error) {
+      logWarning(std::string("rebuilding from the DICOMweb pieces kept aside failed: ") + error.what());
+    }
+  }
+}
+
+std::vector<ingest::ObjectResult> Session::rebuildFromDicomweb() {
+  std::vector<ingest::ObjectResult> done;
+  awaiting_.clear();
+  for (auto& result : reconstructor_.rebuildComplete(*staging_))
+    (result.outcome == ingest::Outcome::KeptForReconstruction ? awaiting_ : done).push_back(std::move(result));
+  return done;
 }
 
 Session::~Session() = default;
@@ -342,8 +359,7 @@ void Session::onBodyEnd(const Json& message) {
     if (std::any_of(results.begin(), results.end(), [](const ingest::ObjectResult& r) {
           return r.outcome == ingest::Outcome::KeptForReconstruction;
         }))
-      for (auto& rebuilt : reconstructor_.rebuildComplete(*staging_))
-        if (rebuilt.outcome != ingest::Outcome::KeptForReconstruction) results.push_back(std::move(rebuilt));
+      for (auto& rebuilt : rebuildFromDicomweb()) results.push_back(std::move(rebuilt));
     staging_->commit();
   } catch (...) {
     std::error_code ec;
@@ -398,6 +414,11 @@ void Session::onList(const Json& message) {
   reply["rejected"] = counts.rejected;
   reply["notDicom"] = counts.notDicom;
   reply["reconstruction"] = countReconstructionFiles(staging_->reconstructionDir());
+  if (listed.page == 0 && !awaiting_.empty()) {
+    std::size_t omitted = 0;
+    reply["awaiting"] = awaitingSeries(awaiting_, kAwaitingBudget, &omitted);
+    if (omitted) reply["awaitingOmitted"] = omitted;
+  }
   send(reply);
 }
 
@@ -507,6 +528,7 @@ void Session::onForget(const Json& message) {
   if (chosen.empty()) {  // everything: the DICOMweb pieces kept aside and the counts go too
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(staging_->reconstructionDir(), ec)) fs::remove_all(entry.path(), ec);
+    awaiting_.clear();
     stats_.reset();
   }
   staging_->commit();

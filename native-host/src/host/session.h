@@ -59,6 +59,9 @@ class Session {
   void onGetSettings(const Json& message);
   void onSetSettings(const Json& message);
 
+  // Rebuilds what the DICOMweb pieces kept aside now complete; remembers the instances still waiting. Returns the
+  // rebuilt (and rejected) ones. Does not commit.
+  std::vector<ingest::ObjectResult> rebuildFromDicomweb();
   std::filesystem::path outputFolder() const;
   std::vector<std::string> seriesFilter(const Json& message) const;
 
@@ -68,6 +71,7 @@ class Session {
   std::unique_ptr<store::Store> staging_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
   dicomweb::Reconstructor reconstructor_;  // files rebuilt from DICOMweb metadata + frames as they complete
+  std::vector<ingest::ObjectResult> awaiting_;  // instances whose metadata or frames are not all captured yet
   CaptureStats stats_;
   std::map<std::string, std::unique_ptr<OpenBody>> openBodies_;
   std::string scratch_;  // decoded chunk bytes, shared by every body

@@ -651,6 +651,7 @@ std::vector<SeriesSummary> Store::series() const {
     for (std::size_t index : order) {
       const KeptInstance* kept = members[index];
       summary.sopInstanceUids.push_back(kept->info.sopInstanceUid);
+      if (kept->origin == Origin::Rebuilt) ++summary.rebuilt;
       if (kept->info.instanceNumber) numbers.insert(*kept->info.instanceNumber);
       if (kept->info.expectedSlices)
         summary.expected = std::max(summary.expected.value_or(0), *kept->info.expectedSlices);

@@ -43,6 +43,7 @@ struct SeriesSummary {
   std::string studyInstanceUid, seriesInstanceUid;
   dicom::InstanceInfo first;                              // a representative instance (names, modality...)
   std::size_t instances = 0;
+  std::size_t rebuilt = 0;                                // of `instances`, how many were rebuilt (Origin::Rebuilt)
   std::optional<long> instanceNumberMin, instanceNumberMax;
   std::vector<long> missingInstanceNumbers;               // gaps between min and max
   std::optional<long> expected;                           // from instance numbers / NumberOfSlices
