@@ -41,6 +41,7 @@ test('every key the code, pages and manifests use exists', () => {
   for (const file of sourceFiles(path.join(extRoot, 'src'))) {
     const text = fs.readFileSync(file, 'utf8');
     for (const m of text.matchAll(/\bt\(\s*'([A-Za-z0-9_]+)'/g)) used.add(m[1]);
+    for (const m of text.matchAll(/\bcountText\(\s*t\s*,\s*'([A-Za-z0-9_]+)'/g)) used.add(m[1]).add(`${m[1]}One`);
     for (const m of text.matchAll(/data-i18n(?:-[a-z-]+)?="([A-Za-z0-9_]+)"/g)) used.add(m[1]);
   }
   for (const f of ['manifest.base.json', 'manifest.chromium.json', 'manifest.firefox.json']) {
@@ -57,6 +58,19 @@ test('no key is left unused', () => {
   for (const file of sourceFiles(path.join(extRoot, 'src'))) text += fs.readFileSync(file, 'utf8');
   for (const f of ['manifest.base.json']) text += fs.readFileSync(path.join(extRoot, f), 'utf8');
   for (const name of PROBLEM_NAMES) text += ` '${problemKey(name)}' `;
+  for (const m of text.matchAll(/\bcountText\(\s*t\s*,\s*'([A-Za-z0-9_]+)'/g)) text += ` '${m[1]}One' `;
   const unused = Object.keys(en).filter((k) => !text.includes(`'${k}'`) && !text.includes(`"${k}"`) && !text.includes(`__MSG_${k}__`));
   assert.deepEqual(unused, []);
+});
+
+test('counts read right in English, singular included, and the same in Chinese', async () => {
+  const { makeTranslator, totalsText, countText } = await import('../src/lib/i18n.js');
+  const translator = (messages) => makeTranslator((key, subs) =>
+    messages[key]?.message.replace(/\$(\d)/g, (_, i) => subs[Number(i) - 1] ?? ''));
+  const tEn = translator(en), tZh = translator(zh);
+  assert.equal(totalsText(tEn, { instances: 1, series: 1, studies: 1 }), '1 image · 1 series · 1 study');
+  assert.equal(totalsText(tEn, { instances: 87, series: 5, studies: 2 }), '87 images · 5 series · 2 studies');
+  assert.equal(totalsText(tZh, { instances: 1, series: 1, studies: 1 }), '1 幅影像 · 1 个序列 · 1 项检查');
+  assert.equal(countText(tEn, 'sliceCount', 1), '1 slice');
+  assert.equal(countText(tEn, 'sliceCount', 0), '0 slices');
 });

@@ -112,3 +112,44 @@ test('names, dates and badge text', () => {
   assert.equal(M.badgeText(1234), '1k');
   assert.equal(M.badgeText(1e6), '99k+');
 });
+
+test('rebuilt files are counted per series; series the viewer announced but did not load are listed to scroll', () => {
+  const m = M.emptyModel();
+  const list = M.mergeListPages([
+    { type: 'list-result', page: 0, pages: 2, rejected: 0, notDicom: 0, reconstruction: 30,
+      patients: [{ patientName: 'WANG^XIAOMING=王^小明', patientId: 'P1', studies: [{ studyInstanceUid: '1.2', series: [
+        { seriesInstanceUid: '1.2.4', seriesNumber: 2, modality: 'CT', seriesDescription: '胸部平扫', instances: 10,
+          rebuilt: 10, missing: [] }] }] }],
+      awaiting: [
+        { studyInstanceUid: '1.2', seriesInstanceUid: '1.2.4', instances: 5, seriesDescription: '胸部平扫', seriesNumber: 2 },
+        { studyInstanceUid: '1.2', seriesInstanceUid: '1.2.9', instances: 20, seriesDescription: '增强', seriesNumber: 3,
+          modality: 'CT', patientName: 'WANG^XIAOMING=王^小明' }] },
+    { type: 'list-result', page: 1, pages: 2, patients: [] }]);
+  M.applyList(m, list);
+  let v = M.viewOf(m);
+  let [s] = v.patients[0].studies[0].series;
+  assert.equal(s.rebuilt, 10);
+  assert.equal(s.count, 10);
+  assert.equal(s.waiting, 5);
+  assert.equal(s.expected, 15, 'the waiting instances count as expected');
+  assert.equal(s.incomplete, true);
+  assert.equal(v.totals.rebuilt, 10);
+  // The series with nothing rebuilt yet is shown apart, named from its metadata.
+  assert.deepEqual(v.awaiting.map((a) => [a.seriesInstanceUid, a.instances, a.displayName]), [['1.2.9', 20, '王小明 (WANG XIAOMING)']]);
+
+  // A rebuilt file reported by a body result adds to the series before the next list.
+  M.addBodyResult(m, { objects: [obj(11, { rebuilt: true })] }, 1);
+  M.addBodyResult(m, { objects: [obj(12)] }, 1);
+  [s] = M.viewOf(m).patients[0].studies[0].series;
+  assert.equal(s.rebuilt, 11);
+  assert.equal(s.count, 12);
+
+  // Hostile or odd awaiting entries do not break the view; a later list without awaiting clears it.
+  M.applyList(m, { patients: [], awaiting: [null, { instances: 'many' }] });
+  v = M.viewOf(m);
+  assert.equal(v.awaiting.length, 2);
+  assert.equal(v.awaiting[1].instances, 0);
+  M.applyList(m, { patients: [] });
+  assert.deepEqual(M.viewOf(m).awaiting, []);
+  assert.deepEqual(JSON.parse(JSON.stringify(m)).awaiting, []);
+});

@@ -8,6 +8,20 @@ export function makeTranslator(getMessage) {
   };
 }
 
+/**
+ * A count in words: `key` + "One" when n is 1 (English "1 study"), else `key`. Every locale defines both keys
+ * (browsers fall back to English for a key a locale lacks), Chinese with the same words.
+ */
+export function countText(t, key, n) {
+  return t(n === 1 ? `${key}One` : key, n);
+}
+
+/** "3 images · 2 series · 1 study": the popup's totals line. */
+export function totalsText(t, { instances, series, studies }) {
+  return [countText(t, 'totalImages', instances), countText(t, 'totalSeries', series),
+    countText(t, 'totalStudies', studies)].join(' · ');
+}
+
 /** Fills every element marked data-i18n (text), data-i18n-title, -placeholder, -aria-label. */
 export function localizeDocument(root, t) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);

@@ -6,6 +6,7 @@ const PRESENT = new Set(['stored', 'duplicate', 'replaced', 'kept-worse']);
 // At least this many large rendered pictures and no DICOM: the site probably sends pictures only.
 export const RENDERED_ONLY_THRESHOLD = 3;
 const MAX_MISSING_LISTED = 100;
+const MAX_AWAITING = 20;
 
 export function emptyModel() {
   return {
@@ -17,6 +18,7 @@ export function emptyModel() {
     sinceList: { reconstruction: 0, notDicom: 0, rejected: 0 },
     tabs: {}, // tabId -> {rendered, dicom, bodies, failed}
     lastReasons: [], // last few reasons for rejected / not-dicom objects, for the person to read
+    awaiting: [], // series DICOMweb reconstruction still waits for (list-result.awaiting), see awaitingView()
   };
 }
 
@@ -26,7 +28,7 @@ function patientKey(o) {
 
 function seriesEntry(uid, studyUid) {
   return { uid, studyUid, seriesNumber: null, modality: '', seriesDescription: '', numbers: [], stored: 0,
-    storedSinceList: 0, list: null };
+    storedSinceList: 0, rebuiltSinceList: 0, list: null };
 }
 
 function tabEntry(model, tabId) {
@@ -67,6 +69,7 @@ export function addBodyResult(model, result, tabId) {
     if (Number.isFinite(o.seriesNumber)) s.seriesNumber = o.seriesNumber;
     if (Number.isFinite(o.instanceNumber) && !s.numbers.includes(o.instanceNumber)) s.numbers.push(o.instanceNumber);
     if (o.outcome === 'stored') { s.stored += 1; s.storedSinceList += 1; }
+    if (o.outcome === 'stored' && o.rebuilt === true) s.rebuiltSinceList = (s.rebuiltSinceList ?? 0) + 1;
   }
   return model;
 }
@@ -102,8 +105,10 @@ export function applyList(model, list) {
         if (Number.isFinite(se.seriesNumber)) s.seriesNumber = se.seriesNumber;
         s.list = { instances: se.instances ?? 0, min: se.instanceNumberMin ?? null, max: se.instanceNumberMax ?? null,
           missing: Array.isArray(se.missing) ? se.missing.slice(0, MAX_MISSING_LISTED) : [],
-          expected: Number.isFinite(se.expected) ? se.expected : null };
+          expected: Number.isFinite(se.expected) ? se.expected : null,
+          rebuilt: Number.isFinite(se.rebuilt) ? se.rebuilt : 0 };
         s.storedSinceList = 0;
+        s.rebuiltSinceList = 0;
       }
     }
   }
@@ -111,6 +116,13 @@ export function applyList(model, list) {
     if (!seen.has(uid)) delete model.series[uid]; // forgotten or saved-and-dropped on the host
   }
   model.listed = { rejected: list.rejected ?? 0, notDicom: list.notDicom ?? 0, reconstruction: list.reconstruction ?? 0 };
+  model.awaiting = (Array.isArray(list.awaiting) ? list.awaiting : []).slice(0, MAX_AWAITING).map((a) => ({
+    studyInstanceUid: String(a?.studyInstanceUid ?? ''), seriesInstanceUid: String(a?.seriesInstanceUid ?? ''),
+    patientName: String(a?.patientName ?? ''), studyDescription: String(a?.studyDescription ?? ''),
+    modality: String(a?.modality ?? ''), seriesDescription: String(a?.seriesDescription ?? ''),
+    seriesNumber: Number.isFinite(a?.seriesNumber) ? a.seriesNumber : null,
+    instances: Number.isFinite(a?.instances) ? a.instances : 0,
+  }));
   model.sinceList = { reconstruction: 0, notDicom: 0, rejected: 0 };
   return model;
 }
@@ -118,7 +130,7 @@ export function applyList(model, list) {
 /** Merges the pages of a paged list-result into one. */
 export function mergeListPages(pages) {
   const byPatient = new Map();
-  const out = { patients: [], rejected: 0, notDicom: 0, reconstruction: 0 };
+  const out = { patients: [], rejected: 0, notDicom: 0, reconstruction: 0, awaiting: [] };
   for (const page of pages) {
     for (const p of page.patients ?? []) {
       const key = patientKey(p);
@@ -137,6 +149,7 @@ export function mergeListPages(pages) {
     out.rejected = Math.max(out.rejected, page.rejected ?? 0);
     out.notDicom = Math.max(out.notDicom, page.notDicom ?? 0);
     out.reconstruction = Math.max(out.reconstruction, page.reconstruction ?? 0);
+    if (Array.isArray(page.awaiting)) out.awaiting.push(...page.awaiting); // the host sends it on page 0 only
   }
   return out;
 }
@@ -150,6 +163,7 @@ export function forgetSeries(model, uids) {
     return fresh;
   }
   for (const uid of uids) delete model.series[uid];
+  model.awaiting = (model.awaiting ?? []).filter((a) => !uids.includes(a.seriesInstanceUid));
   pruneEmpty(model);
   return model;
 }
@@ -181,11 +195,11 @@ function missingNumbers(numbers, list) {
   return { missing: [...missing].sort((a, b) => a - b), min, max };
 }
 
-/** What one series looks like on screen. */
-export function seriesView(s) {
+/** What one series looks like on screen; `waiting`: instances its DICOMweb metadata announced, not yet rebuilt. */
+export function seriesView(s, waiting = 0) {
   const count = s.list ? s.list.instances + s.storedSinceList : s.stored;
   const { missing } = missingNumbers(s.numbers, s.list);
-  const expected = Math.max(s.list?.expected ?? 0, count + missing.length);
+  const expected = Math.max(s.list?.expected ?? 0, count + missing.length, count + waiting);
   return {
     seriesInstanceUid: s.uid,
     seriesNumber: s.seriesNumber,
@@ -195,6 +209,8 @@ export function seriesView(s) {
     expected,
     missing,
     incomplete: expected > count,
+    rebuilt: (s.list?.rebuilt ?? 0) + (s.rebuiltSinceList ?? 0),
+    waiting,
   };
 }
 
@@ -202,6 +218,7 @@ export function seriesView(s) {
 export function viewOf(model, tabId) {
   const patients = new Map();
   const studies = new Map();
+  const waitingBySeries = new Map((model.awaiting ?? []).map((a) => [a.seriesInstanceUid, a.instances]));
   for (const s of Object.values(model.series)) {
     const study = model.studies[s.studyUid] ?? { patientKey: '', studyDate: '', studyDescription: '' };
     const patient = model.patients[study.patientKey] ?? { patientName: '', patientId: '' };
@@ -211,7 +228,7 @@ export function viewOf(model, tabId) {
       studies.set(s.studyUid, st);
       patients.get(study.patientKey).studies.push(st);
     }
-    studies.get(s.studyUid).series.push(seriesView(s));
+    studies.get(s.studyUid).series.push(seriesView(s, waitingBySeries.get(s.uid) ?? 0));
   }
   const bySeries = (a, b) => (a.seriesNumber ?? 1e9) - (b.seriesNumber ?? 1e9) || a.seriesDescription.localeCompare(b.seriesDescription);
   for (const st of studies.values()) st.series.sort(bySeries);
@@ -229,10 +246,14 @@ export function viewOf(model, tabId) {
       series: allSeries.length,
       instances,
       incompleteSeries: allSeries.filter((s) => s.incomplete).length,
+      rebuilt: allSeries.reduce((n, s) => n + s.rebuilt, 0),
       reconstruction: listed.reconstruction + model.sinceList.reconstruction,
       notDicom: listed.notDicom + model.sinceList.notDicom,
       rejected: listed.rejected + model.sinceList.rejected,
     },
+    // Series the viewer announced (metadata) of which nothing could be rebuilt yet: shown apart, to be scrolled.
+    awaiting: (model.awaiting ?? []).filter((a) => !model.series[a.seriesInstanceUid])
+      .map((a) => ({ ...a, displayName: formatPersonName(a.patientName) })),
     renderedOnly: !!tab && tab.rendered >= RENDERED_ONLY_THRESHOLD && tab.dicom === 0,
     tab: tab ? { ...tab } : null,
     lastReasons: model.lastReasons,

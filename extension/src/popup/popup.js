@@ -1,6 +1,7 @@
 // The toolbar popup. Also works opened in a tab as popup.html?tab=ID (the tests do that).
 
 import { api, t, isFirefox, localize, send, el, problemBanner, renderStudies } from '../ui/common.js';
+import { totalsText } from '../lib/i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const selected = new Set();
@@ -194,8 +195,8 @@ function render() {
   for (const uid of [...selected]) {
     if (!v.patients.some((p) => p.studies.some((st) => st.series.some((x) => x.seriesInstanceUid === uid)))) selected.delete(uid);
   }
-  $('empty').hidden = v.totals.series > 0;
-  $('totals').textContent = v.totals.series > 0 ? t('totals', v.totals.instances, v.totals.series, v.totals.studies) : '';
+  $('empty').hidden = v.totals.series > 0 || v.awaiting.length > 0;
+  $('totals').textContent = v.totals.series > 0 ? totalsText(t, v.totals) : '';
   $('studies').replaceChildren(renderStudies(v, { selected, onToggle: (uid, on) => {
     if (on) selected.add(uid); else selected.delete(uid);
     renderButtons(v);

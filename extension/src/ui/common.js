@@ -1,6 +1,6 @@
 // Shared by the popup, the options page and the DevTools panel.
 
-import { makeTranslator, localizeDocument, problemKey } from '../lib/i18n.js';
+import { makeTranslator, localizeDocument, problemKey, countText } from '../lib/i18n.js';
 import { formatDicomDate } from '../lib/study-model.js';
 
 export const api = globalThis.browser ?? globalThis.chrome;
@@ -79,7 +79,8 @@ export function renderStudies(view, { selected, onToggle, selectable = true } = 
             box,
             el('span', { class: 'modality' }, s.modality || '?'),
             el('span', { class: 'series-desc', title: label }, label),
-            el('span', { class: 'series-count' }, t('sliceCount', s.count))),
+            s.rebuilt > 0 ? el('span', { class: 'rebuilt', title: t('rebuiltHint') }, t('rebuiltTag', s.rebuilt)) : null,
+            el('span', { class: 'series-count' }, countText(t, 'sliceCount', s.count))),
           s.incomplete ? el('div', { class: 'series-warn' }, t('slicesMissing', s.count, s.expected)) : null);
         list.append(item);
       }
@@ -88,7 +89,24 @@ export function renderStudies(view, { selected, onToggle, selectable = true } = 
     }
     root.append(patient);
   }
+  if (view.awaiting?.length) root.append(renderAwaiting(view.awaiting));
   return root;
+}
+
+/** Series the viewer announced (DICOMweb metadata) whose images have not been loaded: what to scroll through. */
+function renderAwaiting(awaiting) {
+  const list = el('ul', { class: 'series-list' });
+  for (const a of awaiting) {
+    const label = [a.seriesNumber !== null && a.seriesNumber !== undefined ? `#${a.seriesNumber}` : '', a.seriesDescription]
+      .filter(Boolean).join(' ') || t('unnamedSeries');
+    const who = [a.displayName, a.studyDescription].filter(Boolean).join(' · ');
+    list.append(el('li', { class: 'series incomplete awaiting', dataset: { series: a.seriesInstanceUid } },
+      el('div', { class: 'series-row' },
+        el('span', { class: 'modality' }, a.modality || '?'),
+        el('span', { class: 'series-desc', title: who ? `${who} · ${label}` : label }, label)),
+      el('div', { class: 'series-warn' }, countText(t, 'awaitingSeries', a.instances))));
+  }
+  return el('section', { class: 'awaiting-list' }, el('div', { class: 'study-head' }, t('awaitingHead')), list);
 }
 
 export function formatBytes(n) {

@@ -38,7 +38,7 @@ async function turnCaptureOn(session) {
 }
 
 const TEXT = {
-  en: { totals: (i, s, st) => `${i} images · ${s} series · ${st} studies`, saved: (i) => new RegExp(`^Saved ${i} images to `) },
+  en: { totals: (i, s, st) => `${i} image${i === 1 ? '' : 's'} · ${s} series · ${st} ${st === 1 ? 'study' : 'studies'}`, saved: (i) => new RegExp(`^Saved ${i} images to `) },
   'zh-CN': { totals: (i, s, st) => `${i} 幅影像 · ${s} 个序列 · ${st} 项检查`, saved: (i) => new RegExp(`^已将 ${i} 幅影像保存到 `) },
 };
 
