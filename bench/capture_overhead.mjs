@@ -128,6 +128,8 @@ try {
     const counted = await waitForPopup(on.s, (p) => /^\d+ images/.test(p['#totals'].text), { what: 'images counted' })
       .then((p) => p['#totals'].text, () => 'nothing counted');
     times.counted = counted;
+    const worker = await on.s.extensionWorker();
+    times.held = await worker.evaluate(() => globalThis.cloudfilmEngine?.held ?? null);
   } finally {
     await off.close();
     await on.close();
@@ -138,6 +140,11 @@ try {
   console.log(`capture off  median ${(mOff / 1000).toFixed(2)} s  [${times.off.map((t) => (t / 1000).toFixed(2)).join(', ')}]`);
   console.log(`capture on   median ${(mOn / 1000).toFixed(2)} s  [${times.on.map((t) => (t / 1000).toFixed(2)).join(', ')}]`);
   console.log(`popup with capture on: ${times.counted}`);
+  if (times.held?.requests) {
+    console.log(`requests held paused by capture: ${times.held.requests}, mean ${(times.held.totalMs / times.held.requests).toFixed(1)} ms, ` +
+      `max ${times.held.maxMs.toFixed(0)} ms, total ${(times.held.totalMs / 1000).toFixed(2)} s over all loads ` +
+      `(waiting for memory budget ${(times.held.budgetMs / 1000).toFixed(2)} s, reading bodies ${(times.held.readMs / 1000).toFixed(2)} s)`);
+  }
   console.log(`ratio on/off ${ratio.toFixed(3)}  target <= ${TARGET.toFixed(2)}: ${ratio <= TARGET ? 'met' : 'NOT met'}`);
 } finally {
   await site?.stop();

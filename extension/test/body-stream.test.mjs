@@ -171,3 +171,21 @@ test('body ids are unique and valid', () => {
   assert.notEqual(a, b);
   assert.match(a, /^[A-Za-z0-9._-]{1,64}$/);
 });
+
+test('a body handed over as base64 is forwarded undecoded: chunks decode one by one to the very bytes', async () => {
+  for (const [size, maxChunk] of [[0, 1000], [1, 1000], [2, 1000], [3, 1000], [4321, 1000], [4321, 1001], [3000, 1000], [65537, 4096]]) {
+    const host = new FakeHost({ maxChunkBytes: maxChunk });
+    const budget = new ByteBudget(1 << 20);
+    const up = new BodyUploader({ transport: host.transport, budget, maxChunkBytes: maxChunk });
+    const data = bytes(size, size % 251);
+    await budget.acquire(size);
+    const result = await up.sendWholeBase64({ url: 'https://h/x.dcm', tabId: 1 }, Buffer.from(data).toString('base64'), size);
+    assert.equal(result.type, 'body-end-result');
+    const [stored] = host.done.values();
+    assert.deepEqual(new Uint8Array(stored.data), data, `size ${size}, chunks of ${maxChunk}`);
+    assert.equal(stored.begin.totalBytes, size);
+    assert.equal(budget.used, 0, 'every byte released once posted');
+    const chunks = host.log.filter((l) => l.type === 'body-chunk').length;
+    assert.equal(chunks, Math.ceil(size / (Math.floor(maxChunk / 3) * 3)), `size ${size}: chunk count`);
+  }
+});

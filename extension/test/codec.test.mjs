@@ -27,3 +27,16 @@ test('incremental SHA-256 matches node for any split', () => {
     assert.equal(h.hex(), expected, 'hex() twice');
   }
 });
+
+test('base64 decoded length and pieces that decode on their own', async () => {
+  const { base64DecodedLength, base64Pieces } = await import('../src/lib/base64.js');
+  for (let n = 0; n < 40; n++) {
+    const data = Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + n) & 255));
+    const text = data.toString('base64');
+    assert.equal(base64DecodedLength(text), n);
+    assert.equal(base64DecodedLength(`${text}\n`), n);
+    const pieces = [...base64Pieces(text, 7)];
+    assert.ok(pieces.every(([p, len]) => Buffer.from(p, 'base64').length === len && len <= 7));
+    assert.deepEqual(Buffer.concat(pieces.map(([p]) => Buffer.from(p, 'base64'))), data);
+  }
+});

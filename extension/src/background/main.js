@@ -56,6 +56,7 @@ const engineCtx = {
   },
 };
 const engine = isFirefox ? new FilterCapture(engineCtx) : new DebuggerCapture(engineCtx);
+globalThis.cloudfilmEngine = engine; // read by bench/capture_overhead.mjs (engine.held); pages cannot reach it
 
 // ---------------------------------------------------------------- top-level listeners
 

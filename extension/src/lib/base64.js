@@ -39,6 +39,28 @@ export function base64ToBytes(text) {
   return o === out.length ? out : out.subarray(0, o);
 }
 
+/** How many bytes a base64 text decodes to (padding and trailing whitespace allowed, nothing else checked). */
+export function base64DecodedLength(text) {
+  let len = text.length;
+  while (len > 0 && text.charCodeAt(len - 1) <= 32) len--;
+  let pad = 0;
+  while (pad < 2 && len > 0 && text.charCodeAt(len - 1) === 61 /* = */) { len--; pad++; }
+  return Math.floor((len * 3) / 4);
+}
+
+/**
+ * Splits a base64 text into pieces that each decode on their own (whole 4-character groups), of at most
+ * `maxBytes` decoded bytes: what the host expects of body chunks (docs/protocol.md, "decoded one by one").
+ * Yields [piece, decodedLength].
+ */
+export function* base64Pieces(text, maxBytes) {
+  const chars = Math.max(4, Math.floor(maxBytes / 3) * 4);
+  for (let i = 0; i < text.length; i += chars) {
+    const piece = text.slice(i, i + chars);
+    yield [piece, base64DecodedLength(piece)];
+  }
+}
+
 export function textToBytes(text) {
   return new TextEncoder().encode(text);
 }

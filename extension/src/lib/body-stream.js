@@ -8,7 +8,7 @@
 //  - at most maxBodiesInFlight bodies are open on the host at once (a slot is held until body-end-result);
 //  - with the host's "chunk-ack" capability, at most maxUnackedChunks chunks per body are unacknowledged.
 
-import { bytesToBase64 } from './base64.js';
+import { base64Pieces, bytesToBase64 } from './base64.js';
 import { Chunker, Slots } from './flow.js';
 import { Sha256 } from './sha256.js';
 import { MAX_CHUNK_BYTES, DEFAULT_MAX_BODIES_IN_FLIGHT } from './protocol.js';
@@ -55,6 +55,19 @@ export class BodyUploader {
     return writer.end();
   }
 
+  /**
+   * Sends a body the browser handed over as base64 (Chromium's Fetch.getResponseBody), without decoding it: the
+   * text is cut into chunks on 4-character boundaries and forwarded as is. `byteLength` (decoded) is what the
+   * caller counted in the budget. Such a body carries no digest: the bytes are never decoded here (the host
+   * digests what it writes, and the pipe does not alter them). Saves a decode, an encode and a digest per body
+   * on the service worker's only thread, which is also the one that releases the page's paused requests.
+   */
+  async sendWholeBase64(meta, base64, byteLength) {
+    const writer = this.start({ ...meta, totalBytes: byteLength });
+    writer.writeBase64(base64, byteLength);
+    return writer.end();
+  }
+
   /** The host went away: every open body fails and releases what it holds. */
   failAll(error) {
     for (const writer of [...this.open.values()]) writer.fail(error);
@@ -91,6 +104,17 @@ export class BodyWriter {
     }
     this.held += bytes.length;
     return new Promise((resolve) => this.#push({ kind: 'data', bytes, resolve }));
+  }
+
+  /** Queues base64 text (whole 4-character groups, padded only at the very end) decoding to `byteLength` bytes. */
+  writeBase64(text, byteLength) {
+    if (this.failed || this.ended) {
+      this.up.budget?.release(byteLength);
+      return Promise.resolve(false);
+    }
+    this.held += byteLength;
+    this.sha = null; // see BodyUploader.sendWholeBase64
+    return new Promise((resolve) => this.#push({ kind: 'base64', text, byteLength, resolve }));
   }
 
   /** No more data: resolves with body-end-result, or rejects. */
@@ -143,6 +167,15 @@ export class BodyWriter {
           item.resolve(true);
           continue;
         }
+        if (item.kind === 'base64') {
+          const pending = chunker.flush(); // earlier bytes end their own chunk: chunks decode one by one
+          if (pending) await this.#sendChunk(pending);
+          for (const [piece, length] of base64Pieces(item.text, this.up.maxChunkBytes)) {
+            await this.#sendChunk(null, piece, length);
+          }
+          item.resolve(true);
+          continue;
+        }
         // end
         const last = chunker.flush();
         if (last) await this.#sendChunk(last);
@@ -168,14 +201,16 @@ export class BodyWriter {
     }
   }
 
-  async #sendChunk(chunk) {
+  /** Sends `chunk` (bytes), or `encoded` base64 text of `encodedLength` decoded bytes. */
+  async #sendChunk(chunk, encoded, encodedLength) {
     const { transport, budget } = this.up;
     while (this.up.chunkAck && this.unacked.length >= this.up.maxUnackedChunks) {
       await this.unacked[0];
     }
     if (this.failed) throw this.failed;
-    this.sha?.update(chunk);
-    const msg = { type: 'body-chunk', body: this.id, seq: this.seq++, data: bytesToBase64(chunk) };
+    const length = chunk ? chunk.length : encodedLength;
+    if (chunk) this.sha?.update(chunk);
+    const msg = { type: 'body-chunk', body: this.id, seq: this.seq++, data: chunk ? bytesToBase64(chunk) : encoded };
     if (this.up.chunkAck) {
       const p = transport.request(msg);
       const tracked = p.then(() => { this.unacked.splice(this.unacked.indexOf(tracked), 1); });
@@ -184,8 +219,8 @@ export class BodyWriter {
     } else {
       transport.post(msg);
     }
-    this.sent += chunk.length;
-    this.held -= chunk.length;
-    budget?.release(chunk.length);
+    this.sent += length;
+    this.held -= length;
+    budget?.release(length);
   }
 }
