@@ -99,3 +99,14 @@ test('header helpers accept maps and name/value lists', () => {
   assert.equal(headerValue(undefined, 'x'), '');
   assert.deepEqual(normalizeHeaders([{ name: 'Set-Cookie', value: 'a' }, { name: 'set-cookie', value: 'b' }]), { 'set-cookie': 'a, b' });
 });
+
+test('a response that passed while the helper was away counts as a missed image only if surely an image', async () => {
+  const { classifyResponse, isMissedImage } = await import('../src/lib/candidate.js');
+  const missed = (r) => isMissedImage(classifyResponse(r));
+  assert.equal(missed({ url: 'https://h/wado?requestType=WADO&contentType=application/dicom', contentType: 'application/dicom' }), true);
+  assert.equal(missed({ url: 'https://h/dicom-web/studies/1/series/2/instances/3/frames/1', contentType: 'multipart/related; type="application/octet-stream"' }), true);
+  assert.equal(missed({ url: 'https://h/orthanc/series/abc/instances', contentType: 'application/json' }), false, 'JSON listing');
+  assert.equal(missed({ url: 'https://h/dicom-web/studies/1/metadata', contentType: 'application/dicom+json' }), false, 'metadata');
+  assert.equal(missed({ url: 'https://h/blob', contentType: 'application/octet-stream' }), false, 'would need sniffing');
+  assert.equal(missed({ url: 'https://h/render.jpg', contentType: 'image/jpeg', contentLength: 90000 }), false, 'rendered picture');
+});

@@ -3,7 +3,7 @@
 
 import { api } from './platform.js';
 import { base64DecodedLength, base64ToBytes, bytesToBase64, textToBytes } from '../lib/base64.js';
-import { classifyResponse, headerValue, normalizeHeaders, sniffBytes } from '../lib/candidate.js';
+import { classifyResponse, isMissedImage, headerValue, normalizeHeaders, sniffBytes } from '../lib/candidate.js';
 import { concatBytes } from '../lib/flow.js';
 
 const PROTOCOL_VERSION = '1.3';
@@ -104,7 +104,7 @@ export class DebuggerCapture {
       resourceType: p.resourceType, contentLength });
     if (verdict.verdict === 'rendered') { this.ctx.onRendered(tabId); return cont(); }
     if (verdict.verdict === 'skip') return cont();
-    if (this.ctx.isPaused()) { this.ctx.onMissed(tabId); return cont(); }
+    if (this.ctx.isPaused()) { if (isMissedImage(verdict)) this.ctx.onMissed(tabId); return cont(); }
 
     const meta = { url: p.request.url, status: p.responseStatusCode, mimeType: contentType,
       headers: normalizeHeaders(headers), tabId, source: 'debugger' };

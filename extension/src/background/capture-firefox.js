@@ -2,7 +2,7 @@
 // The data is always written through unchanged and the filter always closed.
 
 import { api } from './platform.js';
-import { classifyResponse, headerValue, normalizeHeaders, sniffBytes, SNIFF_BYTES } from '../lib/candidate.js';
+import { classifyResponse, isMissedImage, headerValue, normalizeHeaders, sniffBytes, SNIFF_BYTES } from '../lib/candidate.js';
 import { concatBytes } from '../lib/flow.js';
 
 export class FilterCapture {
@@ -25,7 +25,7 @@ export class FilterCapture {
     const verdict = classifyResponse({ url: d.url, status: d.statusCode, contentType, resourceType: d.type, contentLength });
     if (verdict.verdict === 'rendered') { this.ctx.onRendered(d.tabId); return; }
     if (verdict.verdict === 'skip') return;
-    if (this.ctx.isPaused()) { this.ctx.onMissed(d.tabId); return; }
+    if (this.ctx.isPaused()) { if (isMissedImage(verdict)) this.ctx.onMissed(d.tabId); return; }
     const meta = { url: d.url, status: d.statusCode, mimeType: contentType, headers: normalizeHeaders(d.responseHeaders),
       tabId: d.tabId, source: 'filter' };
     if (contentLength !== undefined) meta.totalBytes = contentLength;

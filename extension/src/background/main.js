@@ -84,6 +84,11 @@ api.tabs.onRemoved.addListener((tabId) => ready.then(() => {
 }));
 
 api.tabs.onUpdated.addListener((tabId, info, tab) => ready.then(() => {
+  // A reload (what the popup asks for) fetches again what passed while the helper was away: start counting anew.
+  if (info.status === 'loading' && state.captured[tabId] && host.connected && state.missed[tabId]) {
+    delete state.missed[tabId];
+    changed();
+  }
   const url = info.url ?? (info.status === 'loading' ? tab?.url : undefined);
   if (!url || state.captured[tabId]) return;
   const site = siteOf(url);

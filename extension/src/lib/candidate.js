@@ -189,6 +189,14 @@ export function classifyResponse(r) {
 }
 
 /**
+ * Whether a response that passed uncaptured (helper away) is counted as a missed image for the person: surely
+ * DICOM images only, not metadata (JSON) nor bodies that would have needed sniffing.
+ */
+export function isMissedImage(verdict) {
+  return verdict?.verdict === 'candidate' && verdict.kind !== 'metadata';
+}
+
+/**
  * Looks at the first bytes of a body whose type said nothing.
  * True for a Part-10 file ("DICM" at offset 128) and for a bare little-endian dataset
  * starting with a group 0002 or 0008 element (files written without the preamble).

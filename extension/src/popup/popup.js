@@ -174,7 +174,8 @@ function render() {
   if (s.problem) add(s.problem, { onDismiss: () => send({ type: 'dismiss-problem' }) });
   if (actionProblem && !shown.has(actionProblem.name)) add(actionProblem, { onDismiss: () => { actionProblem = null; render(); } });
   if (s.view.renderedOnly) add({ name: 'rendered-only' });
-  if (s.tab.capturing && s.tab.missed > 0 && s.host.status === 'connected') {
+  // Said while the helper is still away too: the person should know those images are not kept.
+  if (s.tab.capturing && s.tab.missed > 0) {
     problems.append(el('div', { class: 'banner warn' }, el('p', {}, t('missedWhilePaused', s.tab.missed))));
   }
 

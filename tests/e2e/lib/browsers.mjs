@@ -90,7 +90,16 @@ class ChromiumSession extends Session {
   }
   async click(selector) {
     if (selector === '#capture-toggle') selector = 'label.switch-row .slider';
-    await this.popup.click(selector);
+    // The popup redraws itself as state arrives: a node found a moment ago may be replaced before the click lands.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.popup.click(selector);
+        return;
+      } catch (error) {
+        if (attempt >= 5 || !/detached|not clickable|No node found/i.test(String(error?.message))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   }
   async read() {
     return this.popup.evaluate((fields) => {

@@ -4,6 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { renameSync } from 'node:fs';
+import path from 'node:path';
 import { startBed, allSeries } from '../lib/bed.mjs';
 import { userSetup } from '../lib/install.mjs';
 import { launch, waitForPopup } from '../lib/browsers.mjs';
@@ -93,6 +95,62 @@ for (const browserName of ['chromium', 'firefox']) {
       assert.match(saved['#toast'].text, new RegExp(`^Saved ${total} images to `));
       assert.deepEqual(await missingFromOutput(bed.orthanc, [first, second], setup.output), [],
         'every instance of both series saved byte-identical');
+    } catch (error) {
+      try { console.error(`${browserName} popup at failure:`, JSON.stringify(await session.read())); } catch { /* closed */ }
+      throw error;
+    } finally {
+      await session.close();
+      setup.cleanup();
+    }
+  });
+}
+
+// The helper is away (killed, and cannot be started again) while a series loads: those images cannot be kept, and
+// the popup must say so rather than stay silent. Once the helper can start again, "Retry" brings it back, and
+// reloading the series as the popup asks captures it whole.
+for (const browserName of ['chromium', 'firefox']) {
+  test(`${browserName}: images that pass while the helper is away are reported, and caught after a retry and a reload`, async () => {
+    const setup = userSetup(browserName);
+    const session = await launch(browserName, setup);
+    const target = series.find((s) => s.number === '2' && s.instances.length === 20); // MR, explicit VR
+    assert.ok(target, 'the MR series of the study set');
+    const url = `${bed.site.url}/viewer.html?mode=wado-uri&series=${target.id}`;
+    const hostBinary = path.join(setup.prefix, 'bin', 'cloudfilm-host');
+    try {
+      const page = await session.page();
+      await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
+      await session.openPopup();
+      await session.click('#capture-toggle');
+      await waitForPopup(session, hostReady, { what: 'capture on and the host ready' });
+
+      // The helper dies and cannot be started again (as if it had been removed).
+      renameSync(hostBinary, `${hostBinary}.away`);
+      for (const pid of hostPids(setup)) process.kill(pid, 'SIGKILL');
+      await waitForPopup(session, (p) => p.problemNames.length > 0 && !hostReady(p), { what: 'the helper away' });
+
+      const status = await session.browse(url);
+      assert.equal(status.completed, target.instances.length, 'the viewer still loads every image');
+      await session.openPopup(); // on the viewer page itself: leaving it would be a new page load
+      const away = await waitForPopup(session, (p) => /passed while capture was paused/.test(p['#problems'].text),
+        { what: 'the popup saying images passed while the helper was away' });
+      const passed = Number(/(\d+) images passed/.exec(away['#problems'].text)?.[1]);
+      assert.equal(passed, target.instances.length, `every image that passed is counted: ${away['#problems'].text}`);
+      assert.equal(away['#totals'].text, '', 'nothing is claimed to be captured');
+      assert.equal(hostPids(setup).length, 0, 'no helper runs');
+
+      // The helper can start again; the person clicks Retry, then reloads the series as the popup asks.
+      renameSync(`${hostBinary}.away`, hostBinary);
+      await session.click('#problems [data-problem] .banner-actions .link-button');
+      await waitForPopup(session, hostReady, { what: 'the helper back after Retry' });
+      await session.browse(url);
+      await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
+      await session.openPopup();
+      await waitForPopup(session, imagesCounted(target.instances.length), { what: `${target.instances.length} images` });
+      await session.click('#save');
+      await waitForPopup(session, (p) => !p['#toast'].hidden && /^Saved \d+ images to /.test(p['#toast'].text),
+        { timeoutMs: 120000, what: 'the save toast' });
+      assert.deepEqual(await missingFromOutput(bed.orthanc, [target], setup.output), [],
+        'every instance saved byte-identical');
     } catch (error) {
       try { console.error(`${browserName} popup at failure:`, JSON.stringify(await session.read())); } catch { /* closed */ }
       throw error;
