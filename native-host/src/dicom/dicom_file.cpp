@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "dicom/dataset_sniff.h"
+#include "dicom/nesting_scan.h"
 
 namespace cloudfilm::dicom {
 namespace {
@@ -208,6 +209,36 @@ std::string transferSyntaxName(const std::string& uid) {
   return xfer.getXferName();
 }
 
+namespace {
+
+// DCMTK reads nested sequences recursively: a hostile body nesting them thousands of levels deep would overflow the
+// stack inside DCMTK. Walk the element headers first (see nesting_scan.h). Where the encoding is not known for sure,
+// walk it both ways: DCMTK guesses too, and must not be able to guess differently from us.
+std::string nestingProblem(const std::filesystem::path& file, Framing framing, const DatasetSniff& sniff) {
+  std::vector<DatasetLayout> layouts;
+  if (framing == Framing::Part10) {
+    const std::uint64_t offset = sniff.datasetOffset;
+    if (sniff.metaTransferSyntax == "1.2.840.10008.1.2.1.99") layouts.push_back({offset, true, false, true});
+    if (sniff.encodingKnown) layouts.push_back({offset, sniff.explicitVr, sniff.bigEndian, false});
+    else layouts.insert(layouts.end(), {{offset, true, false, false}, {offset, false, false, false}, {offset, true, true, false}});
+  } else {
+    std::string head(256, '\0');
+    std::ifstream in(file, std::ios::binary);
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    const DatasetEncoding encoding = guessDatasetEncoding(head);
+    if (encoding.known) layouts.push_back({0, encoding.explicitVr, encoding.bigEndian, false});
+    else layouts.insert(layouts.end(), {{0, true, false, false}, {0, false, false, false}, {0, true, true, false}});
+  }
+  for (const auto& layout : layouts)
+    if (sequenceNestingDepth(file, layout) > kMaxSequenceNesting)
+      return "sequences nested deeper than " + std::to_string(kMaxSequenceNesting) +
+             " levels (no real image needs that; refused before parsing)";
+  return {};
+}
+
+}  // namespace
+
 Inspection inspectFile(const std::filesystem::path& file, Framing framing) {
   Inspection result;
   result.framing = framing;
@@ -239,6 +270,11 @@ Inspection inspectFile(const std::filesystem::path& file, Framing framing) {
                       " but the dataset is encoded otherwise";
       return result;
     }
+  }
+
+  if (const std::string deep = nestingProblem(file, framing, sniff); !deep.empty()) {
+    result.reason = deep;
+    return result;
   }
 
   DcmFileFormat fileFormat;
