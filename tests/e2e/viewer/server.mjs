@@ -1,5 +1,6 @@
-// A hospital-like "cloud film" site for the end-to-end tests, on 127.0.0.1: a dwv 0.36 viewer page and a
-// reverse proxy /orthanc/* -> Orthanc, from one origin. Run alone: node viewer/server.mjs ORTHANC_URL [PORT]
+// A hospital-like "cloud film" site for the end-to-end tests, on 127.0.0.1: a dwv 0.36 viewer page, a cornerstone
+// wadors: viewer page (DICOMweb metadata + frames, like OHIF) and a reverse proxy /orthanc/* -> Orthanc, from one
+// origin. Run alone: node viewer/server.mjs ORTHANC_URL [PORT]
 import http from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,9 @@ const ROOTS = [
   ['/lib/konva/', path.join(modules, 'konva')],
   ['/lib/jszip/', path.join(modules, 'jszip', 'dist')],
   ['/lib/magic-wand-tool/', path.join(modules, 'magic-wand-tool', 'dist')],
+  ['/lib/cornerstone/', path.join(modules, 'cornerstone-core', 'dist')],
+  ['/lib/cornerstone-wado-image-loader/', path.join(modules, 'cornerstone-wado-image-loader', 'dist')],
+  ['/lib/dicom-parser/', path.join(modules, 'dicom-parser', 'dist')],
   ['/', path.join(here, 'public')],
 ];
 
