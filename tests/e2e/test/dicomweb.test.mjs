@@ -63,8 +63,10 @@ async function captureDicomweb(t, browserName, { originalSyntax }) {
       { timeoutMs: 120000, what: `${total} images in the popup` });
     assert.match(counted['#studies'].text, /王\^?小明/, 'the Chinese patient name is shown decoded');
     lap('counted');
-    // TODO(popup-rebuilt): the popup is getting a line saying these images were rebuilt from DICOMweb metadata and
-    // frames (added in parallel on main); assert on it here once it has landed.
+    // Every series says its images were rebuilt (the site never sent a file), and nothing is left waiting.
+    const rebuilt = [...counted['#studies'].text.matchAll(/(\d+) rebuilt/g)].reduce((n, m) => n + Number(m[1]), 0);
+    assert.equal(rebuilt, total, `the popup says all ${total} images were rebuilt: ${counted['#studies'].text}`);
+    assert.doesNotMatch(counted['#studies'].text, /Seen but not loaded yet/, 'no series left to scroll through');
 
     await session.click('#save');
     const saved = await waitForPopup(session, (p) => !p['#toast'].hidden && /^Saved \d+ images to /.test(p['#toast'].text),
