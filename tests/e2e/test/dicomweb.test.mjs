@@ -96,3 +96,53 @@ test('Firefox, cornerstone wadors transfer-syntax=*: JPEG lossless, JPEG-LS, RLE
   async (t) => {
     await captureDicomweb(t, 'firefox', { originalSyntax: true });
   });
+
+// A person who opens a series but does not scroll through it: the viewer fetched the whole series' metadata and only
+// the frames looked at. The popup must say how many images were rebuilt and which series to scroll through.
+test('Chromium, cornerstone wadors, partly scrolled: the popup asks to scroll through what is missing', async () => {
+  const setup = userSetup('chromium');
+  const session = await launch('chromium', setup);
+  const mr = series.find((s) => s.number === '2' && s.instances.length === 20);
+  const other = series.find((s) => s.number !== '2' && s.instances.length === 20);
+  assert.ok(mr && other, 'two 20-image MR series');
+  const url = (s, scrolled) => `${bed.site.url}/cornerstone.html?study=${s.studyUid}&series=${s.uid}` +
+    (scrolled === undefined ? '' : `&scrolled=${scrolled}`);
+  const seriesText = async (s) => {
+    const popup = session.popup;
+    return popup.evaluate((uid) => document.querySelector(`#studies li[data-series="${uid}"]`)?.textContent ?? null, s.uid);
+  };
+  try {
+    const page = await session.page();
+    await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
+    await turnCaptureOn(session);
+    // 8 of 20 images looked at in one series; another series opened, nothing looked at (metadata only).
+    assert.equal((await session.browse(url(mr, 8))).completed, 8);
+    assert.equal((await session.browse(url(other, 0))).completed, 0);
+    await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
+    await session.openPopup();
+    const partly = await waitForPopup(session, (p) => /^8 images · 1 series · 1 study$/.test(p['#totals'].text) &&
+      /Seen but not loaded yet/.test(p['#studies'].text), { what: '8 images and a series to scroll' });
+    const mrRow = await seriesText(mr);
+    assert.match(mrRow, /8 rebuilt/, mrRow);
+    assert.match(mrRow, /8 of 20 slices: scroll through this series/, mrRow);
+    assert.match(partly['#studies'].text, /20 images known: open this series in the viewer and scroll through every image/);
+
+    // Scrolling through both series completes them: 40 rebuilt, nothing left to scroll.
+    await session.browse(url(mr));
+    await session.browse(url(other));
+    await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
+    await session.openPopup();
+    // (The counts come with each body; what is still missing comes with the host's next list, a moment later.)
+    const whole = await waitForPopup(session, (p) => p['#totals'].text === '40 images · 2 series · 1 study' &&
+      !/scroll through|Seen but not loaded/.test(p['#studies'].text), { what: '40 images and nothing to scroll' });
+    assert.doesNotMatch(whole['#studies'].text, /scroll through|Seen but not loaded/, whole['#studies'].text);
+    assert.match(await seriesText(mr), /20 rebuilt/);
+    assert.doesNotMatch(whole['#extra'].text, /kept for rebuilding/, 'no piece left waiting');
+  } catch (error) {
+    try { console.error('chromium popup at failure:', JSON.stringify(await session.read())); } catch { /* closed */ }
+    throw error;
+  } finally {
+    await session.close();
+    setup.cleanup();
+  }
+});
