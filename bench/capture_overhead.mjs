@@ -4,7 +4,13 @@
 // alternating, median of each, and the ratio against the target (capture adds at most 15%).
 //
 //   node bench/capture_overhead.mjs [--slices 200] [--runs 3] [--mode wado-uri|wado-rs] [--build-dir DIR]
-//                                   [--series-dir DIR (keep the generated series there, reuse it next time)] [--only-build]
+//                                   [--network loopback,broadband] [--series-dir DIR (keep the generated series
+//                                   there, reuse it next time)] [--only-build]
+//
+// Networks, simulated by the viewer site's proxy (viewer/server.mjs): `loopback` is the test bed as it is, Orthanc on
+// this machine: the worst case for capture, whose cost is per byte and per request while the download costs nothing.
+// `broadband` is a patient at home opening a hospital's cloud film: every answer 20 ms late, 100 Mbit/s shared.
+// (Chromium's own throttling is not used: an intercepted body is throttled again when handed to the page.)
 //
 // Needs tests/e2e's node_modules (puppeteer-core, dwv), Debian's chromium, orthanc(-dicomweb) and dcmtk.
 // Not part of the test suite: it times things, and timings belong to the machine that made them.
@@ -20,11 +26,17 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const E2E = path.join(ROOT, 'tests', 'e2e');
 const { values: opts } = parseArgs({ options: {
   slices: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' },
-  mode: { type: 'string', default: 'wado-uri' }, 'build-dir': { type: 'string' }, 'series-dir': { type: 'string' }, 'only-build': { type: 'boolean' },
+  mode: { type: 'string', default: 'wado-uri' }, network: { type: 'string', default: 'loopback,broadband' }, 'build-dir': { type: 'string' }, 'series-dir': { type: 'string' }, 'only-build': { type: 'boolean' },
 } });
 const SLICES = Number(opts.slices);
 const RUNS = Number(opts.runs);
 const TARGET = 1.15;
+const NETWORKS = {
+  loopback: null,
+  broadband: { latencyMs: 20, bitsPerSecond: 100e6 },
+};
+const networks = opts.network.split(',').map((n) => n.trim()).filter(Boolean);
+for (const n of networks) if (!(n in NETWORKS)) throw new Error(`unknown network ${n}: ${Object.keys(NETWORKS).join(', ')}`);
 if (opts['build-dir']) process.env.CLOUDFILM_BUILD_DIR = path.resolve(opts['build-dir']);
 
 const load = (rel) => import(pathToFileURL(path.join(E2E, rel)).href);
@@ -105,47 +117,59 @@ try {
   const list = await (await fetch(`${orthanc.url}/series?expand`)).json();
   const series = list.find((s) => s.MainDicomTags.SeriesDescription === 'capture bench');
   if (!series || series.Instances.length !== SLICES) throw new Error(`Orthanc holds ${series?.Instances.length} slices, wanted ${SLICES}`);
-  site = await startViewer({ orthancUrl: orthanc.url });
-  const url = `${site.url}/viewer.html?mode=${opts.mode}&series=${series.ID}`;
+  const sites = {};
+  for (const network of networks) sites[network] = await startViewer({ orthancUrl: orthanc.url, network: NETWORKS[network] ?? undefined });
+  site = { url: sites[networks[0]].url, stop: async () => { for (const x of Object.values(sites)) await x.stop(); } };
+  const urlOn = (network) => `${sites[network].url}/viewer.html?mode=${opts.mode}&series=${series.ID}`;
   process.stderr.write('done\n');
 
   // One browser for each setting, both warmed by one untimed load, then the timed loads alternate.
   const off = await session(false, site.url);
   const on = await session(true, site.url);
-  const times = { off: [], on: [] };
+  const results = [];
+  let counted = 'nothing counted';
+  let held = null;
   try {
-    await timeLoad(off.s, url);
-    await timeLoad(on.s, url);
-    for (let run = 0; run < RUNS; run += 1) {
-      for (const [name, sess] of run % 2 ? [['on', on], ['off', off]] : [['off', off], ['on', on]]) {
-        const { ms, dwv } = await timeLoad(sess.s, url);
-        times[name].push(ms);
-        process.stderr.write(`run ${run + 1} capture ${name.padEnd(3)} ${(ms / 1000).toFixed(2)} s (dwv ${dwv})\n`);
+    for (const network of networks) {
+      const url = urlOn(network);
+      // Both warmed by one untimed load, then the timed loads alternate.
+      await timeLoad(off.s, url);
+      await timeLoad(on.s, url);
+      const worker = await on.s.extensionWorker();
+      const heldBefore = await worker.evaluate(() => ({ ...(globalThis.cloudfilmEngine?.held ?? {}) }));
+      const times = { off: [], on: [] };
+      for (let run = 0; run < RUNS; run += 1) {
+        for (const [name, sess] of run % 2 ? [['on', on], ['off', off]] : [['off', off], ['on', on]]) {
+          const { ms, dwv } = await timeLoad(sess.s, url);
+          times[name].push(ms);
+          process.stderr.write(`${network} run ${run + 1} capture ${name.padEnd(3)} ${(ms / 1000).toFixed(2)} s (dwv ${dwv})\n`);
+        }
       }
+      const heldAfter = await worker.evaluate(() => ({ ...(globalThis.cloudfilmEngine?.held ?? {}) }));
+      held = heldAfter.requests ? Object.fromEntries(Object.keys(heldAfter).map((k) => [k, heldAfter[k] - (heldBefore[k] ?? 0)])) : null;
+      held.maxMs = heldAfter.maxMs;
+      results.push({ network, times, held });
     }
     // Capture really was on: the popup counts the series' images.
     await on.s.openPopup();
-    const counted = await waitForPopup(on.s, (p) => /^\d+ images/.test(p['#totals'].text), { what: 'images counted' })
+    counted = await waitForPopup(on.s, (p) => /^\d+ images/.test(p['#totals'].text), { what: 'images counted' })
       .then((p) => p['#totals'].text, () => 'nothing counted');
-    times.counted = counted;
-    const worker = await on.s.extensionWorker();
-    times.held = await worker.evaluate(() => globalThis.cloudfilmEngine?.held ?? null);
   } finally {
     await off.close();
     await on.close();
   }
-  const mOff = median(times.off); const mOn = median(times.on);
-  const ratio = mOn / mOff;
-  console.log(`series: ${SLICES} slices, ${opts.mode}, Chromium, ${RUNS} runs each (alternating)`);
-  console.log(`capture off  median ${(mOff / 1000).toFixed(2)} s  [${times.off.map((t) => (t / 1000).toFixed(2)).join(', ')}]`);
-  console.log(`capture on   median ${(mOn / 1000).toFixed(2)} s  [${times.on.map((t) => (t / 1000).toFixed(2)).join(', ')}]`);
-  console.log(`popup with capture on: ${times.counted}`);
-  if (times.held?.requests) {
-    console.log(`requests held paused by capture: ${times.held.requests}, mean ${(times.held.totalMs / times.held.requests).toFixed(1)} ms, ` +
-      `max ${times.held.maxMs.toFixed(0)} ms, total ${(times.held.totalMs / 1000).toFixed(2)} s over all loads ` +
-      `(waiting for memory budget ${(times.held.budgetMs / 1000).toFixed(2)} s, reading bodies ${(times.held.readMs / 1000).toFixed(2)} s)`);
+  console.log(`series: ${SLICES} slices, ${opts.mode}, Chromium, ${RUNS} timed runs each (alternating), popup with capture on: ${counted}`);
+  for (const { network, times, held: h } of results) {
+    const mOff = median(times.off); const mOn = median(times.on);
+    const ratio = mOn / mOff;
+    console.log(`${network.padEnd(9)} capture off median ${(mOff / 1000).toFixed(2)} s [${times.off.map((t) => (t / 1000).toFixed(2)).join(', ')}]` +
+      `  on median ${(mOn / 1000).toFixed(2)} s [${times.on.map((t) => (t / 1000).toFixed(2)).join(', ')}]` +
+      `  ratio ${ratio.toFixed(3)} (target <= ${TARGET.toFixed(2)}: ${ratio <= TARGET ? 'met' : 'NOT met'})`);
+    if (h?.requests) {
+      console.log(`${''.padEnd(9)} requests held by capture: ${h.requests}, mean ${(h.totalMs / h.requests).toFixed(1)} ms ` +
+        `(waiting for memory ${(h.budgetMs / h.requests).toFixed(1)} ms, reading the body ${(h.readMs / h.requests).toFixed(1)} ms)`);
+    }
   }
-  console.log(`ratio on/off ${ratio.toFixed(3)}  target <= ${TARGET.toFixed(2)}: ${ratio <= TARGET ? 'met' : 'NOT met'}`);
 } finally {
   await site?.stop();
   await orthanc?.stop();

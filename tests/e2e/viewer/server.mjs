@@ -42,14 +42,48 @@ function serveFile(req, res, pathname) {
   res.end('not found');
 }
 
-function proxy(req, res, orthancUrl, target) {
+/**
+ * A simulated link between the hospital and the patient (benchmarks only): every answer starts `latencyMs` late and
+ * all answers share `bitsPerSecond`, sent in slices at the pace the link allows.
+ */
+function makeLink({ latencyMs = 0, bitsPerSecond = 0 } = {}) {
+  let nextFree = 0;
+  const SLICE = 64 * 1024;
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  return {
+    latencyMs,
+    async send(answer, res) {
+      if (!bitsPerSecond) { answer.pipe(res); return; }
+      try {
+        for await (const chunk of answer) {
+          for (let offset = 0; offset < chunk.length; offset += SLICE) {
+            const slice = chunk.subarray(offset, offset + SLICE);
+            const now = performance.now();
+            const at = Math.max(now, nextFree);
+            nextFree = at + (slice.length * 8 * 1000) / bitsPerSecond;
+            if (at > now) await sleep(at - now);
+            res.write(slice);
+          }
+        }
+        await sleep(Math.max(0, nextFree - performance.now()));
+        res.end();
+      } catch {
+        res.destroy();
+      }
+    },
+  };
+}
+
+function proxy(req, res, orthancUrl, target, link) {
   const upstream = new URL(target, orthancUrl);
   const headers = { ...req.headers, host: upstream.host };
   delete headers['accept-encoding']; // bodies as Orthanc sends them (it does not compress here anyway)
   const forward = http.request(upstream, { method: req.method, headers }, (answer) => {
     const out = { ...answer.headers, 'cache-control': 'no-store' };
-    res.writeHead(answer.statusCode, out);
-    answer.pipe(res);
+    setTimeout(() => {
+      res.writeHead(answer.statusCode, out);
+      link.send(answer, res);
+    }, link.latencyMs);
   });
   forward.on('error', (error) => {
     if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' });
@@ -58,12 +92,13 @@ function proxy(req, res, orthancUrl, target) {
   req.pipe(forward);
 }
 
-/** Starts the site; resolves to { url, port, stop() }. */
-export function startViewer({ orthancUrl, port = 0 }) {
+/** Starts the site; resolves to { url, port, stop() }. `network` ({latencyMs, bitsPerSecond}) simulates a link. */
+export function startViewer({ orthancUrl, port = 0, network }) {
+  const link = makeLink(network);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname.startsWith('/orthanc/')) {
-      proxy(req, res, orthancUrl, req.url.slice('/orthanc'.length));
+      proxy(req, res, orthancUrl, req.url.slice('/orthanc'.length), link);
     } else if (req.method === 'GET' || req.method === 'HEAD') {
       serveFile(req, res, url.pathname);
     } else {
