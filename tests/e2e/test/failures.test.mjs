@@ -2,8 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBed, allSeries } from '../lib/bed.mjs';
-import { userSetup } from '../lib/install.mjs';
-import { launch, waitForPopup } from '../lib/browsers.mjs';
+import { withBrowser, waitForPopup } from '../lib/browsers.mjs';
 
 let bed;
 let series;
@@ -12,9 +11,7 @@ after(async () => { await bed?.stop(); });
 
 for (const browserName of ['chromium', 'firefox']) {
   test(`${browserName}: host not installed -> the popup says how to install it`, async () => {
-    const setup = userSetup(browserName, { installHost: false });
-    const session = await launch(browserName, setup);
-    try {
+    await withBrowser(browserName, async (session, setup) => {
       await (await session.page()).goto(`${bed.site.url}/`, { waitUntil: 'load' });
       await session.openPopup();
       await session.click('#capture-toggle');
@@ -22,16 +19,11 @@ for (const browserName of ['chromium', 'firefox']) {
         { what: 'the not-installed banner' });
       assert.match(shown['#problems'].text, /install/i);
       assert.equal(shown['#capture-toggle'].checked, false, 'capture stays off');
-    } finally {
-      await session.close();
-      setup.cleanup();
-    }
+    }, { setup: { installHost: false } });
   });
 
   test(`${browserName}: a site that only sends pictures -> the popup says so`, async () => {
-    const setup = userSetup(browserName);
-    const session = await launch(browserName, setup);
-    try {
+    await withBrowser(browserName, async (session, setup) => {
       await (await session.page()).goto(`${bed.site.url}/`, { waitUntil: 'load' });
       await session.openPopup();
       await session.click('#capture-toggle');
@@ -44,9 +36,6 @@ for (const browserName of ['chromium', 'firefox']) {
       const shown = await waitForPopup(session, (p) => p.problemNames.includes('rendered-only'),
         { what: 'the rendered-only banner' });
       assert.equal(shown['#totals'].text, '', 'nothing counted as captured');
-    } finally {
-      await session.close();
-      setup.cleanup();
-    }
+    });
   });
 }

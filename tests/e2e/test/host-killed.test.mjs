@@ -7,8 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { renameSync } from 'node:fs';
 import path from 'node:path';
 import { startBed, allSeries } from '../lib/bed.mjs';
-import { userSetup } from '../lib/install.mjs';
-import { launch, waitForPopup } from '../lib/browsers.mjs';
+import { withBrowser, waitForPopup } from '../lib/browsers.mjs';
 import { missingFromOutput } from '../lib/output.mjs';
 
 let bed;
@@ -32,13 +31,11 @@ const hostReady = (p) => p['#capture-toggle'].checked && p['#host-status'].text 
 
 for (const browserName of ['chromium', 'firefox']) {
   test(`${browserName}: host killed during capture -> reconnects by itself, nothing acknowledged is lost`, async (t) => {
-    const setup = userSetup(browserName);
-    const session = await launch(browserName, setup);
-    const first = series.find((s) => s.number === '2' && s.instances.length === 20); // MR, explicit VR
-    const second = series.find((s) => s.number === '102'); // MR, JPEG lossless
-    assert.ok(first && second, 'the two MR series of the study set');
-    const url = (s) => `${bed.site.url}/viewer.html?mode=wado-uri&series=${s.id}`;
-    try {
+    await withBrowser(browserName, async (session, setup) => {
+      const first = series.find((s) => s.number === '2' && s.instances.length === 20); // MR, explicit VR
+      const second = series.find((s) => s.number === '102'); // MR, JPEG lossless
+      assert.ok(first && second, 'the two MR series of the study set');
+      const url = (s) => `${bed.site.url}/viewer.html?mode=wado-uri&series=${s.id}`;
       const page = await session.page();
       await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
       await session.openPopup();
@@ -95,13 +92,7 @@ for (const browserName of ['chromium', 'firefox']) {
       assert.match(saved['#toast'].text, new RegExp(`^Saved ${total} images to `));
       assert.deepEqual(await missingFromOutput(bed.orthanc, [first, second], setup.output), [],
         'every instance of both series saved byte-identical');
-    } catch (error) {
-      try { console.error(`${browserName} popup at failure:`, JSON.stringify(await session.read())); } catch { /* closed */ }
-      throw error;
-    } finally {
-      await session.close();
-      setup.cleanup();
-    }
+    });
   });
 }
 
@@ -110,13 +101,11 @@ for (const browserName of ['chromium', 'firefox']) {
 // reloading the series as the popup asks captures it whole.
 for (const browserName of ['chromium', 'firefox']) {
   test(`${browserName}: images that pass while the helper is away are reported, and caught after a retry and a reload`, async () => {
-    const setup = userSetup(browserName);
-    const session = await launch(browserName, setup);
-    const target = series.find((s) => s.number === '2' && s.instances.length === 20); // MR, explicit VR
-    assert.ok(target, 'the MR series of the study set');
-    const url = `${bed.site.url}/viewer.html?mode=wado-uri&series=${target.id}`;
-    const hostBinary = path.join(setup.prefix, 'bin', 'cloudfilm-host');
-    try {
+    await withBrowser(browserName, async (session, setup) => {
+      const target = series.find((s) => s.number === '2' && s.instances.length === 20); // MR, explicit VR
+      assert.ok(target, 'the MR series of the study set');
+      const url = `${bed.site.url}/viewer.html?mode=wado-uri&series=${target.id}`;
+      const hostBinary = path.join(setup.prefix, 'bin', 'cloudfilm-host');
       const page = await session.page();
       await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
       await session.openPopup();
@@ -151,12 +140,6 @@ for (const browserName of ['chromium', 'firefox']) {
         { timeoutMs: 120000, what: 'the save toast' });
       assert.deepEqual(await missingFromOutput(bed.orthanc, [target], setup.output), [],
         'every instance saved byte-identical');
-    } catch (error) {
-      try { console.error(`${browserName} popup at failure:`, JSON.stringify(await session.read())); } catch { /* closed */ }
-      throw error;
-    } finally {
-      await session.close();
-      setup.cleanup();
-    }
+    });
   });
 }
