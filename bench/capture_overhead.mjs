@@ -4,18 +4,20 @@
 // alternating, median of each, and the ratio against the target (capture adds at most 15%).
 //
 //   node bench/capture_overhead.mjs [--slices 200] [--runs 3] [--mode wado-uri|wado-rs] [--build-dir DIR]
-//                                   [--network loopback,broadband] [--series-dir DIR (keep the generated series
+//                                   [--network loopback,broadband,broadband-h2] [--series-dir DIR (keep the generated series
 //                                   there, reuse it next time)] [--only-build]
 //
 // Networks, simulated by the viewer site's proxy (viewer/server.mjs): `loopback` is the test bed as it is, Orthanc on
 // this machine: the worst case for capture, whose cost is per byte and per request while the download costs nothing.
 // `broadband` is a patient at home opening a hospital's cloud film: every answer 20 ms late, 100 Mbit/s shared.
+// `broadband-h2` is the same link to an HTTPS site speaking HTTP/2, as most hospital sites are served (one
+// connection, many streams: a request held by capture does not hold one of HTTP/1.1's six connections).
 // (Chromium's own throttling is not used: an intercepted body is throttled again when handed to the page.)
 //
 // Needs tests/e2e's node_modules (puppeteer-core, dwv), Debian's chromium, orthanc(-dicomweb) and dcmtk.
 // Not part of the test suite: it times things, and timings belong to the machine that made them.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +28,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const E2E = path.join(ROOT, 'tests', 'e2e');
 const { values: opts } = parseArgs({ options: {
   slices: { type: 'string', default: '200' }, runs: { type: 'string', default: '3' },
-  mode: { type: 'string', default: 'wado-uri' }, network: { type: 'string', default: 'loopback,broadband' }, 'build-dir': { type: 'string' }, 'series-dir': { type: 'string' }, 'only-build': { type: 'boolean' },
+  mode: { type: 'string', default: 'wado-uri' }, network: { type: 'string', default: 'loopback,broadband,broadband-h2' }, 'build-dir': { type: 'string' }, 'series-dir': { type: 'string' }, 'only-build': { type: 'boolean' },
 } });
 const SLICES = Number(opts.slices);
 const RUNS = Number(opts.runs);
@@ -34,6 +36,7 @@ const TARGET = 1.15;
 const NETWORKS = {
   loopback: null,
   broadband: { latencyMs: 20, bitsPerSecond: 100e6 },
+  'broadband-h2': { latencyMs: 20, bitsPerSecond: 100e6, tls: true },
 };
 const networks = opts.network.split(',').map((n) => n.trim()).filter(Boolean);
 for (const n of networks) if (!(n in NETWORKS)) throw new Error(`unknown network ${n}: ${Object.keys(NETWORKS).join(', ')}`);
@@ -86,7 +89,7 @@ async function timeLoad(session, url) {
 
 async function session(withCapture, siteUrl) {
   const setup = userSetup('chromium', { installHost: withCapture });
-  const s = await launch('chromium', setup);
+  const s = await launch('chromium', setup, { extraArgs: ['--ignore-certificate-errors'] });
   const page = await s.page();
   // Puppeteer's console tracking slows a page that logs heavily: timing runs go without it.
   page.removeAllListeners('console');
@@ -118,7 +121,17 @@ try {
   const series = list.find((s) => s.MainDicomTags.SeriesDescription === 'capture bench');
   if (!series || series.Instances.length !== SLICES) throw new Error(`Orthanc holds ${series?.Instances.length} slices, wanted ${SLICES}`);
   const sites = {};
-  for (const network of networks) sites[network] = await startViewer({ orthancUrl: orthanc.url, network: NETWORKS[network] ?? undefined });
+  // A throw-away self-signed certificate for the HTTPS site (the browsers are told to accept it).
+  let tls;
+  if (networks.some((n) => NETWORKS[n]?.tls)) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-keyout', path.join(work, 'key.pem'), '-out', path.join(work, 'cert.pem')], { stdio: 'ignore' });
+    tls = { key: readFileSync(path.join(work, 'key.pem')), cert: readFileSync(path.join(work, 'cert.pem')) };
+  }
+  for (const network of networks) {
+    const link = NETWORKS[network];
+    sites[network] = await startViewer({ orthancUrl: orthanc.url, network: link ?? undefined, tls: link?.tls ? tls : undefined });
+  }
   site = { url: sites[networks[0]].url, stop: async () => { for (const x of Object.values(sites)) await x.stop(); } };
   const urlOn = (network) => `${sites[network].url}/viewer.html?mode=${opts.mode}&series=${series.ID}`;
   process.stderr.write('done\n');

@@ -39,7 +39,7 @@ export async function withBrowser(name, fn, { setup: setupOptions, launch: launc
   }
 }
 
-export async function launch(name, setup, { lang = 'en' } = {}) {
+export async function launch(name, setup, { lang = 'en', extraArgs = [] } = {}) {
   const executablePath = requireBrowser(name);
   const ext = extensionDir(name);
   if (name === 'chromium') {
@@ -48,7 +48,7 @@ export async function launch(name, setup, { lang = 'en' } = {}) {
       ignoreDefaultArgs: ['--disable-extensions'], protocolTimeout: 240000,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync', '--silent-debugger-extension-api', `--lang=${lang}`,
-        `--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--window-size=1200,900'],
+        `--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--window-size=1200,900', ...extraArgs],
     });
     return new ChromiumSession(browser, lang);
   }

@@ -2,6 +2,7 @@
 // wadors: viewer page (DICOMweb metadata + frames, like OHIF) and a reverse proxy /orthanc/* -> Orthanc, from one
 // origin. Run alone: node viewer/server.mjs ORTHANC_URL [PORT]
 import http from 'node:http';
+import http2 from 'node:http2';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,8 +79,11 @@ function proxy(req, res, orthancUrl, target, link) {
   const upstream = new URL(target, orthancUrl);
   const headers = { ...req.headers, host: upstream.host };
   delete headers['accept-encoding']; // bodies as Orthanc sends them (it does not compress here anyway)
+  for (const name of Object.keys(headers)) if (name.startsWith(':')) delete headers[name]; // HTTP/2 pseudo-headers
   const forward = http.request(upstream, { method: req.method, headers }, (answer) => {
     const out = { ...answer.headers, 'cache-control': 'no-store' };
+    // Connection-specific headers are not allowed in HTTP/2 answers.
+    for (const name of ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']) delete out[name];
     setTimeout(() => {
       res.writeHead(answer.statusCode, out);
       link.send(answer, res);
@@ -92,10 +96,13 @@ function proxy(req, res, orthancUrl, target, link) {
   req.pipe(forward);
 }
 
-/** Starts the site; resolves to { url, port, stop() }. `network` ({latencyMs, bitsPerSecond}) simulates a link. */
-export function startViewer({ orthancUrl, port = 0, network }) {
+/**
+ * Starts the site; resolves to { url, port, stop() }. `network` ({latencyMs, bitsPerSecond}) simulates a link.
+ * `tls` ({key, cert}, PEM) serves HTTPS with HTTP/2 (HTTP/1.1 still offered), as most hospital sites are served.
+ */
+export function startViewer({ orthancUrl, port = 0, network, tls }) {
   const link = makeLink(network);
-  const server = http.createServer((req, res) => {
+  const handler = (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname.startsWith('/orthanc/')) {
       proxy(req, res, orthancUrl, req.url.slice('/orthanc'.length), link);
@@ -104,14 +111,21 @@ export function startViewer({ orthancUrl, port = 0, network }) {
     } else {
       res.writeHead(405); res.end();
     }
-  });
+  };
+  const server = tls ? http2.createSecureServer({ ...tls, allowHTTP1: true }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 60000;
+  const sessions = new Set();
+  server.on('session', (session) => { sessions.add(session); session.on('close', () => sessions.delete(session)); });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
       const actual = server.address().port;
-      resolve({ url: `http://127.0.0.1:${actual}`, port: actual,
-        stop: () => new Promise((done) => { server.closeAllConnections?.(); server.close(() => done()); }) });
+      resolve({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${actual}`, port: actual,
+        stop: () => new Promise((done) => {
+          for (const session of sessions) session.destroy();
+          server.closeAllConnections?.();
+          server.close(() => done());
+        }) });
     });
   });
 }
