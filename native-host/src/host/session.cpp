@@ -355,10 +355,14 @@ void Session::onBodyEnd(const Json& message) {
   std::vector<ingest::ObjectResult> results;
   try {
     results = ingestor_->ingestBodyFile(ingestMeta, file);  // consumes the file
-    // Metadata or frames kept aside: an instance may now be complete. Incomplete ones are not news per body.
-    if (std::any_of(results.begin(), results.end(), [](const ingest::ObjectResult& r) {
-          return r.outcome == ingest::Outcome::KeptForReconstruction;
-        }))
+    // Metadata or frames kept aside: an instance may now be complete. An original file may be one an instance was
+    // waiting for: it is then no longer awaited. Incomplete ones are not news per body.
+    const auto any = [&](auto predicate) { return std::any_of(results.begin(), results.end(), predicate); };
+    const bool keptAside = any([](const ingest::ObjectResult& r) { return r.outcome == ingest::Outcome::KeptForReconstruction; });
+    const bool original = !awaiting_.empty() && any([](const ingest::ObjectResult& r) {
+      return r.outcome == ingest::Outcome::Stored || r.outcome == ingest::Outcome::Replaced;
+    });
+    if (keptAside || original)
       for (auto& rebuilt : rebuildFromDicomweb()) results.push_back(std::move(rebuilt));
     staging_->commit();
   } catch (...) {
