@@ -48,3 +48,14 @@ TEST(ProtocolPaging, OversizedItemGetsAPageOfItsOwn) {
   EXPECT_EQ(pages[1].begin, 1u);
   EXPECT_EQ(pages[1].end, 2u);
 }
+
+TEST(ProtocolBoundedArray, AddsWhatFitsCountsTheRestAndLaterSmallOnesStillFit) {
+  // Each entry costs its serialised size plus one separator.
+  BoundedArray array(10);
+  EXPECT_TRUE(array.add("abc"));           // "abc" = 5 bytes + 1 -> 6
+  EXPECT_FALSE(array.add("abcdefgh"));     // 10 + 1 would pass 10
+  EXPECT_TRUE(array.add(7));               // 1 + 1 -> 8
+  EXPECT_FALSE(array.add("xy"));           // 4 + 1 -> 13
+  EXPECT_EQ(array.omitted(), 2u);
+  EXPECT_EQ(array.take(), nlohmann::json::array({"abc", 7}));
+}

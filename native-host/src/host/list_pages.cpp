@@ -111,8 +111,7 @@ json awaitingSeries(const std::vector<ingest::ObjectResult>& awaiting, std::size
   for (const auto& [key, group] : bySeries) order.push_back(&group);
   std::stable_sort(order.begin(), order.end(), [](const Group* a, const Group* b) { return a->instances > b->instances; });
 
-  json out = json::array();
-  std::size_t used = 2, left = 0;
+  protocol::BoundedArray out(budget, 2);  // 2: the array's brackets
   for (const Group* group : order) {
     const auto& info = group->first->info;
     json entry = {{"studyInstanceUid", bounded(info.studyInstanceUid, 128)},
@@ -124,16 +123,10 @@ json awaitingSeries(const std::vector<ingest::ObjectResult>& awaiting, std::size
                   {"instances", group->instances},
                   {"reason", bounded(group->first->reason, 512)}};
     if (info.seriesNumber) entry["seriesNumber"] = *info.seriesNumber;
-    const std::size_t size = protocol::serialize(entry).size() + 1;
-    if (used + size > budget) {
-      ++left;
-      continue;
-    }
-    used += size;
-    out.push_back(std::move(entry));
+    out.add(std::move(entry));
   }
-  if (omitted) *omitted = left;
-  return out;
+  if (omitted) *omitted = out.omitted();
+  return out.take();
 }
 
 }  // namespace cloudfilm::host

@@ -11,6 +11,7 @@
 #include "host/open_folder.h"
 #include "protocol/frame.h"
 #include "protocol/messages.h"
+#include "protocol/paging.h"
 #include "store/path_policy.h"
 
 namespace cloudfilm::host {
@@ -372,26 +373,18 @@ void Session::onBodyEnd(const Json& message) {
   }
 
   CaptureCounts delta;
-  Json objects = Json::array();
-  std::size_t used = 0, omitted = 0;
+  protocol::BoundedArray objects(kReplyBudget);
   for (const auto& result : results) {
     if (result.outcome == ingest::Outcome::NotDicom) ++delta.notDicom;
     if (result.outcome == ingest::Outcome::Rejected) ++delta.rejected;
-    Json entry = objectEntry(result);
-    const std::size_t size = protocol::serialize(entry).size() + 1;
-    if (used + size > kReplyBudget) {
-      ++omitted;
-      continue;
-    }
-    used += size;
-    objects.push_back(std::move(entry));
+    objects.add(objectEntry(result));
   }
   stats_.add(delta);
   Json reply = protocol::makeReply("body-end", requestId(message));
   reply["body"] = id;
   reply["bytes"] = body->bytes();
-  reply["objects"] = std::move(objects);
-  if (omitted) reply["objectsOmitted"] = omitted;
+  reply["objects"] = objects.take();
+  if (objects.omitted()) reply["objectsOmitted"] = objects.omitted();
   std::string summary;
   for (const auto& result : results) summary += std::string(summary.empty() ? "" : ",") + ingest::outcomeName(result.outcome);
   logInfo("body " + id + " (" + std::to_string(body->bytes()) + " bytes, " + meta.contentType.substr(0, 80) +
@@ -492,20 +485,12 @@ void Session::onSave(const Json& message) {
   }
   library->commit();
 
-  Json seriesList = Json::array();
-  std::size_t used = 0, omitted = 0;
+  protocol::BoundedArray seriesList(kReplyBudget);
   for (const auto& series : library->series()) {
     if (!savedSeries.count(series.seriesInstanceUid)) continue;
-    Json entry = {{"seriesInstanceUid", series.seriesInstanceUid},
-                  {"folder", series.folder.string()},
-                  {"instances", series.instances}};
-    const std::size_t size = protocol::serialize(entry).size() + 1;
-    if (used + size > kReplyBudget) {
-      ++omitted;
-      continue;
-    }
-    used += size;
-    seriesList.push_back(std::move(entry));
+    seriesList.add({{"seriesInstanceUid", series.seriesInstanceUid},
+                    {"folder", series.folder.string()},
+                    {"instances", series.instances}});
   }
   Json reply = protocol::makeReply("save", requestId(message));
   reply["outputFolder"] = library->root().string();
@@ -514,8 +499,8 @@ void Session::onSave(const Json& message) {
   reply["replaced"] = replaced;
   reply["keptWorse"] = keptWorse;
   reply["failed"] = failed;
-  reply["series"] = std::move(seriesList);
-  if (omitted) reply["seriesOmitted"] = omitted;
+  reply["series"] = seriesList.take();
+  if (seriesList.omitted()) reply["seriesOmitted"] = seriesList.omitted();
   Json unknown = Json::array();
   for (const auto& uid : chosen)
     if (!found.count(uid)) unknown.push_back(uid);

@@ -1,5 +1,7 @@
 #include "protocol/paging.h"
 
+#include "protocol/messages.h"
+
 namespace cloudfilm::protocol {
 
 std::vector<PageRange> paginate(std::span<const std::size_t> itemBytes, std::size_t budget) {
@@ -17,6 +19,17 @@ std::vector<PageRange> paginate(std::span<const std::size_t> itemBytes, std::siz
   }
   pages.push_back(current);
   return pages;
+}
+
+bool BoundedArray::add(nlohmann::json entry) {
+  const std::size_t size = serialize(entry).size() + 1;
+  if (used_ + size > budget_) {
+    ++omitted_;
+    return false;
+  }
+  used_ += size;
+  items_.push_back(std::move(entry));
+  return true;
 }
 
 }  // namespace cloudfilm::protocol

@@ -4,6 +4,8 @@
 #include <span>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace cloudfilm::protocol {
 
 struct PageRange {
@@ -15,5 +17,19 @@ struct PageRange {
 // An item larger than the budget gets a page of its own (the caller must make items smaller than that).
 // No items give one empty page, so that "page 0 of 1" always exists.
 std::vector<PageRange> paginate(std::span<const std::size_t> itemBytes, std::size_t budget);
+
+// A JSON array filled in order while the entries' serialised size (plus a separator each) stays within `budget`
+// bytes, starting from `used`; entries that do not fit are counted, not added, and later smaller ones still may be.
+class BoundedArray {
+ public:
+  explicit BoundedArray(std::size_t budget, std::size_t used = 0) : budget_(budget), used_(used) {}
+  bool add(nlohmann::json entry);  // false when it did not fit (counted in omitted())
+  std::size_t omitted() const { return omitted_; }
+  nlohmann::json take() { return std::move(items_); }
+
+ private:
+  nlohmann::json items_ = nlohmann::json::array();
+  std::size_t budget_, used_, omitted_ = 0;
+};
 
 }  // namespace cloudfilm::protocol
