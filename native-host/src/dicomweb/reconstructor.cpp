@@ -80,7 +80,22 @@ std::string firstPersonName(const json& instance, const char* key) {
   return name;
 }
 
-std::optional<long> firstLong(const json& instance, const char* key);
+// The first value as a number (IS, US, UL ... arrive as JSON numbers or as strings with padding); nothing when absent,
+// blank or not a number of type T.
+template <typename T>
+std::optional<T> firstNumber(const json& instance, const char* key) {
+  const std::string text = firstString(instance, key);
+  const auto begin = text.find_first_not_of(' ');
+  if (begin == std::string::npos) return std::nullopt;
+  T value = 0;
+  const auto result = std::from_chars(text.data() + begin, text.data() + text.size(), value);
+  if (result.ec != std::errc()) return std::nullopt;
+  return value;
+}
+
+std::optional<std::uint64_t> firstUnsigned(const json& instance, const char* key) {
+  return firstNumber<std::uint64_t>(instance, key);
+}
 
 // What the metadata says of an instance still waiting for its frames, so the popup can name the series to scroll.
 void describeFromMetadata(const json& metadata, dicom::InstanceInfo& info) {
@@ -90,28 +105,8 @@ void describeFromMetadata(const json& metadata, dicom::InstanceInfo& info) {
   info.studyDescription = firstString(metadata, "00081030");
   info.modality = firstString(metadata, "00080060");
   info.seriesDescription = firstString(metadata, "0008103E");
-  info.seriesNumber = firstLong(metadata, "00200011");
-  info.instanceNumber = firstLong(metadata, "00200013");
-}
-
-std::optional<std::uint64_t> firstUnsigned(const json& instance, const char* key) {
-  const std::string text = firstString(instance, key);
-  if (text.empty()) return std::nullopt;
-  std::uint64_t value = 0;
-  const auto begin = text.data() + text.find_first_not_of(' ');
-  const auto result = std::from_chars(begin, text.data() + text.size(), value);
-  if (result.ec != std::errc()) return std::nullopt;
-  return value;
-}
-
-std::optional<long> firstLong(const json& instance, const char* key) {
-  const std::string text = firstString(instance, key);
-  const auto begin = text.find_first_not_of(' ');
-  if (begin == std::string::npos) return std::nullopt;
-  long value = 0;
-  const auto result = std::from_chars(text.data() + begin, text.data() + text.size(), value);
-  if (result.ec != std::errc()) return std::nullopt;
-  return value;
+  info.seriesNumber = firstNumber<long>(metadata, "00200011");
+  info.instanceNumber = firstNumber<long>(metadata, "00200013");
 }
 
 std::string describeNumbers(const std::vector<std::uint32_t>& numbers) {
