@@ -1,31 +1,38 @@
-// Chromium capture: chrome.debugger on the tab, Fetch domain paused at the Response stage.
-// Non-candidates are continued at once; candidates are read and continued as soon as the body is in hand.
+// Chromium capture: chrome.debugger on the tab, Network domain. Capture only watches: the page's requests are never
+// paused, so a viewer loads as fast as without it (Fetch interception at the Response stage, used before, made the
+// page wait for every body twice over and a 200-slice load 1.5-1.8x as long: bench/README.md).
+//
+// A candidate's body is read from the renderer's inspector buffer once its request has finished
+// (Network.getResponseBody), or streamed as it arrives (Network.streamResourceContent) when it may be too large for
+// that buffer. Requests of dedicated workers and of cross-site frames are seen on their own sessions, which
+// auto-attach (flat sessions) and get the same Network set-up before they run.
 
 import { api } from './platform.js';
-import { base64DecodedLength, base64ToBytes, bytesToBase64, textToBytes } from '../lib/base64.js';
+import { base64DecodedLength, base64ToBytes, textToBytes } from '../lib/base64.js';
 import { classifyResponse, isMissedImage, headerValue, normalizeHeaders, sniffBytes } from '../lib/candidate.js';
-import { concatBytes } from '../lib/flow.js';
 
 const PROTOCOL_VERSION = '1.3';
-// Above this announced size the body is read as a stream (IO.read), chunk by chunk, so it reaches the
-// host while it is still being read. The page then gets the body back through Fetch.fulfillRequest.
-export const STREAM_ABOVE_BYTES = 32 * 1024 * 1024;
-const UNKNOWN_SIZE_ESTIMATE = 1024 * 1024;
-const READ_CHUNK = 4 * 1024 * 1024;
+// What the inspector keeps of finished bodies until they are read. A body larger than one resource's share, or whose
+// size is not announced, is streamed instead; the total bounds what a slow helper can leave waiting in the renderer.
+const NETWORK_BUFFERS = { maxTotalBufferSize: 384 * 1024 * 1024, maxResourceBufferSize: 64 * 1024 * 1024 };
+export const STREAM_ABOVE_BYTES = 16 * 1024 * 1024;
 // Enough of a body to tell DICOM from anything else (preamble + DICM, or the first element), as base64.
 const SNIFF_BASE64_CHARS = 4 * 64;
 
-function send(tabId, method, params = {}) {
-  return api.debugger.sendCommand({ tabId }, method, params);
-}
+/** The debugger events this engine acts on (everything else the Network domain sends is ignored at once). */
+export const DEBUGGER_EVENTS = new Set(['Target.attachedToTarget', 'Target.detachedFromTarget',
+  'Network.responseReceived', 'Network.dataReceived', 'Network.loadingFinished', 'Network.loadingFailed']);
 
 /** Why attaching failed, in our problem names. */
 export function classifyAttachError(message) {
   const m = String(message || '').toLowerCase();
   if (/another debugger|already attached/.test(m)) return 'debugger-busy';
-  if (/cannot access|cannot attach|chrome:\/\/|chrome-extension|not allowed|restricted|webstore/.test(m)) return 'not-allowed';
-  if (/no tab with given id/.test(m)) return 'not-allowed';
   return 'not-allowed';
+}
+
+/** Whether a response should be streamed rather than read whole once finished. */
+export function shouldStream(contentLength) {
+  return contentLength === undefined || contentLength > STREAM_ABOVE_BYTES;
 }
 
 export class DebuggerCapture {
@@ -35,8 +42,9 @@ export class DebuggerCapture {
    */
   constructor(ctx) {
     this.ctx = ctx;
-    // How long candidate requests were held paused (what capture adds to a viewer's load time), for the benchmark.
-    this.held = { requests: 0, totalMs: 0, maxMs: 0, budgetMs: 0, readMs: 0 };
+    this.pending = new Map(); // `${sessionId}|${requestId}` -> response being followed
+    // What reading bodies cost, for the benchmark: the page never waits for it.
+    this.reads = { bodies: 0, streamed: 0, readMs: 0, budgetMs: 0, lost: 0 };
   }
 
   async start(tabId) {
@@ -50,7 +58,14 @@ export class DebuggerCapture {
         throw e;
       }
     }
-    await send(tabId, 'Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Response' }] });
+    await this.#arm({ tabId });
+  }
+
+  /** Network events with bodies kept for reading, and every worker or cross-site frame attached before it runs. */
+  async #arm(target) {
+    await api.debugger.sendCommand(target, 'Network.enable', NETWORK_BUFFERS);
+    await api.debugger.sendCommand(target, 'Target.setAutoAttach',
+      { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
   }
 
   async #attachedByUs(tabId) {
@@ -59,129 +74,171 @@ export class DebuggerCapture {
   }
 
   async stop(tabId) {
-    try { await send(tabId, 'Fetch.disable'); } catch { /* detached already */ }
+    this.#forget(tabId);
+    try { await api.debugger.sendCommand({ tabId }, 'Network.disable'); } catch { /* detached already */ }
     try { await api.debugger.detach({ tabId }); } catch { /* detached already */ }
   }
 
   /** Re-arms capture after the service worker restarted (the debugger may still be attached). */
   async resume(tabId) {
-    if (await this.#attachedByUs(tabId).catch(() => false)) {
-      await send(tabId, 'Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Response' }] });
-      return;
-    }
-    await this.start(tabId);
+    if (await this.#attachedByUs(tabId).catch(() => false)) return this.#arm({ tabId });
+    return this.start(tabId);
   }
 
   onDetach(source, reason) {
-    if (source.tabId !== undefined) this.ctx.onDetached(source.tabId, reason);
+    if (source.tabId === undefined) return;
+    this.#forget(source.tabId);
+    this.ctx.onDetached(source.tabId, reason);
+  }
+
+  /** Drops what was followed on a tab (or one of its sessions); bodies being streamed fail, as the page's did. */
+  #forget(tabId, sessionId) {
+    for (const [key, r] of this.pending) {
+      if (r.tabId !== tabId || (sessionId !== undefined && r.sessionId !== sessionId)) continue;
+      this.pending.delete(key);
+      r.writer?.fail(new Error('capture stopped before the body ended'));
+    }
   }
 
   onEvent(source, method, params) {
-    if (method !== 'Fetch.requestPaused' || source.tabId === undefined) return;
-    this.#onRequestPaused(source.tabId, params).catch(() => {
-      // Never leave a request of the page paused.
-      send(source.tabId, 'Fetch.continueRequest', { requestId: params.requestId }).catch(() => {});
-    });
+    const { tabId } = source;
+    if (tabId === undefined) return;
+    const target = source.sessionId ? { tabId, sessionId: source.sessionId } : { tabId };
+    const key = `${source.sessionId ?? ''}|${params.requestId}`;
+    switch (method) {
+      case 'Target.attachedToTarget': return this.#onAttached(tabId, params);
+      case 'Target.detachedFromTarget': return this.#forget(tabId, params.sessionId);
+      case 'Network.responseReceived': return this.#onResponse(target, key, params);
+      case 'Network.dataReceived': return this.#onData(key, params);
+      case 'Network.loadingFinished': return this.#onFinished(key);
+      case 'Network.loadingFailed': return this.#onFailed(key);
+      default: return undefined;
+    }
   }
 
-  #noteHeld(since) {
-    const ms = performance.now() - since;
-    this.held.requests += 1;
-    this.held.totalMs += ms;
-    this.held.maxMs = Math.max(this.held.maxMs, ms);
+  #onAttached(tabId, p) {
+    const target = { tabId, sessionId: p.sessionId };
+    const run = () => api.debugger.sendCommand(target, 'Runtime.runIfWaitingForDebugger').catch(() => {});
+    // A worker or frame waits for us: it must run even if arming it fails.
+    this.#arm(target).then(run, run);
   }
 
-  async #onRequestPaused(tabId, p) {
-    const pausedAt = performance.now();
-    const cont = () => send(tabId, 'Fetch.continueRequest', { requestId: p.requestId }).catch(() => {});
-    if (p.responseStatusCode === undefined || p.responseErrorReason || !this.ctx.isCaptured(tabId)) return cont();
-    const headers = p.responseHeaders ?? [];
-    const contentType = headerValue(headers, 'content-type');
+  #onResponse(target, key, p) {
+    const { tabId } = target;
+    if (!this.ctx.isCaptured(tabId)) return;
+    const { response } = p;
+    const headers = Object.entries(response.headers ?? {}).map(([name, value]) => ({ name, value: String(value) }));
+    const contentType = headerValue(headers, 'content-type') || response.mimeType;
     const lengthText = headerValue(headers, 'content-length');
     const encoded = !!headerValue(headers, 'content-encoding');
     const contentLength = lengthText && !encoded ? Number(lengthText) : undefined;
-    const verdict = classifyResponse({ url: p.request.url, status: p.responseStatusCode, contentType,
-      resourceType: p.resourceType, contentLength });
-    if (verdict.verdict === 'rendered') { this.ctx.onRendered(tabId); return cont(); }
-    if (verdict.verdict === 'skip') return cont();
-    if (this.ctx.isPaused()) { if (isMissedImage(verdict)) this.ctx.onMissed(tabId); return cont(); }
+    const verdict = classifyResponse({ url: response.url, status: response.status, contentType,
+      resourceType: p.type, contentLength });
+    if (verdict.verdict === 'rendered') { this.ctx.onRendered(tabId); return; }
+    if (verdict.verdict === 'skip') return;
+    if (this.ctx.isPaused()) { if (isMissedImage(verdict)) this.ctx.onMissed(tabId); return; }
 
-    const meta = { url: p.request.url, status: p.responseStatusCode, mimeType: contentType,
-      headers: normalizeHeaders(headers), tabId, source: 'debugger' };
-    const { budget } = this.ctx;
-    const estimate = contentLength ?? UNKNOWN_SIZE_ESTIMATE;
+    const r = { ...target, requestId: p.requestId, verdict, received: 0, contentLength, finished: false,
+      meta: { url: response.url, status: response.status, mimeType: contentType, headers: normalizeHeaders(headers),
+        tabId, source: 'debugger' } };
+    this.pending.set(key, r);
+    // Sniffed bodies are small guesses: read whole, so the first bytes decide before anything is sent.
+    if (verdict.verdict === 'candidate' && shouldStream(contentLength)) this.#startStream(key, r);
+  }
 
-    if (verdict.verdict === 'candidate' && estimate > STREAM_ABOVE_BYTES) {
-      const streamed = await this.#streamBody(tabId, p, meta, verdict.kind);
-      if (streamed) return undefined;
-    }
-
-    await budget.acquire(estimate); // waits while the extension holds too much: the page's request stays paused
-    const readAt = performance.now();
-    this.held.budgetMs += readAt - pausedAt;
-    let r;
+  async #startStream(key, r) {
+    r.streaming = 'asking';
+    let reply;
     try {
-      r = await send(tabId, 'Fetch.getResponseBody', { requestId: p.requestId });
-      this.held.readMs += performance.now() - readAt;
+      reply = await api.debugger.sendCommand({ tabId: r.tabId, sessionId: r.sessionId }, 'Network.streamResourceContent',
+        { requestId: r.requestId });
     } catch {
-      budget.release(estimate);
-      return cont();
+      // Finished already (or too old a browser): read it whole from the inspector's buffer.
+      r.streaming = false;
+      if (r.finished) this.#readWhole(key, r);
+      return;
     }
-    // The page's request goes on at once: every millisecond before this is added to the viewer's load time.
-    cont();
-    this.#noteHeld(pausedAt);
+    if (this.pending.get(key) !== r) return; // failed or forgotten meanwhile
+    r.streaming = true;
+    r.writer = this.ctx.uploader.start(r.meta);
+    this.ctx.onBody(r.tabId, r.writer.result, r.verdict.kind);
+    this.reads.streamed += 1;
+    this.#write(r, reply.bufferedData);
+    for (const data of r.early ?? []) this.#write(r, data);
+    r.early = null;
+    if (r.finished) this.#end(key, r);
+  }
+
+  #write(r, base64) {
+    if (!base64) return;
+    const bytes = base64ToBytes(base64);
+    if (bytes.length === 0) return;
+    this.ctx.budget.force(bytes.length); // the page is not held: count what the stream holds, never wait
+    r.writer.write(bytes);
+  }
+
+  #onData(key, p) {
+    const r = this.pending.get(key);
+    if (!r) return;
+    r.received += p.dataLength ?? 0;
+    if (!p.data) return;
+    if (r.streaming === true) this.#write(r, p.data);
+    else if (r.streaming === 'asking') (r.early ??= []).push(p.data);
+  }
+
+  #onFinished(key) {
+    const r = this.pending.get(key);
+    if (!r) return;
+    r.finished = true;
+    if (r.streaming === true) this.#end(key, r);
+    else if (!r.streaming) this.#readWhole(key, r);
+    // 'asking': the stream's answer decides.
+  }
+
+  #onFailed(key) {
+    const r = this.pending.get(key);
+    if (!r) return;
+    this.pending.delete(key);
+    r.writer?.fail(new Error('the page\'s request failed before its body ended'));
+  }
+
+  #end(key, r) {
+    this.pending.delete(key);
+    r.writer.end().catch(() => {});
+  }
+
+  /** A finished body, read from the inspector's buffer and forwarded as the base64 the browser gave. */
+  async #readWhole(key, r) {
+    this.pending.delete(key);
+    const { budget, uploader } = this.ctx;
+    const estimate = Math.max(r.received, r.contentLength ?? 0, 1);
+    const waitFrom = performance.now();
+    await budget.acquire(estimate); // a slow helper: the body waits in the renderer, the page does not
+    const readFrom = performance.now();
+    this.reads.budgetMs += readFrom - waitFrom;
+    let body;
+    try {
+      body = await api.debugger.sendCommand({ tabId: r.tabId, sessionId: r.sessionId }, 'Network.getResponseBody',
+        { requestId: r.requestId });
+    } catch {
+      // Evicted from the inspector's buffer, or its frame or worker is gone: the page had it, we did not.
+      budget.release(estimate);
+      this.reads.lost += 1;
+      if (isMissedImage(r.verdict)) this.ctx.onMissed(r.tabId);
+      return;
+    }
+    this.reads.bodies += 1;
+    this.reads.readMs += performance.now() - readFrom;
     // Binary bodies arrive as base64 and leave as base64 (the host's chunk format): never decoded here.
-    const length = r.base64Encoded ? base64DecodedLength(r.body) : null;
-    const bytes = r.base64Encoded ? null : textToBytes(r.body);
+    const length = body.base64Encoded ? base64DecodedLength(body.body) : null;
+    const bytes = body.base64Encoded ? null : textToBytes(body.body);
     const size = length ?? bytes.length;
     if (size > estimate) budget.force(size - estimate);
     else budget.release(estimate - size);
-    const head = bytes ?? base64ToBytes(r.body.slice(0, SNIFF_BASE64_CHARS));
-    if (verdict.verdict === 'sniff' && !sniffBytes(head)) { budget.release(size); return undefined; }
-    if (this.ctx.isPaused()) { budget.release(size); this.ctx.onMissed(tabId); return undefined; }
-    const { uploader } = this.ctx;
-    this.ctx.onBody(tabId, bytes ? uploader.sendWhole(meta, bytes) : uploader.sendWholeBase64(meta, r.body, length),
-      verdict.kind);
-    return undefined;
-  }
-
-  /** Large body: IO.read it chunk by chunk, forwarding each chunk, then hand the whole body back to the page. */
-  async #streamBody(tabId, p, meta, kind) {
-    let stream;
-    try {
-      ({ stream } = await send(tabId, 'Fetch.takeResponseBodyAsStream', { requestId: p.requestId }));
-    } catch {
-      return false; // fall back to getResponseBody
-    }
-    const { budget, uploader } = this.ctx;
-    const writer = uploader.start(meta);
-    this.ctx.onBody(tabId, writer.result, kind);
-    const parts = [];
-    let total = 0;
-    try {
-      for (;;) {
-        await budget.acquire(READ_CHUNK);
-        const r = await send(tabId, 'IO.read', { handle: stream, size: READ_CHUNK });
-        const bytes = r.base64Encoded ? base64ToBytes(r.data) : textToBytes(r.data);
-        budget.release(READ_CHUNK);
-        if (bytes.length > 0) {
-          parts.push(bytes);
-          total += bytes.length;
-          budget.force(bytes.length);
-          writer.write(bytes);
-        }
-        if (r.eof) break;
-      }
-      await send(tabId, 'IO.close', { handle: stream }).catch(() => {});
-      const responseHeaders = (p.responseHeaders ?? []).filter((h) => !/^(content-encoding|content-length|transfer-encoding)$/i.test(h.name));
-      await send(tabId, 'Fetch.fulfillRequest', { requestId: p.requestId, responseCode: p.responseStatusCode,
-        responsePhrase: p.responseStatusText || undefined, responseHeaders, body: bytesToBase64(concatBytes(parts, total)) });
-      writer.end();
-    } catch (error) {
-      writer.fail(error);
-      // The body was taken from the browser: the request cannot be continued as it was.
-      await send(tabId, 'Fetch.failRequest', { requestId: p.requestId, errorReason: 'Failed' }).catch(() => {});
-    }
-    return true;
+    const head = bytes ?? base64ToBytes(body.body.slice(0, SNIFF_BASE64_CHARS));
+    if (r.verdict.verdict === 'sniff' && !sniffBytes(head)) { budget.release(size); return; }
+    if (this.ctx.isPaused()) { budget.release(size); if (isMissedImage(r.verdict)) this.ctx.onMissed(r.tabId); return; }
+    this.ctx.onBody(r.tabId, bytes ? uploader.sendWhole(r.meta, bytes) : uploader.sendWholeBase64(r.meta, body.body, length),
+      r.verdict.kind);
   }
 }

@@ -4,7 +4,7 @@
 
 import { api, isFirefox, action, isRestrictedUrl, siteOf, capturePermissions } from './platform.js';
 import { HostConnection } from './host-port.js';
-import { DebuggerCapture } from './capture-chromium.js';
+import { DebuggerCapture, DEBUGGER_EVENTS } from './capture-chromium.js';
 import { FilterCapture } from './capture-firefox.js';
 import { TEST_BUILD } from './build-flags.js';
 import { BodyUploader } from '../lib/body-stream.js';
@@ -56,13 +56,13 @@ const engineCtx = {
   },
 };
 const engine = isFirefox ? new FilterCapture(engineCtx) : new DebuggerCapture(engineCtx);
-globalThis.cloudfilmEngine = engine; // read by bench/capture_overhead.mjs (engine.held); pages cannot reach it
+globalThis.cloudfilmEngine = engine; // read by bench/capture_overhead.mjs (engine.reads); pages cannot reach it
 
 // ---------------------------------------------------------------- top-level listeners
 
 if (!isFirefox && api.debugger) {
   api.debugger.onEvent.addListener((source, method, params) => {
-    if (method !== 'Fetch.requestPaused') return;
+    if (!DEBUGGER_EVENTS.has(method)) return;
     if (ready.done) engine.onEvent(source, method, params);
     else ready.then(() => engine.onEvent(source, method, params));
   });
