@@ -87,6 +87,20 @@ async function timeLoad(session, url) {
   return { ms, dwv: status.dwv };
 }
 
+/** Milliseconds until the extension has nothing left to read or to send to the helper. */
+async function untilCaptureIdle(worker) {
+  const t0 = performance.now();
+  for (;;) {
+    const idle = await worker.evaluate(() => {
+      const e = globalThis.cloudfilmEngine;
+      return !!e && e.idle && e.ctx.uploader.openBodies === 0;
+    });
+    if (idle) return performance.now() - t0;
+    if (performance.now() - t0 > 120000) throw new Error(`capture did not catch up within 2 minutes: ${await worker.evaluate(() => { const e = globalThis.cloudfilmEngine; return JSON.stringify({ pending: [...e.pending.values()].map((r) => [r.meta.url, r.streaming, r.finished, r.received]).slice(0, 5), waiting: e.waiting.size, reading: e.reading, open: e.ctx.uploader.openBodies }); })}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function session(withCapture, siteUrl) {
   const setup = userSetup('chromium', { installHost: withCapture });
   const s = await launch('chromium', setup, { extraArgs: ['--ignore-certificate-errors'] });
@@ -150,16 +164,21 @@ try {
       const worker = await on.s.extensionWorker();
       const readsBefore = await worker.evaluate(() => ({ ...(globalThis.cloudfilmEngine?.reads ?? {}) }));
       const times = { off: [], on: [] };
+      const catchUp = [];
       for (let run = 0; run < RUNS; run += 1) {
         for (const [name, sess] of run % 2 ? [['on', on], ['off', off]] : [['off', off], ['on', on]]) {
           const { ms, dwv } = await timeLoad(sess.s, url);
           times[name].push(ms);
-          process.stderr.write(`${network} run ${run + 1} capture ${name.padEnd(3)} ${(ms / 1000).toFixed(2)} s (dwv ${dwv})\n`);
+          // Capture reads bodies once the page is quiet: wait until all is with the helper, so that no capture work
+          // spills into the next timed load (which would slow a capture-off load and flatter the ratio).
+          if (name === 'on') catchUp.push(await untilCaptureIdle(worker));
+          process.stderr.write(`${network} run ${run + 1} capture ${name.padEnd(3)} ${(ms / 1000).toFixed(2)} s (dwv ${dwv})` +
+            `${name === 'on' ? `, all with the helper ${(catchUp.at(-1) / 1000).toFixed(2)} s later` : ''}\n`);
         }
       }
       const readsAfter = await worker.evaluate(() => ({ ...(globalThis.cloudfilmEngine?.reads ?? {}) }));
       const reads = Object.fromEntries(Object.keys(readsAfter).map((k) => [k, readsAfter[k] - (readsBefore[k] ?? 0)]));
-      results.push({ network, times, reads });
+      results.push({ network, times, reads, catchUp });
     }
     // Capture really was on: the popup counts the series' images.
     await on.s.openPopup();
@@ -170,7 +189,7 @@ try {
     await on.close();
   }
   console.log(`series: ${SLICES} slices, ${opts.mode}, Chromium, ${RUNS} timed runs each (alternating), popup with capture on: ${counted}`);
-  for (const { network, times, reads: r } of results) {
+  for (const { network, times, reads: r, catchUp } of results) {
     const mOff = median(times.off); const mOn = median(times.on);
     const ratio = mOn / mOff;
     console.log(`${network.padEnd(9)} capture off median ${(mOff / 1000).toFixed(2)} s [${times.off.map((t) => (t / 1000).toFixed(2)).join(', ')}]` +
@@ -180,7 +199,8 @@ try {
       // The page never waits for these: bodies are read from the inspector's buffer after the page has them.
       const mean = (ms) => (r.bodies ? ms / r.bodies : 0).toFixed(1);
       console.log(`${''.padEnd(9)} bodies read by capture in the timed runs: ${r.bodies} whole (mean ${mean(r.readMs)} ms to read, ` +
-        `${mean(r.budgetMs)} ms waiting for memory), ${r.streamed} streamed, ${r.lost} lost`);
+        `${mean(r.budgetMs)} ms waiting for memory, mean ${mean(r.deferredMs)} ms after the page had it), ${r.streamed} streamed, ` +
+        `${r.lost} lost; everything was with the helper a median ${(median(catchUp) / 1000).toFixed(2)} s after the viewer finished`);
     }
   }
 } finally {

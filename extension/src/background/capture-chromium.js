@@ -4,12 +4,15 @@
 //
 // A candidate's body is read from the renderer's inspector buffer once its request has finished
 // (Network.getResponseBody), or streamed as it arrives (Network.streamResourceContent) when it may be too large for
-// that buffer. Requests of dedicated workers and of cross-site frames are seen on their own sessions, which
+// that buffer. Reads of the page's own bodies wait until the page is quiet (lib/quiet-queue.js, at most 2 s): read
+// during the load they took the CPU the viewer needed. A tab closed in that window loses what still waited, and the
+// popup counts it as missed. Requests of dedicated workers and of cross-site frames are seen on their own sessions, which
 // auto-attach (flat sessions) and get the same Network set-up before they run.
 
 import { api } from './platform.js';
 import { base64DecodedLength, base64ToBytes, textToBytes } from '../lib/base64.js';
 import { classifyResponse, isMissedImage, headerValue, normalizeHeaders, sniffBytes } from '../lib/candidate.js';
+import { QuietQueue } from '../lib/quiet-queue.js';
 
 const PROTOCOL_VERSION = '1.3';
 // What the inspector keeps of finished bodies until they are read. A body larger than one resource's share, or whose
@@ -21,7 +24,7 @@ const SNIFF_BASE64_CHARS = 4 * 64;
 
 /** The debugger events this engine acts on (everything else the Network domain sends is ignored at once). */
 export const DEBUGGER_EVENTS = new Set(['Target.attachedToTarget', 'Target.detachedFromTarget',
-  'Network.responseReceived', 'Network.dataReceived', 'Network.loadingFinished', 'Network.loadingFailed']);
+  'Network.requestWillBeSent', 'Network.responseReceived', 'Network.dataReceived', 'Network.loadingFinished', 'Network.loadingFailed']);
 
 /** Why attaching failed, in our problem names. */
 export function classifyAttachError(message) {
@@ -43,8 +46,31 @@ export class DebuggerCapture {
   constructor(ctx) {
     this.ctx = ctx;
     this.pending = new Map(); // `${sessionId}|${requestId}` -> response being followed
+    this.reading = new Set(); // reads under way
+    this.watched = false; // a popup or panel is open: counts must be live, so nothing waits
+    this.loaders = new Map(); // `${tabId}|${sessionId}|${frameId}` -> the loader of the frame's latest document
     // What reading bodies cost, for the benchmark: the page never waits for it.
-    this.reads = { bodies: 0, streamed: 0, readMs: 0, budgetMs: 0, lost: 0 };
+    this.reads = { bodies: 0, streamed: 0, readMs: 0, budgetMs: 0, lost: 0, deferredMs: 0 };
+    this.waiting = new QuietQueue({ run: (r) => this.#readWhole(r) });
+  }
+
+  /** No body is waiting to be read, being read or being streamed (the benchmark waits for this). */
+  get idle() {
+    if (this.waiting.size > 0 || this.reading.size > 0) return false;
+    for (const r of this.pending.values()) if (r.streaming || r.finished) return false;
+    return true;
+  }
+
+  /** A person is looking (popup or DevTools panel open): read at once, and read now what waits. */
+  setWatched(watched) {
+    this.watched = watched;
+    if (watched) this.waiting.flush();
+  }
+
+  /** Reads everything that waits and resolves once every read is done (before a save). */
+  async settle() {
+    this.waiting.flush();
+    await Promise.allSettled([...this.reading]);
   }
 
   async start(tabId) {
@@ -74,6 +100,8 @@ export class DebuggerCapture {
   }
 
   async stop(tabId) {
+    // What the page already has is read before the debugger lets go of the tab.
+    await Promise.allSettled(this.waiting.drop((r) => r.tabId === tabId).map((r) => this.#readWhole(r)));
     this.#forget(tabId);
     try { await api.debugger.sendCommand({ tabId }, 'Network.disable'); } catch { /* detached already */ }
     try { await api.debugger.detach({ tabId }); } catch { /* detached already */ }
@@ -87,12 +115,16 @@ export class DebuggerCapture {
 
   onDetach(source, reason) {
     if (source.tabId === undefined) return;
+    // The tab closed (or the user cancelled the debugger) before these were read: the page had them, we do not.
+    for (const r of this.waiting.drop((w) => w.tabId === source.tabId)) this.#lost(r);
     this.#forget(source.tabId);
     this.ctx.onDetached(source.tabId, reason);
   }
 
   /** Drops what was followed on a tab (or one of its sessions); bodies being streamed fail, as the page's did. */
   #forget(tabId, sessionId) {
+    const prefix = sessionId === undefined ? `${tabId}|` : `${tabId}|${sessionId}|`;
+    for (const key of this.loaders.keys()) if (key.startsWith(prefix)) this.loaders.delete(key);
     for (const [key, r] of this.pending) {
       if (r.tabId !== tabId || (sessionId !== undefined && r.sessionId !== sessionId)) continue;
       this.pending.delete(key);
@@ -108,6 +140,7 @@ export class DebuggerCapture {
     switch (method) {
       case 'Target.attachedToTarget': return this.#onAttached(tabId, params);
       case 'Target.detachedFromTarget': return this.#forget(tabId, params.sessionId);
+      case 'Network.requestWillBeSent': return this.#onRequest(target, params);
       case 'Network.responseReceived': return this.#onResponse(target, key, params);
       case 'Network.dataReceived': return this.#onData(key, params);
       case 'Network.loadingFinished': return this.#onFinished(key);
@@ -123,9 +156,27 @@ export class DebuggerCapture {
     this.#arm(target).then(run, run);
   }
 
+  #onRequest(target, p) {
+    if (!this.ctx.isCaptured(target.tabId)) return;
+    if (p.type !== 'Document') { this.waiting.activity(); return; }
+    // A new document in the tab: read what waits before the old one (and the inspector's buffer with it) goes.
+    this.waiting.flush();
+    this.loaders.set(`${target.tabId}|${target.sessionId ?? ''}|${p.frameId}`, p.loaderId);
+    // The old document's unfinished requests are abandoned with it, and some never say so (no loadingFailed).
+    for (const [key, r] of this.pending) {
+      if (r.tabId === target.tabId && r.sessionId === target.sessionId && r.frameId === p.frameId && !r.streaming) {
+        this.pending.delete(key);
+      }
+    }
+  }
+
   #onResponse(target, key, p) {
     const { tabId } = target;
     if (!this.ctx.isCaptured(tabId)) return;
+    this.waiting.activity();
+    // An answer to a document that is being replaced: its page is going, and it may never say it ended.
+    const loader = this.loaders.get(`${target.tabId}|${target.sessionId ?? ''}|${p.frameId}`);
+    if (loader !== undefined && p.loaderId && p.loaderId !== loader) return;
     const { response } = p;
     const headers = Object.entries(response.headers ?? {}).map(([name, value]) => ({ name, value: String(value) }));
     const contentType = headerValue(headers, 'content-type') || response.mimeType;
@@ -138,7 +189,7 @@ export class DebuggerCapture {
     if (verdict.verdict === 'skip') return;
     if (this.ctx.isPaused()) { if (isMissedImage(verdict)) this.ctx.onMissed(tabId); return; }
 
-    const r = { ...target, requestId: p.requestId, verdict, received: 0, contentLength, finished: false,
+    const r = { ...target, requestId: p.requestId, frameId: p.frameId, verdict, received: 0, contentLength, finished: false,
       meta: { url: response.url, status: response.status, mimeType: contentType, headers: normalizeHeaders(headers),
         tabId, source: 'debugger' } };
     this.pending.set(key, r);
@@ -155,7 +206,7 @@ export class DebuggerCapture {
     } catch {
       // Finished already (or too old a browser): read it whole from the inspector's buffer.
       r.streaming = false;
-      if (r.finished) this.#readWhole(key, r);
+      if (r.finished) this.#readWhenQuiet(key, r);
       return;
     }
     if (this.pending.get(key) !== r) return; // failed or forgotten meanwhile
@@ -178,6 +229,7 @@ export class DebuggerCapture {
   }
 
   #onData(key, p) {
+    this.waiting.activity();
     const r = this.pending.get(key);
     if (!r) return;
     r.received += p.dataLength ?? 0;
@@ -191,7 +243,7 @@ export class DebuggerCapture {
     if (!r) return;
     r.finished = true;
     if (r.streaming === true) this.#end(key, r);
-    else if (!r.streaming) this.#readWhole(key, r);
+    else if (!r.streaming) this.#readWhenQuiet(key, r);
     // 'asking': the stream's answer decides.
   }
 
@@ -207,9 +259,31 @@ export class DebuggerCapture {
     r.writer.end().catch(() => {});
   }
 
-  /** A finished body, read from the inspector's buffer and forwarded as the base64 the browser gave. */
-  async #readWhole(key, r) {
+  /**
+   * The page's own bodies wait for a quiet moment; a worker's or a frame's are read at once, as their session can
+   * end (and take the body with it) at any time; and so is everything while a person watches the counts.
+   */
+  #readWhenQuiet(key, r) {
     this.pending.delete(key);
+    r.finishedAt = performance.now();
+    if (r.sessionId || this.watched) this.#readWhole(r);
+    else this.waiting.add(r, Math.max(r.received, r.contentLength ?? 0));
+  }
+
+  #lost(r) {
+    this.reads.lost += 1;
+    if (isMissedImage(r.verdict)) this.ctx.onMissed(r.tabId);
+  }
+
+  /** A finished body, read from the inspector's buffer and forwarded as the base64 the browser gave. */
+  #readWhole(r) {
+    const reading = this.#read(r).catch(() => {}).finally(() => this.reading.delete(reading));
+    this.reading.add(reading);
+    return reading;
+  }
+
+  async #read(r) {
+    this.reads.deferredMs += performance.now() - r.finishedAt;
     const { budget, uploader } = this.ctx;
     const estimate = Math.max(r.received, r.contentLength ?? 0, 1);
     const waitFrom = performance.now();
@@ -223,8 +297,7 @@ export class DebuggerCapture {
     } catch {
       // Evicted from the inspector's buffer, or its frame or worker is gone: the page had it, we did not.
       budget.release(estimate);
-      this.reads.lost += 1;
-      if (isMissedImage(r.verdict)) this.ctx.onMissed(r.tabId);
+      this.#lost(r);
       return;
     }
     this.reads.bodies += 1;

@@ -308,15 +308,21 @@ function snapshot(tabId) {
 
 const uiPorts = new Map(); // port -> tabId
 
+/** Chromium reads captured bodies once the page is quiet, unless someone watches the counts live. */
+function uiPortsChanged() {
+  engine.setWatched?.(uiPorts.size > 0);
+}
+
 function connectUi(port) {
   uiPorts.set(port, undefined);
+  uiPortsChanged();
   port.onMessage.addListener((msg) => {
     if (msg?.type === 'watch') {
       uiPorts.set(port, Number.isInteger(msg.tabId) ? msg.tabId : undefined);
       ready.then(() => port.postMessage({ type: 'state', state: snapshot(uiPorts.get(port)) }));
     }
   });
-  port.onDisconnect.addListener(() => uiPorts.delete(port));
+  port.onDisconnect.addListener(() => { uiPorts.delete(port); uiPortsChanged(); });
 }
 
 function broadcast() {
@@ -331,6 +337,13 @@ function updateBadge() {
   action.setBadgeText({ text: Model.badgeText(instances) }).catch?.(() => {});
   const color = !anyCapture() ? '#6b7280' : (host.connected ? '#0f766e' : '#b45309');
   action.setBadgeBackgroundColor({ color }).catch?.(() => {});
+}
+
+/** Before a save: what the pages already have is read and with the helper (bounded: a stuck body cannot block it). */
+async function settleCapture(timeoutMs = 30000) {
+  const until = Date.now() + timeoutMs;
+  await Promise.race([engine.settle?.(), new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+  while (uploader.openBodies > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 async function hostRequest(msg, timeoutMs = 60000) {
@@ -365,6 +378,7 @@ async function handle(msg, sender) {
       if (!anyCapture() && !host.connected) host.want(false);
       return { ok: host.connected, state: snapshot(tabId) };
     case 'save': {
+      await settleCapture();
       const r = await hostRequest(Array.isArray(msg.series) && msg.series.length ? { type: 'save', series: msg.series } : { type: 'save' }, 600000);
       scheduleList(0);
       return r;
@@ -435,6 +449,7 @@ function connectDevtools(port) {
       case 'dt-hello':
         panelTabId = msg.tabId;
         uiPorts.set(port, panelTabId);
+        uiPortsChanged();
         host.want(true);
         host.connect().catch(() => {});
         port.postMessage({ type: 'state', state: snapshot(panelTabId) });
@@ -483,6 +498,7 @@ function connectDevtools(port) {
   });
   port.onDisconnect.addListener(() => {
     uiPorts.delete(port);
+    uiPortsChanged();
     for (const w of writers.values()) w.fail(new Error('panel closed'));
     writers.clear();
   });
