@@ -201,6 +201,7 @@ try {
       console.log(`${''.padEnd(9)} bodies read by capture in the timed runs: ${r.bodies} whole (mean ${mean(r.readMs)} ms to read, ` +
         `${mean(r.budgetMs)} ms waiting for memory, mean ${mean(r.deferredMs)} ms after the page had it), ${r.streamed} streamed, ` +
         `${r.lost} lost; everything was with the helper a median ${(median(catchUp) / 1000).toFixed(2)} s after the viewer finished`);
+      console.log(`${''.padEnd(9)} requests paused because the page has a worker: ${r.intercepted} (${r.heldBodies} bodies read while paused)`);
     }
   }
 } finally {

@@ -1,18 +1,21 @@
-// Chromium capture: chrome.debugger on the tab, Network domain. Capture only watches: the page's requests are never
-// paused, so a viewer loads as fast as without it (Fetch interception at the Response stage, used before, made the
-// page wait for every body twice over and a 200-slice load 1.5-1.8x as long: bench/README.md).
+// Chromium capture: chrome.debugger on the tab, Network domain. Capture watches: the page's requests are not paused,
+// so a viewer loads nearly as fast as without it (Fetch interception at the Response stage, used before for every
+// request, made the page wait for every body twice over and a 200-slice load 1.5-1.8x as long: bench/README.md).
 //
 // A candidate's body is read from the renderer's inspector buffer once its request has finished
 // (Network.getResponseBody), or streamed as it arrives (Network.streamResourceContent) when it may be too large for
-// that buffer. Reads of the page's own bodies wait until the page is quiet (lib/quiet-queue.js, at most 2 s): read
+// that buffer. Reads of the page's own bodies wait until the page is quiet (lib/quiet-queue.js, at most 10 s): read
 // during the load they took the CPU the viewer needed. A tab closed in that window loses what still waited, and the
-// popup counts it as missed. Requests of dedicated workers and of cross-site frames are seen on their own sessions, which
-// auto-attach (flat sessions) and get the same Network set-up before they run.
+// popup counts it as missed; opening the popup, or saving, reads everything at once.
+// Cross-site frames are seen on their own sessions, which auto-attach (flat sessions) and get the same Network set-up
+// before they run. A dedicated worker's requests are paused and read with the Fetch domain instead
+// (capture-chromium-workers.js): a worker can end, with its session, before its bodies are read.
 
 import { api } from './platform.js';
 import { base64DecodedLength, base64ToBytes, textToBytes } from '../lib/base64.js';
 import { classifyResponse, isMissedImage, headerValue, normalizeHeaders, sniffBytes } from '../lib/candidate.js';
 import { QuietQueue } from '../lib/quiet-queue.js';
+import { WorkerRequests } from './capture-chromium-workers.js';
 
 const PROTOCOL_VERSION = '1.3';
 // What the inspector keeps of finished bodies until they are read. A body larger than one resource's share, or whose
@@ -23,7 +26,7 @@ export const STREAM_ABOVE_BYTES = 16 * 1024 * 1024;
 const SNIFF_BASE64_CHARS = 4 * 64;
 
 /** The debugger events this engine acts on (everything else the Network domain sends is ignored at once). */
-export const DEBUGGER_EVENTS = new Set(['Target.attachedToTarget', 'Target.detachedFromTarget',
+export const DEBUGGER_EVENTS = new Set(['Fetch.requestPaused', 'Target.attachedToTarget', 'Target.detachedFromTarget',
   'Network.requestWillBeSent', 'Network.responseReceived', 'Network.dataReceived', 'Network.loadingFinished', 'Network.loadingFailed']);
 
 /** Why attaching failed, in our problem names. */
@@ -50,7 +53,8 @@ export class DebuggerCapture {
     this.watched = false; // a popup or panel is open: counts must be live, so nothing waits
     this.loaders = new Map(); // `${tabId}|${sessionId}|${frameId}` -> the loader of the frame's latest document
     // What reading bodies cost, for the benchmark: the page never waits for it.
-    this.reads = { bodies: 0, streamed: 0, readMs: 0, budgetMs: 0, lost: 0, deferredMs: 0 };
+    this.reads = { bodies: 0, streamed: 0, readMs: 0, budgetMs: 0, lost: 0, deferredMs: 0, intercepted: 0, heldBodies: 0 };
+    this.workers = new WorkerRequests(ctx, this.reads);
     this.waiting = new QuietQueue({ run: (r) => this.#readWhole(r) });
   }
 
@@ -103,6 +107,7 @@ export class DebuggerCapture {
     // What the page already has is read before the debugger lets go of the tab.
     await Promise.allSettled(this.waiting.drop((r) => r.tabId === tabId).map((r) => this.#readWhole(r)));
     this.#forget(tabId);
+    try { await api.debugger.sendCommand({ tabId }, 'Fetch.disable'); } catch { /* detached already */ }
     try { await api.debugger.sendCommand({ tabId }, 'Network.disable'); } catch { /* detached already */ }
     try { await api.debugger.detach({ tabId }); } catch { /* detached already */ }
   }
@@ -123,6 +128,7 @@ export class DebuggerCapture {
 
   /** Drops what was followed on a tab (or one of its sessions); bodies being streamed fail, as the page's did. */
   #forget(tabId, sessionId) {
+    if (sessionId === undefined) this.workers.forget(tabId);
     const prefix = sessionId === undefined ? `${tabId}|` : `${tabId}|${sessionId}|`;
     for (const key of this.loaders.keys()) if (key.startsWith(prefix)) this.loaders.delete(key);
     for (const [key, r] of this.pending) {
@@ -138,13 +144,18 @@ export class DebuggerCapture {
     const target = source.sessionId ? { tabId, sessionId: source.sessionId } : { tabId };
     const key = `${source.sessionId ?? ''}|${params.requestId}`;
     switch (method) {
+      case 'Fetch.requestPaused': return source.sessionId ? undefined : this.workers.onRequestPaused(tabId, params);
       case 'Target.attachedToTarget': return this.#onAttached(tabId, params);
       case 'Target.detachedFromTarget': return this.#forget(tabId, params.sessionId);
       case 'Network.requestWillBeSent': return this.#onRequest(target, params);
       case 'Network.responseReceived': return this.#onResponse(target, key, params);
       case 'Network.dataReceived': return this.#onData(key, params);
-      case 'Network.loadingFinished': return this.#onFinished(key);
-      case 'Network.loadingFailed': return this.#onFailed(key);
+      case 'Network.loadingFinished':
+        this.workers.pageRequestEnded(tabId, params.requestId);
+        return this.#onFinished(key);
+      case 'Network.loadingFailed':
+        this.workers.pageRequestEnded(tabId, params.requestId);
+        return this.#onFailed(key);
       default: return undefined;
     }
   }
@@ -153,10 +164,20 @@ export class DebuggerCapture {
     const target = { tabId, sessionId: p.sessionId };
     const run = () => api.debugger.sendCommand(target, 'Runtime.runIfWaitingForDebugger').catch(() => {});
     // A worker or frame waits for us: it must run even if arming it fails.
+    if (p.targetInfo?.type === 'worker') {
+      // Its requests are paused on the tab's session before it runs; its own session only finds nested workers.
+      this.workers.enable(tabId)
+        .then(() => api.debugger.sendCommand(target, 'Target.setAutoAttach',
+          { autoAttach: true, waitForDebuggerOnStart: true, flatten: true }))
+        .then(run, run);
+      return;
+    }
     this.#arm(target).then(run, run);
   }
 
   #onRequest(target, p) {
+    // Only the page's and its frames' sessions have the Network domain on: this request is not a worker's.
+    this.workers.notePageRequest(target.tabId, p.requestId);
     if (!this.ctx.isCaptured(target.tabId)) return;
     if (p.type !== 'Document') { this.waiting.activity(); return; }
     // A new document in the tab: read what waits before the old one (and the inspector's buffer with it) goes.
