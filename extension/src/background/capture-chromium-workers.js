@@ -9,11 +9,9 @@
 // for these).
 
 import { api } from './platform.js';
-import { base64DecodedLength, base64ToBytes, textToBytes } from '../lib/base64.js';
-import { classifyResponse, isMissedImage, headerValue, normalizeHeaders, sniffBytes } from '../lib/candidate.js';
+import { judgeResponse, forwardWholeBody, wantsBody } from './chromium-bodies.js';
 
 const UNKNOWN_SIZE_ESTIMATE = 1024 * 1024;
-const SNIFF_BASE64_CHARS = 4 * 64;
 
 function send(tabId, method, params = {}) {
   return api.debugger.sendCommand({ tabId }, method, params);
@@ -70,41 +68,23 @@ export class WorkerRequests {
     }
     const cont = () => send(tabId, 'Fetch.continueRequest', { requestId: p.requestId }).catch(() => {});
     if (p.responseErrorReason || !this.ctx.isCaptured(tabId)) return cont();
-    const headers = p.responseHeaders ?? [];
-    const contentType = headerValue(headers, 'content-type');
-    const lengthText = headerValue(headers, 'content-length');
-    const encoded = !!headerValue(headers, 'content-encoding');
-    const contentLength = lengthText && !encoded ? Number(lengthText) : undefined;
-    const verdict = classifyResponse({ url: p.request.url, status: p.responseStatusCode, contentType,
-      resourceType: p.resourceType, contentLength });
-    if (verdict.verdict === 'rendered') { this.ctx.onRendered(tabId); return cont(); }
-    if (verdict.verdict === 'skip') return cont();
-    if (this.ctx.isPaused()) { if (isMissedImage(verdict)) this.ctx.onMissed(tabId); return cont(); }
+    const { verdict, contentLength, meta } = judgeResponse({ url: p.request.url, status: p.responseStatusCode,
+      headers: p.responseHeaders ?? [], resourceType: p.resourceType, tabId });
+    if (!wantsBody(this.ctx, tabId, verdict)) return cont();
 
-    const meta = { url: p.request.url, status: p.responseStatusCode, mimeType: contentType,
-      headers: normalizeHeaders(headers), tabId, source: 'debugger' };
-    const { budget, uploader } = this.ctx;
+    const { budget } = this.ctx;
     const estimate = contentLength ?? UNKNOWN_SIZE_ESTIMATE;
     await budget.acquire(estimate); // waits while the extension holds too much: the request stays paused
-    let r;
+    let response;
     try {
-      r = await send(tabId, 'Fetch.getResponseBody', { requestId: p.requestId });
+      response = await send(tabId, 'Fetch.getResponseBody', { requestId: p.requestId });
     } catch {
       budget.release(estimate);
       return cont();
     }
     cont(); // the worker gets its body at once; nothing below delays it
     this.stats.heldBodies += 1;
-    const length = r.base64Encoded ? base64DecodedLength(r.body) : null;
-    const bytes = r.base64Encoded ? null : textToBytes(r.body);
-    const size = length ?? bytes.length;
-    if (size > estimate) budget.force(size - estimate);
-    else budget.release(estimate - size);
-    const head = bytes ?? base64ToBytes(r.body.slice(0, SNIFF_BASE64_CHARS));
-    if (verdict.verdict === 'sniff' && !sniffBytes(head)) { budget.release(size); return undefined; }
-    if (this.ctx.isPaused()) { budget.release(size); this.ctx.onMissed(tabId); return undefined; }
-    this.ctx.onBody(tabId, bytes ? uploader.sendWhole(meta, bytes) : uploader.sendWholeBase64(meta, r.body, length),
-      verdict.kind);
+    forwardWholeBody(this.ctx, { tabId, meta, verdict, estimate }, response);
     return undefined;
   }
 }

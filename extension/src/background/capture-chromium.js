@@ -12,8 +12,9 @@
 // (capture-chromium-workers.js): a worker can end, with its session, before its bodies are read.
 
 import { api } from './platform.js';
-import { base64DecodedLength, base64ToBytes, textToBytes } from '../lib/base64.js';
-import { classifyResponse, isMissedImage, headerValue, normalizeHeaders, sniffBytes } from '../lib/candidate.js';
+import { base64ToBytes } from '../lib/base64.js';
+import { isMissedImage } from '../lib/candidate.js';
+import { judgeResponse, forwardWholeBody, wantsBody } from './chromium-bodies.js';
 import { QuietQueue } from '../lib/quiet-queue.js';
 import { WorkerRequests } from './capture-chromium-workers.js';
 
@@ -22,9 +23,6 @@ const PROTOCOL_VERSION = '1.3';
 // size is not announced, is streamed instead; the total bounds what a slow helper can leave waiting in the renderer.
 const NETWORK_BUFFERS = { maxTotalBufferSize: 384 * 1024 * 1024, maxResourceBufferSize: 64 * 1024 * 1024 };
 export const STREAM_ABOVE_BYTES = 16 * 1024 * 1024;
-// Enough of a body to tell DICOM from anything else (preamble + DICM, or the first element), as base64.
-const SNIFF_BASE64_CHARS = 4 * 64;
-
 /** The debugger events this engine acts on (everything else the Network domain sends is ignored at once). */
 export const DEBUGGER_EVENTS = new Set(['Fetch.requestPaused', 'Target.attachedToTarget', 'Target.detachedFromTarget',
   'Network.requestWillBeSent', 'Network.responseReceived', 'Network.dataReceived', 'Network.loadingFinished', 'Network.loadingFailed']);
@@ -46,16 +44,17 @@ export class DebuggerCapture {
    * ctx: { isCaptured(tabId), isPaused(), budget, uploader, onRendered(tabId), onMissed(tabId),
    *        onBody(tabId, promiseOfResult, kind), onDetached(tabId, reason) }
    */
-  constructor(ctx) {
+  /** `quiet`: options of the QuietQueue that holds the page's reads back (tests shorten its times). */
+  constructor(ctx, { quiet = {} } = {}) {
     this.ctx = ctx;
-    this.pending = new Map(); // `${sessionId}|${requestId}` -> response being followed
+    this.pending = new Map(); // `${tabId}|${sessionId}|${requestId}` -> response being followed
     this.reading = new Set(); // reads under way
     this.watched = false; // a popup or panel is open: counts must be live, so nothing waits
     this.loaders = new Map(); // `${tabId}|${sessionId}|${frameId}` -> the loader of the frame's latest document
     // What reading bodies cost, for the benchmark: the page never waits for it.
     this.reads = { bodies: 0, streamed: 0, readMs: 0, budgetMs: 0, lost: 0, deferredMs: 0, intercepted: 0, heldBodies: 0 };
     this.workers = new WorkerRequests(ctx, this.reads);
-    this.waiting = new QuietQueue({ run: (r) => this.#readWhole(r) });
+    this.waiting = new QuietQueue({ ...quiet, run: (r) => this.#readWhole(r) });
   }
 
   /** No body is waiting to be read, being read or being streamed (the benchmark waits for this). */
@@ -142,7 +141,7 @@ export class DebuggerCapture {
     const { tabId } = source;
     if (tabId === undefined) return;
     const target = source.sessionId ? { tabId, sessionId: source.sessionId } : { tabId };
-    const key = `${source.sessionId ?? ''}|${params.requestId}`;
+    const key = `${tabId}|${source.sessionId ?? ''}|${params.requestId}`;
     switch (method) {
       case 'Fetch.requestPaused': return source.sessionId ? undefined : this.workers.onRequestPaused(tabId, params);
       case 'Target.attachedToTarget': return this.#onAttached(tabId, params);
@@ -200,19 +199,12 @@ export class DebuggerCapture {
     if (loader !== undefined && p.loaderId && p.loaderId !== loader) return;
     const { response } = p;
     const headers = Object.entries(response.headers ?? {}).map(([name, value]) => ({ name, value: String(value) }));
-    const contentType = headerValue(headers, 'content-type') || response.mimeType;
-    const lengthText = headerValue(headers, 'content-length');
-    const encoded = !!headerValue(headers, 'content-encoding');
-    const contentLength = lengthText && !encoded ? Number(lengthText) : undefined;
-    const verdict = classifyResponse({ url: response.url, status: response.status, contentType,
-      resourceType: p.type, contentLength });
-    if (verdict.verdict === 'rendered') { this.ctx.onRendered(tabId); return; }
-    if (verdict.verdict === 'skip') return;
-    if (this.ctx.isPaused()) { if (isMissedImage(verdict)) this.ctx.onMissed(tabId); return; }
+    const { verdict, contentLength, meta } = judgeResponse({ url: response.url, status: response.status, headers,
+      mimeType: response.mimeType, resourceType: p.type, tabId });
+    if (!wantsBody(this.ctx, tabId, verdict)) return;
 
-    const r = { ...target, requestId: p.requestId, frameId: p.frameId, verdict, received: 0, contentLength, finished: false,
-      meta: { url: response.url, status: response.status, mimeType: contentType, headers: normalizeHeaders(headers),
-        tabId, source: 'debugger' } };
+    const r = { ...target, requestId: p.requestId, frameId: p.frameId, verdict, received: 0, contentLength,
+      finished: false, meta };
     this.pending.set(key, r);
     // Sniffed bodies are small guesses: read whole, so the first bytes decide before anything is sent.
     if (verdict.verdict === 'candidate' && shouldStream(contentLength)) this.#startStream(key, r);
@@ -305,7 +297,7 @@ export class DebuggerCapture {
 
   async #read(r) {
     this.reads.deferredMs += performance.now() - r.finishedAt;
-    const { budget, uploader } = this.ctx;
+    const { budget } = this.ctx;
     const estimate = Math.max(r.received, r.contentLength ?? 0, 1);
     const waitFrom = performance.now();
     await budget.acquire(estimate); // a slow helper: the body waits in the renderer, the page does not
@@ -323,16 +315,6 @@ export class DebuggerCapture {
     }
     this.reads.bodies += 1;
     this.reads.readMs += performance.now() - readFrom;
-    // Binary bodies arrive as base64 and leave as base64 (the host's chunk format): never decoded here.
-    const length = body.base64Encoded ? base64DecodedLength(body.body) : null;
-    const bytes = body.base64Encoded ? null : textToBytes(body.body);
-    const size = length ?? bytes.length;
-    if (size > estimate) budget.force(size - estimate);
-    else budget.release(estimate - size);
-    const head = bytes ?? base64ToBytes(body.body.slice(0, SNIFF_BASE64_CHARS));
-    if (r.verdict.verdict === 'sniff' && !sniffBytes(head)) { budget.release(size); return; }
-    if (this.ctx.isPaused()) { budget.release(size); if (isMissedImage(r.verdict)) this.ctx.onMissed(r.tabId); return; }
-    this.ctx.onBody(r.tabId, bytes ? uploader.sendWhole(r.meta, bytes) : uploader.sendWholeBase64(r.meta, body.body, length),
-      r.verdict.kind);
+    forwardWholeBody(this.ctx, { ...r, estimate }, body);
   }
 }
