@@ -273,8 +273,8 @@ export class DebuggerCapture {
   }
 
   /**
-   * The page's own bodies wait for a quiet moment; a worker's or a frame's are read at once, as their session can
-   * end (and take the body with it) at any time; and so is everything while a person watches the counts.
+   * The page's own bodies wait for a quiet moment; a cross-site frame's are read at once, as the frame (and its
+   * session, with the body) can go at any time; and so is everything while a person watches the counts.
    */
   #readWhenQuiet(key, r) {
     this.pending.delete(key);
