@@ -96,7 +96,14 @@ async function untilCaptureIdle(worker) {
       return !!e && e.idle && e.ctx.uploader.openBodies === 0;
     });
     if (idle) return performance.now() - t0;
-    if (performance.now() - t0 > 120000) throw new Error(`capture did not catch up within 2 minutes: ${await worker.evaluate(() => { const e = globalThis.cloudfilmEngine; return JSON.stringify({ pending: [...e.pending.values()].map((r) => [r.meta.url, r.streaming, r.finished, r.received]).slice(0, 5), waiting: e.waiting.size, reading: e.reading, open: e.ctx.uploader.openBodies }); })}`);
+    if (performance.now() - t0 > 120000) {
+      const state = await worker.evaluate(() => {
+        const e = globalThis.cloudfilmEngine;
+        return JSON.stringify({ following: e.pending.size, waiting: e.waiting.size, reading: e.reading.size,
+          sending: e.ctx.uploader.openBodies });
+      });
+      throw new Error(`capture did not catch up within 2 minutes: ${state}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
