@@ -33,6 +33,7 @@ const { values: opts } = parseArgs({ options: {
 const SLICES = Number(opts.slices);
 const RUNS = Number(opts.runs);
 const TARGET = 1.15;
+const SETTLE_MS = 2000;
 const NETWORKS = {
   loopback: null,
   broadband: { latencyMs: 20, bitsPerSecond: 100e6 },
@@ -72,6 +73,34 @@ function makeSeries(dir) {
   return dir;
 }
 
+/**
+ * CPU seconds used so far by each kind of process under one browser (Linux /proc): the browser process, page
+ * renderers, the extension's process, the network service, the helper and the rest. Says where capture's cost lands.
+ */
+function cpuByKind(browserPid) {
+  const procs = new Map();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(Number(pid), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]),
+        cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ') });
+    } catch { /* gone meanwhile */ }
+  }
+  const under = (pid) => { for (let p = pid, n = 0; p && n < 20; p = procs.get(p)?.ppid, n += 1) if (p === browserPid) return true; return false; };
+  const kindOf = (cmd) => {
+    if (cmd.includes('cloudfilm-host')) return 'helper';
+    if (cmd.includes('--extension-process')) return 'extension';
+    if (cmd.includes('--utility-sub-type=network.mojom.NetworkService')) return 'network';
+    const type = cmd.match(/--type=(\S+)/)?.[1];
+    return !type ? 'browser' : type === 'renderer' ? 'page' : 'other';
+  };
+  const out = {};
+  for (const [pid, p] of procs) if (under(pid)) out[kindOf(p.cmd)] = (out[kindOf(p.cmd)] ?? 0) + p.ticks / 100;
+  return out;
+}
+const CPU_KINDS = ['browser', 'page', 'extension', 'network', 'helper', 'other'];
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 async function timeLoad(session, url) {
@@ -110,11 +139,10 @@ async function untilCaptureIdle(worker) {
 
 async function session(withCapture, siteUrl) {
   const setup = userSetup('chromium', { installHost: withCapture });
-  const s = await launch('chromium', setup, { extraArgs: ['--ignore-certificate-errors'] });
+  const s = await launch('chromium', setup, { extraArgs: ['--ignore-certificate-errors'], networkEnabled: false });
   const page = await s.page();
   // Puppeteer's console tracking slows a page that logs heavily: timing runs go without it.
   page.removeAllListeners('console');
-  await page.setCacheEnabled(false);
   // The viewer page counts finished requests by resource timing entries, whose buffer holds 250 by default:
   // a 200-slice series plus the page's own files overflows it and the page would never say done.
   await page.evaluateOnNewDocument(() => performance.setResourceTimingBufferSize(100000));
@@ -126,7 +154,7 @@ async function session(withCapture, siteUrl) {
       !p.problemNames.includes('connecting'), { what: 'capture on and the host ready' });
     await s.popup.close();
   }
-  return { s, setup, close: async () => { await s.close(); setup.cleanup(); } };
+  return { s, setup, pid: s.browser.process()?.pid, close: async () => { await s.close(); setup.cleanup(); } };
 }
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'cloudfilm-capture-bench-'));
@@ -172,20 +200,27 @@ try {
       const readsBefore = await worker.evaluate(() => ({ ...(globalThis.cloudfilmEngine?.reads ?? {}) }));
       const times = { off: [], on: [] };
       const catchUp = [];
+      const cpu = { off: {}, on: {} };
       for (let run = 0; run < RUNS; run += 1) {
         for (const [name, sess] of run % 2 ? [['on', on], ['off', off]] : [['off', off], ['on', on]]) {
+          const cpu0 = cpuByKind(sess.pid);
           const { ms, dwv } = await timeLoad(sess.s, url);
+          const cpu1 = cpuByKind(sess.pid);
+          for (const k of CPU_KINDS) cpu[name][k] = (cpu[name][k] ?? 0) + (cpu1[k] ?? 0) - (cpu0[k] ?? 0);
           times[name].push(ms);
           // Capture reads bodies once the page is quiet: wait until all is with the helper, so that no capture work
           // spills into the next timed load (which would slow a capture-off load and flatter the ratio).
           if (name === 'on') catchUp.push(await untilCaptureIdle(worker));
+          // What follows a captured load (the helper's listing, the popup model saved) takes about a second more:
+          // every load, either setting, is followed by the same pause so that none of it lands in the next load.
+          await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
           process.stderr.write(`${network} run ${run + 1} capture ${name.padEnd(3)} ${(ms / 1000).toFixed(2)} s (dwv ${dwv})` +
             `${name === 'on' ? `, all with the helper ${(catchUp.at(-1) / 1000).toFixed(2)} s later` : ''}\n`);
         }
       }
       const readsAfter = await worker.evaluate(() => ({ ...(globalThis.cloudfilmEngine?.reads ?? {}) }));
       const reads = Object.fromEntries(Object.keys(readsAfter).map((k) => [k, readsAfter[k] - (readsBefore[k] ?? 0)]));
-      results.push({ network, times, reads, catchUp });
+      results.push({ network, times, reads, catchUp, cpu });
     }
     // Capture really was on: the popup counts the series' images.
     await on.s.openPopup();
@@ -196,7 +231,7 @@ try {
     await on.close();
   }
   console.log(`series: ${SLICES} slices, ${opts.mode}, Chromium, ${RUNS} timed runs each (alternating), popup with capture on: ${counted}`);
-  for (const { network, times, reads: r, catchUp } of results) {
+  for (const { network, times, reads: r, catchUp, cpu } of results) {
     const mOff = median(times.off); const mOn = median(times.on);
     const ratio = mOn / mOff;
     console.log(`${network.padEnd(9)} capture off median ${(mOff / 1000).toFixed(2)} s [${times.off.map((t) => (t / 1000).toFixed(2)).join(', ')}]` +
@@ -210,6 +245,10 @@ try {
         `${r.lost} lost; everything was with the helper a median ${(median(catchUp) / 1000).toFixed(2)} s after the viewer finished`);
       console.log(`${''.padEnd(9)} requests paused because the page has a worker: ${r.intercepted} (${r.heldBodies} bodies read while paused)`);
     }
+    const perLoad = (name, k) => (cpu[name][k] ?? 0) / times[name].length;
+    console.log(`${''.padEnd(9)} CPU s per load during the load, off -> on: ` + CPU_KINDS
+      .filter((k) => perLoad('off', k) + perLoad('on', k) >= 0.01)
+      .map((k) => `${k} ${perLoad('off', k).toFixed(2)} -> ${perLoad('on', k).toFixed(2)}`).join(', '));
   }
 } finally {
   await site?.stop();

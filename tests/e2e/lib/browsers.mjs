@@ -39,13 +39,13 @@ export async function withBrowser(name, fn, { setup: setupOptions, launch: launc
   }
 }
 
-export async function launch(name, setup, { lang = 'en', extraArgs = [] } = {}) {
+export async function launch(name, setup, { lang = 'en', extraArgs = [], networkEnabled = true } = {}) {
   const executablePath = requireBrowser(name);
   const ext = extensionDir(name);
   if (name === 'chromium') {
     const browser = await puppeteer.launch({
       executablePath, headless: true, pipe: true, userDataDir: setup.profile, env: setup.env,
-      ignoreDefaultArgs: ['--disable-extensions'], protocolTimeout: 240000,
+      ignoreDefaultArgs: ['--disable-extensions'], protocolTimeout: 240000, networkEnabled,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync', '--silent-debugger-extension-api', `--lang=${lang}`,
         `--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--window-size=1200,900', ...extraArgs],
