@@ -128,8 +128,7 @@ async function untilCaptureIdle(worker) {
     if (performance.now() - t0 > 120000) {
       const state = await worker.evaluate(() => {
         const e = globalThis.cloudfilmEngine;
-        return JSON.stringify({ following: e.pending.size, waiting: e.waiting.size, reading: e.reading.size,
-          sending: e.ctx.uploader.openBodies });
+        return JSON.stringify({ contextsHolding: e.holding.size, bodiesInParts: e.parts.size, sending: e.ctx.uploader.openBodies });
       });
       throw new Error(`capture did not catch up within 2 minutes: ${state}`);
     }
@@ -238,12 +237,9 @@ try {
       `  on median ${(mOn / 1000).toFixed(2)} s [${times.on.map((t) => (t / 1000).toFixed(2)).join(', ')}]` +
       `  ratio ${ratio.toFixed(3)} (target <= ${TARGET.toFixed(2)}: ${ratio <= TARGET ? 'met' : 'NOT met'})`);
     if (r?.bodies !== undefined) {
-      // The page never waits for these: bodies are read from the inspector's buffer after the page has them.
-      const mean = (ms) => (r.bodies ? ms / r.bodies : 0).toFixed(1);
-      console.log(`${''.padEnd(9)} bodies read by capture in the timed runs: ${r.bodies} whole (mean ${mean(r.readMs)} ms to read, ` +
-        `${mean(r.budgetMs)} ms waiting for memory, mean ${mean(r.deferredMs)} ms after the page had it), ${r.streamed} streamed, ` +
-        `${r.lost} lost; everything was with the helper a median ${(median(catchUp) / 1000).toFixed(2)} s after the viewer finished`);
-      console.log(`${''.padEnd(9)} requests paused because the page has a worker: ${r.intercepted} (${r.heldBodies} bodies read while paused)`);
+      console.log(`${''.padEnd(9)} bodies handed over by the page hooks in the timed runs: ${r.bodies} (${(r.bytes / 1e6).toFixed(1)} MB, ` +
+        `${r.parts} in parts), ${r.rejected} messages rejected; everything was with the helper a median ` +
+        `${(median(catchUp) / 1000).toFixed(2)} s after the viewer finished`);
     }
     const perLoad = (name, k) => (cpu[name][k] ?? 0) / times[name].length;
     console.log(`${''.padEnd(9)} CPU s per load during the load, off -> on: ` + CPU_KINDS

@@ -1,31 +1,36 @@
-// Chromium capture: chrome.debugger on the tab, Network domain. Capture watches: the page's requests are not paused,
-// so a viewer loads nearly as fast as without it (Fetch interception at the Response stage, used before for every
-// request, made the page wait for every body twice over and a 200-slice load 1.5-1.8x as long: bench/README.md).
+// Chromium capture: chrome.debugger on the tab. The debugger is used to put a small hook (page-hook.js) into the
+// page, each of its frames and each dedicated worker before their own code runs, and to give that hook a binding
+// (Runtime.addBinding) through which it hands over each body the page received by fetch() or XMLHttpRequest.
 //
-// A candidate's body is read from the renderer's inspector buffer once its request has finished
-// (Network.getResponseBody), or streamed as it arrives (Network.streamResourceContent) when it may be too large for
-// that buffer. Reads of the page's own bodies wait until the page is quiet (lib/quiet-queue.js, at most 10 s): read
-// during the load they took the CPU the viewer needed. A tab closed in that window loses what still waited, and the
-// popup counts it as missed; opening the popup, or saving, reads everything at once.
-// Cross-site frames are seen on their own sessions, which auto-attach (flat sessions) and get the same Network set-up
-// before they run. A dedicated worker's requests are paused and read with the Fetch domain instead
-// (capture-chromium-workers.js): a worker can end, with its session, before its bodies are read.
+// Why not the Network domain, which watched before: it sends the extension about eight events per request (headers,
+// extra info, each chunk of data), and Chromium's dispatch of those to the service worker, not our handling of them,
+// made a 200-slice load 20-30% slower on two cores (a listener that did nothing cost as much; bench/README.md).
+// Why not the Fetch domain, before that: it pauses every response until the extension lets it go (1.5-1.8x).
+// The hook sends one event per body, and a page's bodies only once the page has been quiet for a moment.
+//
+// What each kind of context does:
+// - a page (and each frame, same-site or not): the hook keeps copies until the page is quiet, too much waits, or the
+//   page is left; it then sends them. Opening the popup or saving asks every hook to send at once (flush()).
+// - a dedicated worker: the hook sends each body before the worker's own code gets it, so a worker that ends at
+//   once loses nothing (the worker.html?close=1 e2e test).
+// The binding is added again on each new document (without the Runtime domain on, Chromium installs it only in the
+// contexts that exist when it is added; the Runtime domain would send an event per console message).
 
 import { api } from './platform.js';
-import { base64ToBytes } from '../lib/base64.js';
-import { isMissedImage } from '../lib/candidate.js';
+import { base64DecodedLength, base64ToBytes } from '../lib/base64.js';
+import { sniffBytes } from '../lib/candidate.js';
 import { judgeResponse, forwardWholeBody, wantsBody } from './chromium-bodies.js';
-import { QuietQueue } from '../lib/quiet-queue.js';
-import { WorkerRequests } from './capture-chromium-workers.js';
+import { pageHookSource } from './page-hook.js';
 
 const PROTOCOL_VERSION = '1.3';
-// What the inspector keeps of finished bodies until they are read. A body larger than one resource's share, or whose
-// size is not announced, is streamed instead; the total bounds what a slow helper can leave waiting in the renderer.
-const NETWORK_BUFFERS = { maxTotalBufferSize: 384 * 1024 * 1024, maxResourceBufferSize: 64 * 1024 * 1024 };
-export const STREAM_ABOVE_BYTES = 16 * 1024 * 1024;
-/** The debugger events this engine acts on (everything else the Network domain sends is ignored at once). */
-export const DEBUGGER_EVENTS = new Set(['Fetch.requestPaused', 'Target.attachedToTarget', 'Target.detachedFromTarget',
-  'Network.requestWillBeSent', 'Network.responseReceived', 'Network.dataReceived', 'Network.loadingFinished', 'Network.loadingFailed']);
+const BINDING = 'cloudfilmCapture';
+const CONTROL = 'cloudfilmCaptureControl';
+// A binding's message is a page's input: bounded before it is parsed.
+const MAX_MESSAGE_CHARS = 12 * 1024 * 1024;
+const MAX_PARTS = 4096;
+/** The debugger events this engine acts on (everything else is ignored at once). */
+export const DEBUGGER_EVENTS = new Set(['Target.attachedToTarget', 'Target.detachedFromTarget', 'Runtime.bindingCalled',
+  'Page.frameNavigated', 'Page.frameStartedNavigating', 'Page.frameRequestedNavigation']);
 
 /** Why attaching failed, in our problem names. */
 export function classifyAttachError(message) {
@@ -34,46 +39,66 @@ export function classifyAttachError(message) {
   return 'not-allowed';
 }
 
-/** Whether a response should be streamed rather than read whole once finished. */
-export function shouldStream(contentLength) {
-  return contentLength === undefined || contentLength > STREAM_ABOVE_BYTES;
+/** Parses a hook's message; null for anything malformed (a page can call the binding with anything). */
+export function parseHookMessage(payload) {
+  if (typeof payload !== 'string' || payload.length > MAX_MESSAGE_CHARS) return null;
+  let m;
+  try { m = JSON.parse(payload); } catch { return null; }
+  if (!m || typeof m !== 'object' || typeof m.t !== 'string') return null;
+  if (m.t !== 'body') return m;
+  const ok = typeof m.id === 'string' && m.id.length < 40 && Number.isInteger(m.part) && Number.isInteger(m.parts)
+    && m.parts >= 1 && m.parts <= MAX_PARTS && m.part >= 0 && m.part < m.parts && typeof m.data === 'string'
+    && /^[A-Za-z0-9+/]*={0,2}$/.test(m.data.slice(-4)) && m.data.length % 4 === 0;
+  if (!ok) return null;
+  if (m.part === 0) {
+    if (typeof m.url !== 'string' || m.url.length > 64 * 1024 || !Number.isInteger(m.status) || !Array.isArray(m.headers)) return null;
+    m.headers = m.headers.filter((h) => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'string')
+      .slice(0, 200).map(([name, value]) => ({ name: name.slice(0, 256), value: value.slice(0, 8192) }));
+  }
+  return m;
 }
 
 export class DebuggerCapture {
   /**
    * ctx: { isCaptured(tabId), isPaused(), budget, uploader, onRendered(tabId), onMissed(tabId),
    *        onBody(tabId, promiseOfResult, kind), onDetached(tabId, reason) }
+   * `hook`: options of the page hook (tests shorten its times).
    */
-  /** `quiet`: options of the QuietQueue that holds the page's reads back (tests shorten its times). */
-  constructor(ctx, { quiet = {} } = {}) {
+  constructor(ctx, { hook = {} } = {}) {
     this.ctx = ctx;
-    this.pending = new Map(); // `${tabId}|${sessionId}|${requestId}` -> response being followed
-    this.reading = new Set(); // reads under way
-    this.watched = false; // a popup or panel is open: counts must be live, so nothing waits
-    this.loaders = new Map(); // `${tabId}|${sessionId}|${frameId}` -> the loader of the frame's latest document
-    // What reading bodies cost, for the benchmark: the page never waits for it.
-    this.reads = { bodies: 0, streamed: 0, readMs: 0, budgetMs: 0, lost: 0, deferredMs: 0, intercepted: 0, heldBodies: 0 };
-    this.workers = new WorkerRequests(ctx, this.reads);
-    this.waiting = new QuietQueue({ ...quiet, run: (r) => this.#readWhole(r) });
+    this.hook = hook;
+    this.scripts = new Map(); // `${tabId}|${sessionId}` -> identifier of the hook's new-document script
+    this.holding = new Map(); // `${tabId}|${sessionId}|${contextId}` -> { tabId, sessionId, contextId }: holds bodies
+    this.parts = new Map(); // `${tabId}|${sessionId}|${contextId}|${id}` -> a body arriving in parts
+    this.watchTimer = null;
+    // What capture did, for the benchmark.
+    this.reads = { bodies: 0, parts: 0, bytes: 0, rejected: 0, flushes: 0, workers: 0 };
   }
 
-  /** No body is waiting to be read, being read or being streamed (the benchmark waits for this). */
+  /** Nothing is held by a hook, or arriving in parts (the benchmark waits for this). */
   get idle() {
-    if (this.waiting.size > 0 || this.reading.size > 0) return false;
-    for (const r of this.pending.values()) if (r.streaming || r.finished) return false;
-    return true;
+    return this.holding.size === 0 && this.parts.size === 0;
   }
 
-  /** A person is looking (popup or DevTools panel open): read at once, and read now what waits. */
+  /** A person is looking (popup or DevTools panel open): the counts must be live, so the hooks send every second. */
   setWatched(watched) {
-    this.watched = watched;
-    if (watched) this.waiting.flush();
+    if (watched && !this.watchTimer) {
+      this.#flushAll();
+      this.watchTimer = setInterval(() => this.#flushAll(), 1000);
+    } else if (!watched && this.watchTimer) {
+      clearInterval(this.watchTimer);
+      this.watchTimer = null;
+    }
   }
 
-  /** Reads everything that waits and resolves once every read is done (before a save). */
-  async settle() {
-    this.waiting.flush();
-    await Promise.allSettled([...this.reading]);
+  /** Asks every hook to send what it holds, and resolves once they have (or after `timeoutMs`), before a save. */
+  async settle({ timeoutMs = 10000 } = {}) {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const stillReading = await this.#flushAll();
+      if (stillReading === 0 || Date.now() > until) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   async start(tabId) {
@@ -90,11 +115,25 @@ export class DebuggerCapture {
     await this.#arm({ tabId });
   }
 
-  /** Network events with bodies kept for reading, and every worker or cross-site frame attached before it runs. */
+  /** The hook in every document of a page target (the current ones too), its binding, and its children attached. */
   async #arm(target) {
-    await api.debugger.sendCommand(target, 'Network.enable', NETWORK_BUFFERS);
+    await api.debugger.sendCommand(target, 'Page.enable');
+    await api.debugger.sendCommand(target, 'Runtime.addBinding', { name: BINDING });
+    const { identifier } = await api.debugger.sendCommand(target, 'Page.addScriptToEvaluateOnNewDocument',
+      { source: pageHookSource({ ...this.hook, binding: BINDING, control: CONTROL, worker: false }), runImmediately: true });
+    this.scripts.set(`${target.tabId}|${target.sessionId ?? ''}`, identifier);
     await api.debugger.sendCommand(target, 'Target.setAutoAttach',
       { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
+  }
+
+  /** A dedicated worker, before it runs: the hook in sending-at-once mode. */
+  async #armWorker(target) {
+    await api.debugger.sendCommand(target, 'Runtime.addBinding', { name: BINDING });
+    await api.debugger.sendCommand(target, 'Runtime.evaluate',
+      { expression: pageHookSource({ ...this.hook, binding: BINDING, control: CONTROL, worker: true }) });
+    await api.debugger.sendCommand(target, 'Target.setAutoAttach',
+      { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
+    this.reads.workers += 1;
   }
 
   async #attachedByUs(tabId) {
@@ -103,11 +142,16 @@ export class DebuggerCapture {
   }
 
   async stop(tabId) {
-    // What the page already has is read before the debugger lets go of the tab.
-    await Promise.allSettled(this.waiting.drop((r) => r.tabId === tabId).map((r) => this.#readWhole(r)));
+    // What the page holds is sent before the debugger lets go of the tab; the hooks then stop keeping copies.
+    await this.#flushAll(tabId, 'stop');
+    for (const [key, identifier] of this.scripts) {
+      if (!key.startsWith(`${tabId}|`)) continue;
+      const sessionId = key.slice(key.indexOf('|') + 1);
+      const target = sessionId ? { tabId, sessionId } : { tabId };
+      try { await api.debugger.sendCommand(target, 'Page.removeScriptToEvaluateOnNewDocument', { identifier }); } catch { /* gone */ }
+    }
+    try { await api.debugger.sendCommand({ tabId }, 'Runtime.removeBinding', { name: BINDING }); } catch { /* detached already */ }
     this.#forget(tabId);
-    try { await api.debugger.sendCommand({ tabId }, 'Fetch.disable'); } catch { /* detached already */ }
-    try { await api.debugger.sendCommand({ tabId }, 'Network.disable'); } catch { /* detached already */ }
     try { await api.debugger.detach({ tabId }); } catch { /* detached already */ }
   }
 
@@ -119,42 +163,41 @@ export class DebuggerCapture {
 
   onDetach(source, reason) {
     if (source.tabId === undefined) return;
-    // The tab closed (or the user cancelled the debugger) before these were read: the page had them, we do not.
-    for (const r of this.waiting.drop((w) => w.tabId === source.tabId)) this.#lost(r);
     this.#forget(source.tabId);
     this.ctx.onDetached(source.tabId, reason);
   }
 
-  /** Drops what was followed on a tab (or one of its sessions); bodies being streamed fail, as the page's did. */
+  /** Drops what was followed on a tab (or one of its sessions); bodies arriving in parts fail. */
   #forget(tabId, sessionId) {
-    if (sessionId === undefined) this.workers.forget(tabId);
     const prefix = sessionId === undefined ? `${tabId}|` : `${tabId}|${sessionId}|`;
-    for (const key of this.loaders.keys()) if (key.startsWith(prefix)) this.loaders.delete(key);
-    for (const [key, r] of this.pending) {
-      if (r.tabId !== tabId || (sessionId !== undefined && r.sessionId !== sessionId)) continue;
-      this.pending.delete(key);
-      r.writer?.fail(new Error('capture stopped before the body ended'));
+    for (const key of [...this.scripts.keys()]) if (`${key}|`.startsWith(prefix)) this.scripts.delete(key);
+    for (const key of [...this.holding.keys()]) if (key.startsWith(prefix)) this.holding.delete(key);
+    for (const [key, p] of this.parts) {
+      if (!key.startsWith(prefix)) continue;
+      this.parts.delete(key);
+      p.writer?.fail(new Error('the page went before its body was whole'));
     }
   }
 
   onEvent(source, method, params) {
     const { tabId } = source;
-    if (tabId === undefined) return;
+    if (tabId === undefined) return undefined;
     const target = source.sessionId ? { tabId, sessionId: source.sessionId } : { tabId };
-    const key = `${tabId}|${source.sessionId ?? ''}|${params.requestId}`;
     switch (method) {
-      case 'Fetch.requestPaused': return source.sessionId ? undefined : this.workers.onRequestPaused(tabId, params);
       case 'Target.attachedToTarget': return this.#onAttached(tabId, params);
       case 'Target.detachedFromTarget': return this.#forget(tabId, params.sessionId);
-      case 'Network.requestWillBeSent': return this.#onRequest(target, params);
-      case 'Network.responseReceived': return this.#onResponse(target, key, params);
-      case 'Network.dataReceived': return this.#onData(key, params);
-      case 'Network.loadingFinished':
-        this.workers.pageRequestEnded(tabId, params.requestId);
-        return this.#onFinished(key);
-      case 'Network.loadingFailed':
-        this.workers.pageRequestEnded(tabId, params.requestId);
-        return this.#onFailed(key);
+      case 'Page.frameNavigated':
+        // A new document: the binding goes into its context too (the hook waits for it).
+        return api.debugger.sendCommand(target, 'Runtime.addBinding', { name: BINDING }).catch(() => {});
+      case 'Page.frameStartedNavigating':
+      case 'Page.frameRequestedNavigation':
+        // A document is about to be replaced: what it holds is sent now, while it can still send (by the time it
+        // hears `pagehide`, its debugger connection may already belong to the next document).
+        if (params.navigationType === 'sameDocument' || params.navigationType === 'historySameDocument') return undefined;
+        return this.#flushAll(tabId, 'flush', target.sessionId ?? '');
+      case 'Runtime.bindingCalled':
+        if (params.name !== BINDING) return undefined;
+        return this.#onMessage(target, params.executionContextId, params.payload);
       default: return undefined;
     }
   }
@@ -163,158 +206,105 @@ export class DebuggerCapture {
     const target = { tabId, sessionId: p.sessionId };
     const run = () => api.debugger.sendCommand(target, 'Runtime.runIfWaitingForDebugger').catch(() => {});
     // A worker or frame waits for us: it must run even if arming it fails.
-    if (p.targetInfo?.type === 'worker') {
-      // Its requests are paused on the tab's session before it runs; its own session only finds nested workers.
-      this.workers.enable(tabId)
-        .then(() => api.debugger.sendCommand(target, 'Target.setAutoAttach',
-          { autoAttach: true, waitForDebuggerOnStart: true, flatten: true }))
-        .then(run, run);
-      return;
-    }
-    this.#arm(target).then(run, run);
+    const arming = p.targetInfo?.type === 'worker' ? this.#armWorker(target) : this.#arm(target);
+    arming.then(run, run);
   }
 
-  #onRequest(target, p) {
-    // Only the page's and its frames' sessions have the Network domain on: this request is not a worker's.
-    this.workers.notePageRequest(target.tabId, p.requestId);
-    if (!this.ctx.isCaptured(target.tabId)) return;
-    if (p.type !== 'Document') { this.waiting.activity(); return; }
-    // A new document in the tab: read what waits before the old one (and the inspector's buffer with it) goes.
-    this.waiting.flush();
-    this.loaders.set(`${target.tabId}|${target.sessionId ?? ''}|${p.frameId}`, p.loaderId);
-    // The old document's unfinished requests are abandoned with it, and some never say so (no loadingFailed).
-    for (const [key, r] of this.pending) {
-      if (r.tabId === target.tabId && r.sessionId === target.sessionId && r.frameId === p.frameId && !r.streaming) {
-        this.pending.delete(key);
-      }
+  /** Asks the hooks (of one tab, or all) that said they hold bodies to send them; resolves to copies still being read. */
+  async #flushAll(tabId, command = 'flush', sessionId = undefined) {
+    this.reads.flushes += 1;
+    const asks = [];
+    const contexts = [...this.holding.values()].filter((c) => (tabId === undefined || c.tabId === tabId)
+      && (sessionId === undefined || (c.sessionId ?? '') === sessionId));
+    // The top document of each captured tab (or session) too: a hook that could not yet say so may hold bodies.
+    if (sessionId) contexts.push({ tabId, sessionId });
+    else for (const t of tabId === undefined ? [...new Set([...this.scripts.keys()].map((k) => Number(k.split('|')[0])))] : [tabId]) contexts.push({ tabId: t });
+    for (const c of contexts) {
+      const target = c.sessionId ? { tabId: c.tabId, sessionId: c.sessionId } : { tabId: c.tabId };
+      const params = { expression: `globalThis.${CONTROL} ? globalThis.${CONTROL}(${JSON.stringify(command)}) : 0`, returnByValue: true };
+      if (c.contextId !== undefined) params.contextId = c.contextId;
+      asks.push(api.debugger.sendCommand(target, 'Runtime.evaluate', params)
+        .then((reply) => Number(reply?.result?.value) || 0, () => {
+          // The context is gone (its page was left, and sent what it held then).
+          if (c.contextId !== undefined) this.holding.delete(`${c.tabId}|${c.sessionId ?? ''}|${c.contextId}`);
+          return 0;
+        }));
     }
+    const reading = await Promise.all(asks);
+    return reading.reduce((a, b) => a + b, 0);
   }
 
-  #onResponse(target, key, p) {
+  #onMessage(target, contextId, payload) {
     const { tabId } = target;
+    const m = parseHookMessage(payload);
+    if (!m) { this.reads.rejected += 1; return; }
+    const where = `${tabId}|${target.sessionId ?? ''}|${contextId}`;
+    switch (m.t) {
+      case 'held': this.holding.set(where, { tabId, sessionId: target.sessionId, contextId }); return;
+      case 'flushed': this.holding.delete(where); return;
+      case 'seen': return this.#onSeen(tabId, m.list);
+      case 'body': return this.#onBody(tabId, where, m);
+      default: this.reads.rejected += 1;
+    }
+  }
+
+  /** Pictures the page showed without fetch or XMLHttpRequest (<img>): only counted, to name a pictures-only site. */
+  #onSeen(tabId, list) {
+    if (!Array.isArray(list) || !this.ctx.isCaptured(tabId)) return;
+    for (const e of list.slice(0, 1000)) {
+      if (!e || typeof e.url !== 'string' || typeof e.contentType !== 'string') continue;
+      const headers = [{ name: 'content-type', value: e.contentType }];
+      if (Number.isFinite(e.size) && e.size > 0) headers.push({ name: 'content-length', value: String(e.size) });
+      const { verdict } = judgeResponse({ url: e.url, status: 200, headers, mimeType: e.contentType, resourceType: 'Image', tabId });
+      if (verdict.verdict === 'rendered') this.ctx.onRendered(tabId);
+    }
+  }
+
+  #onBody(tabId, where, m) {
     if (!this.ctx.isCaptured(tabId)) return;
-    this.waiting.activity();
-    // An answer to a document that is being replaced: its page is going, and it may never say it ended.
-    const loader = this.loaders.get(`${target.tabId}|${target.sessionId ?? ''}|${p.frameId}`);
-    if (loader !== undefined && p.loaderId && p.loaderId !== loader) return;
-    const { response } = p;
-    const headers = Object.entries(response.headers ?? {}).map(([name, value]) => ({ name, value: String(value) }));
-    const { verdict, contentLength, meta } = judgeResponse({ url: response.url, status: response.status, headers,
-      mimeType: response.mimeType, resourceType: p.type, tabId });
-    if (!wantsBody(this.ctx, tabId, verdict)) return;
-
-    const r = { ...target, requestId: p.requestId, frameId: p.frameId, verdict, received: 0, contentLength,
-      finished: false, meta };
-    this.pending.set(key, r);
-    // Sniffed bodies are small guesses: read whole, so the first bytes decide before anything is sent.
-    if (verdict.verdict === 'candidate' && shouldStream(contentLength)) this.#startStream(key, r);
-  }
-
-  async #startStream(key, r) {
-    r.streaming = 'asking';
-    let reply;
-    try {
-      reply = await api.debugger.sendCommand({ tabId: r.tabId, sessionId: r.sessionId }, 'Network.streamResourceContent',
-        { requestId: r.requestId });
-    } catch {
-      // Finished already (or too old a browser): read it whole from the inspector's buffer.
-      r.streaming = false;
-      if (r.finished) this.#readWhenQuiet(key, r);
+    const key = `${where}|${m.id}`;
+    if (m.part === 0) {
+      const headers = m.headers;
+      if (m.parts > 1) headers.push({ name: 'content-length', value: String(m.size) });
+      const judged = judgeResponse({ url: m.url, status: m.status, headers, mimeType: undefined, resourceType: 'XHR', tabId });
+      if (!wantsBody(this.ctx, tabId, judged.verdict)) return;
+      const meta = judged.meta;
+      this.reads.bytes += base64DecodedLength(m.data);
+      if (m.parts === 1) {
+        this.reads.bodies += 1;
+        forwardWholeBody(this.ctx, { tabId, meta, verdict: judged.verdict, estimate: 0 }, { body: m.data, base64Encoded: true });
+        return;
+      }
+      // A large body, in parts: streamed to the helper as they come.
+      if (judged.verdict.verdict === 'sniff' && !sniffBytes(base64ToBytes(m.data.slice(0, 4 * 64)))) return;
+      const writer = this.ctx.uploader.start({ ...meta, totalBytes: Number.isInteger(m.size) ? m.size : undefined });
+      this.ctx.onBody(tabId, writer.result, judged.verdict.kind);
+      this.parts.set(key, { writer, next: 1, parts: m.parts });
+      this.reads.parts += 1;
+      this.#write(writer, m.data);
       return;
     }
-    if (this.pending.get(key) !== r) return; // failed or forgotten meanwhile
-    r.streaming = true;
-    r.writer = this.ctx.uploader.start(r.meta);
-    this.ctx.onBody(r.tabId, r.writer.result, r.verdict.kind);
-    this.reads.streamed += 1;
-    this.#write(r, reply.bufferedData);
-    for (const data of r.early ?? []) this.#write(r, data);
-    r.early = null;
-    if (r.finished) this.#end(key, r);
-  }
-
-  #write(r, base64) {
-    if (!base64) return;
-    const bytes = base64ToBytes(base64);
-    if (bytes.length === 0) return;
-    this.ctx.budget.force(bytes.length); // the page is not held: count what the stream holds, never wait
-    r.writer.write(bytes);
-  }
-
-  #onData(key, p) {
-    this.waiting.activity();
-    const r = this.pending.get(key);
-    if (!r) return;
-    r.received += p.dataLength ?? 0;
-    if (!p.data) return;
-    if (r.streaming === true) this.#write(r, p.data);
-    else if (r.streaming === 'asking') (r.early ??= []).push(p.data);
-  }
-
-  #onFinished(key) {
-    const r = this.pending.get(key);
-    if (!r) return;
-    r.finished = true;
-    if (r.streaming === true) this.#end(key, r);
-    else if (!r.streaming) this.#readWhenQuiet(key, r);
-    // 'asking': the stream's answer decides.
-  }
-
-  #onFailed(key) {
-    const r = this.pending.get(key);
-    if (!r) return;
-    this.pending.delete(key);
-    r.writer?.fail(new Error('the page\'s request failed before its body ended'));
-  }
-
-  #end(key, r) {
-    this.pending.delete(key);
-    r.writer.end().catch(() => {});
-  }
-
-  /**
-   * The page's own bodies wait for a quiet moment; a cross-site frame's are read at once, as the frame (and its
-   * session, with the body) can go at any time; and so is everything while a person watches the counts.
-   */
-  #readWhenQuiet(key, r) {
-    this.pending.delete(key);
-    r.finishedAt = performance.now();
-    if (r.sessionId || this.watched) this.#readWhole(r);
-    else this.waiting.add(r, Math.max(r.received, r.contentLength ?? 0));
-  }
-
-  #lost(r) {
-    this.reads.lost += 1;
-    if (isMissedImage(r.verdict)) this.ctx.onMissed(r.tabId);
-  }
-
-  /** A finished body, read from the inspector's buffer and forwarded as the base64 the browser gave. */
-  #readWhole(r) {
-    const reading = this.#read(r).catch(() => {}).finally(() => this.reading.delete(reading));
-    this.reading.add(reading);
-    return reading;
-  }
-
-  async #read(r) {
-    this.reads.deferredMs += performance.now() - r.finishedAt;
-    const { budget } = this.ctx;
-    const estimate = Math.max(r.received, r.contentLength ?? 0, 1);
-    const waitFrom = performance.now();
-    await budget.acquire(estimate); // a slow helper: the body waits in the renderer, the page does not
-    const readFrom = performance.now();
-    this.reads.budgetMs += readFrom - waitFrom;
-    let body;
-    try {
-      body = await api.debugger.sendCommand({ tabId: r.tabId, sessionId: r.sessionId }, 'Network.getResponseBody',
-        { requestId: r.requestId });
-    } catch {
-      // Evicted from the inspector's buffer, or its frame or worker is gone: the page had it, we did not.
-      budget.release(estimate);
-      this.#lost(r);
+    const p = this.parts.get(key);
+    if (!p) return;
+    if (m.part !== p.next) {
+      this.parts.delete(key);
+      p.writer.fail(new Error('the page sent a body\'s parts out of order'));
       return;
     }
-    this.reads.bodies += 1;
-    this.reads.readMs += performance.now() - readFrom;
-    forwardWholeBody(this.ctx, { ...r, estimate }, body);
+    p.next += 1;
+    this.reads.bytes += base64DecodedLength(m.data);
+    this.#write(p.writer, m.data);
+    if (p.next === p.parts) {
+      this.parts.delete(key);
+      this.reads.bodies += 1;
+      p.writer.end().catch(() => {});
+    }
+  }
+
+  #write(writer, base64) {
+    const length = base64DecodedLength(base64);
+    if (length === 0) return;
+    this.ctx.budget.force(length); // the page pushed it: count it, never wait
+    writer.writeBase64(base64, length);
   }
 }
