@@ -120,9 +120,9 @@ async function timeLoad(session, url) {
 async function untilCaptureIdle(worker) {
   const t0 = performance.now();
   for (;;) {
-    const idle = await worker.evaluate(() => {
+    const idle = await worker.evaluate(async () => {
       const e = globalThis.cloudfilmEngine;
-      return !!e && e.idle && e.ctx.uploader.openBodies === 0;
+      return !!e && (await e.isIdle()) && e.ctx.uploader.openBodies === 0;
     });
     if (idle) return performance.now() - t0;
     if (performance.now() - t0 > 120000) {
@@ -132,7 +132,7 @@ async function untilCaptureIdle(worker) {
       });
       throw new Error(`capture did not catch up within 2 minutes: ${state}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -75,9 +75,13 @@ export class DebuggerCapture {
     this.reads = { bodies: 0, parts: 0, bytes: 0, rejected: 0, flushes: 0, workers: 0 };
   }
 
-  /** Nothing is held by a hook, or arriving in parts (the benchmark waits for this). */
-  get idle() {
-    return this.holding.size === 0 && this.parts.size === 0;
+  /**
+   * Whether every body the pages received is with the uploader (the benchmark waits for this): asks the hooks that
+   * hold bodies to send them (which also forgets documents that are gone), then looks at what is still on its way.
+   */
+  async isIdle() {
+    const reading = await this.#flushAll();
+    return reading === 0 && this.holding.size === 0 && this.parts.size === 0;
   }
 
   /** A person is looking (popup or DevTools panel open): the counts must be live, so the hooks send every second. */
