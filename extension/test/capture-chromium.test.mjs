@@ -1,5 +1,6 @@
-// The Chromium engine's bookkeeping against a scripted chrome.debugger: which command goes when, in which order
-// events may come, and what reaches the uploader. (The real browser runs it in tests/e2e.)
+// The Chromium engine against a scripted chrome.debugger: what it sets up in a page, a frame and a worker, in which
+// order, what it makes of the hooks' messages (hostile ones included), and what reaches the uploader.
+// (The hook itself: page-hook.test.mjs; the real browser: tests/e2e.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ByteBudget } from '../src/lib/flow.js';
@@ -14,7 +15,7 @@ globalThis.chrome = {
   runtime: { id: 'test', getURL: (p) => `chrome-extension://test/${p}` },
   debugger: {
     attach: async () => {},
-    detach: async () => {},
+    detach: async () => { script.calls.push({ method: 'detach' }); },
     getTargets: async () => [],
     sendCommand: async (target, method, params) => {
       script.calls.push({ target, method, params });
@@ -30,155 +31,190 @@ function fakeChrome(answers = {}) {
   return script.calls;
 }
 
-const { DebuggerCapture } = await import('../src/background/capture-chromium.js');
+const { DebuggerCapture, parseHookMessage } = await import('../src/background/capture-chromium.js');
 const b64 = (bytes) => Buffer.from(bytes).toString('base64');
-const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function makeEngine({ paused = false } = {}) {
+function makeEngine({ paused = false, captured = true } = {}) {
   const sent = [];
   const missed = [];
+  const rendered = [];
   const uploader = {
     start(meta) {
       const body = { meta, chunks: [], ended: false, failed: null };
       sent.push(body);
       let done;
       const result = new Promise((resolve) => { done = resolve; });
-      return { result, write(bytes) { body.chunks.push(Buffer.from(bytes)); }, end() { body.ended = true; done({}); return result; },
-        fail(error) { body.failed = error; done({}); } };
+      return { result, writeBase64(text) { body.chunks.push(Buffer.from(text, 'base64')); },
+        end() { body.ended = true; done({}); return result; }, fail(error) { body.failed = error; done({}); } };
     },
-    async sendWhole(meta, bytes) { sent.push({ meta, chunks: [Buffer.from(bytes)], ended: true }); return {}; },
     async sendWholeBase64(meta, text) { sent.push({ meta, chunks: [Buffer.from(text, 'base64')], ended: true }); return {}; },
+    async sendWhole(meta, bytes) { sent.push({ meta, chunks: [Buffer.from(bytes)], ended: true }); return {}; },
   };
-  const ctx = { budget: new ByteBudget(1 << 30), uploader, isCaptured: () => true, isPaused: () => paused,
-    onRendered() {}, onMissed: (tabId) => missed.push(tabId), onBody() {}, onDetached() {} };
-  const engine = new DebuggerCapture(ctx, { quiet: { quietMs: 30, maxDelayMs: 200 } });
+  const ctx = { budget: new ByteBudget(1 << 30), uploader, isCaptured: () => captured, isPaused: () => paused,
+    onRendered: (tabId) => rendered.push(tabId), onMissed: (tabId) => missed.push(tabId), onBody() {}, onDetached() {} };
+  const engine = new DebuggerCapture(ctx);
   const event = (method, params, sessionId) => engine.onEvent(sessionId ? { tabId: 1, sessionId } : { tabId: 1 }, method, params);
-  return { engine, sent, missed, event };
+  const call = (message, { contextId = 3, sessionId } = {}) => event('Runtime.bindingCalled',
+    { name: 'cloudfilmCapture', executionContextId: contextId, payload: typeof message === 'string' ? message : JSON.stringify(message) }, sessionId);
+  return { engine, sent, missed, rendered, event, call };
 }
 
-function response(requestId, { type = 'application/dicom', length, url = `http://h/wado?n=${requestId}` } = {}) {
-  const headers = { 'Content-Type': type };
-  if (length !== undefined) headers['Content-Length'] = String(length);
-  return { requestId, frameId: 'F', loaderId: 'L1', type: 'XHR', response: { url, status: 200, headers, mimeType: type } };
-}
+const body = (bytes, { id = '1', url = 'http://h/wado?n=1', type = 'application/dicom' } = {}) =>
+  ({ t: 'body', id, part: 0, parts: 1, size: bytes.length, url, status: 200, headers: [['content-type', type]], data: b64(bytes) });
 
-test('a finished body of the page is read once the page is quiet, and sent as served', async () => {
-  const body = part10(20);
-  const calls = fakeChrome({ 'Network.getResponseBody': () => ({ body: b64(body), base64Encoded: true }) });
-  const { sent, event, engine } = makeEngine();
-  event('Network.responseReceived', response('r1', { length: body.length }));
-  event('Network.dataReceived', { requestId: 'r1', dataLength: body.length });
-  event('Network.loadingFinished', { requestId: 'r1' });
-  await tick();
-  assert.equal(calls.filter((c) => c.method === 'Network.getResponseBody').length, 0, 'not read while the page is busy');
-  assert.equal(engine.idle, false);
-  await wait(60);
-  assert.equal(calls.filter((c) => c.method === 'Network.getResponseBody').length, 1);
-  assert.equal(sent.length, 1);
-  assert.deepEqual(sent[0].chunks[0], Buffer.from(body));
-  assert.equal(sent[0].meta.url, 'http://h/wado?n=r1');
-  assert.equal(engine.idle, true);
+test('start: the binding before the hook (which the current documents run too), then children attached', async () => {
+  const calls = fakeChrome({ 'Page.addScriptToEvaluateOnNewDocument': () => ({ identifier: 'S1' }) });
+  const { engine } = makeEngine();
+  await engine.start(1);
+  assert.deepEqual(calls.map((c) => c.method),
+    ['Page.enable', 'Runtime.addBinding', 'Page.addScriptToEvaluateOnNewDocument', 'Target.setAutoAttach']);
+  const add = calls[2].params;
+  assert.equal(add.runImmediately, true);
+  assert.match(add.source, /installPageHook/);
+  assert.match(add.source, /"worker":false/);
+  assert.equal(calls[3].params.waitForDebuggerOnStart, true);
+  assert.ok(!calls.some((c) => /^(Network|Fetch)\./.test(c.method)), 'the page is never watched request by request');
 });
 
-test('settle() reads what waits at once (a save does not wait for the page to rest)', async () => {
-  const body = part10(4);
-  fakeChrome({ 'Network.getResponseBody': () => ({ body: b64(body), base64Encoded: true }) });
-  const { sent, event, engine } = makeEngine();
-  event('Network.responseReceived', response('r1', { length: body.length }));
-  event('Network.loadingFinished', { requestId: 'r1' });
-  await engine.settle();
-  assert.equal(sent.length, 1);
-});
-
-test('an unsized body is streamed: buffered data, early data and later data, in order', async () => {
-  const parts = [Buffer.from('AAAA'), Buffer.from('BBBB'), Buffer.from('CCCC')];
-  let answer;
-  fakeChrome({ 'Network.streamResourceContent': () => new Promise((resolve) => { answer = resolve; }) });
-  const { sent, event } = makeEngine();
-  event('Network.responseReceived', response('r2'));
-  // Data that comes while the stream is being asked for is kept and written after the buffered part.
-  event('Network.dataReceived', { requestId: 'r2', dataLength: 4, data: b64(parts[1]) });
-  answer({ bufferedData: b64(parts[0]) });
-  await tick();
-  event('Network.dataReceived', { requestId: 'r2', dataLength: 4, data: b64(parts[2]) });
-  event('Network.loadingFinished', { requestId: 'r2' });
-  await tick();
-  assert.equal(sent.length, 1);
-  assert.equal(Buffer.concat(sent[0].chunks).toString(), 'AAAABBBBCCCC');
-  assert.equal(sent[0].ended, true);
-});
-
-test('a stream refused because the request already finished falls back to reading it whole', async () => {
-  const body = part10(8);
-  fakeChrome({
-    'Network.streamResourceContent': async () => { throw new Error('Request with the provided ID has already finished loading'); },
-    'Network.getResponseBody': () => ({ body: b64(body), base64Encoded: true }),
-  });
-  const { sent, event, engine } = makeEngine();
-  event('Network.responseReceived', response('r3'));
-  event('Network.loadingFinished', { requestId: 'r3' });
-  await engine.settle();
-  await tick();
-  await engine.settle();
-  assert.equal(sent.length, 1);
-  assert.deepEqual(sent[0].chunks[0], Buffer.from(body));
-});
-
-test('a tab closed before its bodies were read: the images are counted as missed', async () => {
+test('a body from a hook reaches the helper byte for byte, with the headers the page got', async () => {
   fakeChrome();
-  const { event, engine, missed, sent } = makeEngine();
-  event('Network.responseReceived', response('r4', { length: 10 }));
-  event('Network.loadingFinished', { requestId: 'r4' });
-  engine.onDetach({ tabId: 1 }, 'target_closed');
-  await wait(60);
-  assert.deepEqual(missed, [1]);
-  assert.equal(sent.length, 0);
-});
-
-test('a new document reads what waits first', async () => {
-  const body = part10(2);
-  const calls = fakeChrome({ 'Network.getResponseBody': () => ({ body: b64(body), base64Encoded: true }) });
-  const { event } = makeEngine();
-  event('Network.responseReceived', response('r5', { length: body.length }));
-  event('Network.loadingFinished', { requestId: 'r5' });
-  event('Network.requestWillBeSent', { requestId: 'L2', loaderId: 'L2', frameId: 'F', type: 'Document', request: { url: 'http://h/next' } });
+  const { sent, call } = makeEngine();
+  const bytes = part10(300);
+  call(body(bytes));
   await tick();
-  assert.equal(calls.filter((c) => c.method === 'Network.getResponseBody').length, 1);
-});
-
-test('a worker runs only once the tab pauses requests; its requests have their responses paused, the page\'s not', async () => {
-  const body = part10(6);
-  const calls = fakeChrome({ 'Fetch.getResponseBody': () => ({ body: b64(body), base64Encoded: true }) });
-  const { event, sent } = makeEngine();
-  event('Target.attachedToTarget', { sessionId: 'W', targetInfo: { type: 'worker' } });
-  await wait(5);
-  const order = calls.map((c) => `${c.target.sessionId ?? 'tab'} ${c.method}`);
-  assert.ok(order.indexOf('tab Fetch.enable') >= 0 && order.indexOf('tab Fetch.enable') < order.indexOf('W Runtime.runIfWaitingForDebugger'),
-    `Fetch.enable before the worker runs: ${order}`);
-  assert.ok(!order.includes('W Network.enable'), 'the worker session does not read bodies');
-
-  event('Network.requestWillBeSent', { requestId: 'p1', frameId: 'F', type: 'XHR', request: { url: 'http://h/a' } });
-  event('Fetch.requestPaused', { requestId: 'i1', networkId: 'p1', request: { url: 'http://h/a' }, resourceType: 'XHR' });
-  event('Fetch.requestPaused', { requestId: 'i2', networkId: 'w1', request: { url: 'http://h/wado?n=w1' }, resourceType: 'XHR' });
-  await tick();
-  const continues = calls.filter((c) => c.method === 'Fetch.continueRequest');
-  assert.deepEqual(continues.map((c) => [c.params.requestId, c.params.interceptResponse]), [['i1', false], ['i2', true]]);
-
-  event('Fetch.requestPaused', { requestId: 'i2', networkId: 'w1', request: { url: 'http://h/wado?n=w1' }, resourceType: 'XHR',
-    responseStatusCode: 200, responseHeaders: [{ name: 'Content-Type', value: 'application/dicom' }] });
-  await wait(5);
-  const last = calls.filter((c) => c.method.startsWith('Fetch.')).slice(-2).map((c) => c.method);
-  assert.deepEqual(last, ['Fetch.getResponseBody', 'Fetch.continueRequest'], 'read, then let go');
   assert.equal(sent.length, 1);
-  assert.deepEqual(sent[0].chunks[0], Buffer.from(body));
+  assert.deepEqual(sent[0].chunks[0], Buffer.from(bytes));
+  assert.equal(sent[0].meta.url, 'http://h/wado?n=1');
+  assert.equal(sent[0].meta.status, 200);
+  assert.equal(sent[0].meta.mimeType, 'application/dicom');
 });
 
-test('with the helper away an image is counted as missed and nothing is read', async () => {
+test('a body in parts is streamed in order; parts out of order fail the body', async () => {
+  fakeChrome();
+  const { sent, call, engine } = makeEngine();
+  const whole = part10(10); // 142 bytes in parts of 60, 60, 22
+  const pieces = [whole.slice(0, 60), whole.slice(60, 120), whole.slice(120)];
+  call({ ...body(pieces[0]), parts: 3, size: whole.length });
+  assert.equal(await engine.isIdle(), false, 'a body is on its way');
+  call({ t: 'body', id: '1', part: 1, parts: 3, data: b64(pieces[1]) });
+  call({ t: 'body', id: '1', part: 2, parts: 3, data: b64(pieces[2]) });
+  assert.equal(sent.length, 1);
+  assert.deepEqual(Buffer.concat(sent[0].chunks), Buffer.from(whole));
+  assert.equal(sent[0].ended, true);
+  assert.equal(sent[0].meta.totalBytes, whole.length);
+  assert.equal(await engine.isIdle(), true);
+
+  call({ ...body(pieces[0], { id: '2' }), parts: 3, size: whole.length });
+  call({ t: 'body', id: '2', part: 2, parts: 3, data: b64(pieces[2]) });
+  assert.ok(sent[1].failed, 'a part went missing: the body is not passed off as whole');
+});
+
+test('hostile messages are refused without a throw, and nothing is sent', async () => {
+  fakeChrome();
+  const { sent, call, engine } = makeEngine();
+  const bad = [
+    'not json', '"a string"', '{"no":"type"}', 'x'.repeat(13 * 1024 * 1024),
+    { ...body(part10(1)), data: 'abc' }, { ...body(part10(1)), data: '!!!!' }, { ...body(part10(1)), parts: 100000 },
+    { ...body(part10(1)), part: 1 }, { ...body(part10(1)), url: 42 }, { ...body(part10(1)), headers: 'x' },
+    { ...body(part10(1)), id: 'i'.repeat(100) }, { t: 'nonsense' },
+  ];
+  for (const m of bad) call(m);
+  await tick();
+  assert.equal(sent.length, 0);
+  assert.equal(engine.reads.rejected, bad.length);
+  assert.equal(parseHookMessage(JSON.stringify(body(part10(1)))).t, 'body');
+  // Headers are kept to strings, bounded.
+  const m = parseHookMessage(JSON.stringify({ ...body(part10(1)), headers: [['a', 'b'], [1, 2], 'x', ['c', 'd'.repeat(10000)]] }));
+  assert.deepEqual(m.headers.map((h) => h.name), ['a', 'c']);
+  assert.equal(m.headers[1].value.length, 8192);
+});
+
+test('what a page must not give: page code is skipped, binary that is not DICOM is dropped, pictures are counted', async () => {
+  fakeChrome();
+  const { sent, call, rendered } = makeEngine();
+  call(body(Buffer.from('<html>'), { type: 'text/html' }));
+  call(body(Buffer.alloc(500, 1), { type: 'application/octet-stream', url: 'http://h/blob' }));
+  call(body(part10(500), { id: '3', type: 'application/octet-stream', url: 'http://h/blob2' }));
+  call(body(Buffer.alloc(40000, 1), { id: '4', type: 'image/jpeg', url: 'http://h/render.jpg' }));
+  call({ t: 'seen', list: [{ url: 'http://h/shown.jpg', contentType: 'image/jpeg', size: 50000 }, { url: 1 }, null] });
+  await tick();
+  assert.deepEqual(sent.map((s) => s.meta.url), ['http://h/blob2'], 'only the sniffed DICOM');
+  assert.deepEqual(rendered, [1, 1], 'a fetched picture and an <img> picture');
+});
+
+test('with the helper away an image is counted as missed, not sent; a tab not captured is ignored', async () => {
+  fakeChrome();
+  const away = makeEngine({ paused: true });
+  away.call(body(part10(10)));
+  assert.deepEqual(away.missed, [1]);
+  assert.equal(away.sent.length, 0);
+  const off = makeEngine({ captured: false });
+  off.call(body(part10(10)));
+  assert.equal(off.sent.length, 0);
+});
+
+test('a worker gets the binding and the hook (sending at once) before it runs, and runs even if that fails', async () => {
   const calls = fakeChrome();
-  const { event, missed } = makeEngine({ paused: true });
-  event('Network.responseReceived', response('r6', { length: 10 }));
-  event('Network.loadingFinished', { requestId: 'r6' });
-  await wait(60);
-  assert.deepEqual(missed, [1]);
-  assert.equal(calls.filter((c) => c.method === 'Network.getResponseBody').length, 0);
+  const { event } = makeEngine();
+  event('Target.attachedToTarget', { sessionId: 'W', targetInfo: { type: 'worker' } });
+  await tick(); await tick(); await tick(); await tick();
+  const onWorker = calls.filter((c) => c.target?.sessionId === 'W').map((c) => c.method);
+  assert.deepEqual(onWorker, ['Runtime.addBinding', 'Runtime.evaluate', 'Target.setAutoAttach', 'Runtime.runIfWaitingForDebugger']);
+  assert.match(calls.find((c) => c.method === 'Runtime.evaluate').params.expression, /"worker":true/);
+
+  const failing = fakeChrome({ 'Runtime.evaluate': () => { throw new Error('worker gone'); } });
+  event('Target.attachedToTarget', { sessionId: 'W2', targetInfo: { type: 'worker' } });
+  for (let i = 0; i < 6; i += 1) await tick();
+  assert.ok(failing.some((c) => c.target?.sessionId === 'W2' && c.method === 'Runtime.runIfWaitingForDebugger'));
+
+  // A cross-site frame is set up as a page.
+  const framed = fakeChrome({ 'Page.addScriptToEvaluateOnNewDocument': () => ({ identifier: 'S2' }) });
+  event('Target.attachedToTarget', { sessionId: 'F', targetInfo: { type: 'iframe' } });
+  for (let i = 0; i < 8; i += 1) await tick();
+  assert.deepEqual(framed.filter((c) => c.target?.sessionId === 'F').map((c) => c.method),
+    ['Page.enable', 'Runtime.addBinding', 'Page.addScriptToEvaluateOnNewDocument', 'Target.setAutoAttach', 'Runtime.runIfWaitingForDebugger']);
+});
+
+test('documents that hold bodies are asked to send them: before a save, before a navigation; gone ones are forgotten', async () => {
+  const calls = fakeChrome({
+    'Page.addScriptToEvaluateOnNewDocument': () => ({ identifier: 'S1' }),
+    'Runtime.evaluate': (target, params) => {
+      if (params.contextId === 9) throw new Error('Cannot find context with specified id');
+      return { result: { value: 0 } };
+    },
+  });
+  const { engine, call, event } = makeEngine();
+  await engine.start(1);
+  call({ t: 'held' }, { contextId: 7 });
+  call({ t: 'held' }, { contextId: 9 });
+  assert.equal(await engine.isIdle(), false, 'context 7 still says it holds bodies');
+  const asked = calls.filter((c) => c.method === 'Runtime.evaluate').map((c) => c.params.contextId);
+  assert.deepEqual(asked.sort(), [7, 9, undefined].sort(), 'each holder, and the top document');
+  assert.match(calls.find((c) => c.method === 'Runtime.evaluate').params.expression, /cloudfilmCaptureControl\("flush"\)/);
+  call({ t: 'flushed' }, { contextId: 7 });
+  assert.equal(await engine.isIdle(), true, 'sent, and the gone document forgotten');
+
+  call({ t: 'held' }, { contextId: 11 });
+  calls.length = 0;
+  await event('Page.frameStartedNavigating', { frameId: 'F', navigationType: 'differentDocument' });
+  assert.deepEqual(calls.map((c) => c.params?.contextId), [11, undefined]);
+  calls.length = 0;
+  await event('Page.frameStartedNavigating', { frameId: 'F', navigationType: 'sameDocument' });
+  assert.equal(calls.length, 0, 'a same-document navigation keeps the document');
+
+  calls.length = 0;
+  await event('Page.frameNavigated', { frame: { id: 'F' } });
+  assert.deepEqual(calls.map((c) => c.method), ['Runtime.addBinding'], 'a new document gets the binding');
+});
+
+test('stop: the hooks send what they hold and stop, the script and binding go, then the debugger', async () => {
+  const calls = fakeChrome({ 'Page.addScriptToEvaluateOnNewDocument': () => ({ identifier: 'S1' }), 'Runtime.evaluate': () => ({ result: { value: 0 } }) });
+  const { engine } = makeEngine();
+  await engine.start(1);
+  calls.length = 0;
+  await engine.stop(1);
+  assert.deepEqual(calls.map((c) => c.method),
+    ['Runtime.evaluate', 'Page.removeScriptToEvaluateOnNewDocument', 'Runtime.removeBinding', 'detach']);
+  assert.match(calls[0].params.expression, /\("stop"\)/);
+  assert.equal(calls[1].params.identifier, 'S1');
 });
