@@ -1,5 +1,5 @@
-// What both Chromium capture paths share (Network observation, Fetch for workers): judging a response by its
-// headers, and handing a whole body the browser gave over to the helper.
+// Chromium capture's judgement of what a page hook handed over: a response judged by its headers, and a whole body
+// (as base64, never decoded here) handed to the helper.
 
 import { base64DecodedLength, base64ToBytes, textToBytes } from '../lib/base64.js';
 import { classifyResponse, headerValue, isMissedImage, normalizeHeaders, sniffBytes } from '../lib/candidate.js';
@@ -33,7 +33,7 @@ export function wantsBody(ctx, tabId, verdict) {
 }
 
 /**
- * Sends a whole body ({body, base64Encoded}, as getResponseBody answers) to the helper. `estimate` bytes were taken
+ * Sends a whole body ({body, base64Encoded}, as a page hook hands it over) to the helper. `estimate` bytes were taken
  * from the budget for it: the difference is settled here. Binary bodies leave as the base64 they arrived in (the
  * host's chunk format), never decoded. A sniffed body that is not DICOM is dropped; with the helper away an image
  * is counted as missed.

@@ -308,7 +308,7 @@ function snapshot(tabId) {
 
 const uiPorts = new Map(); // port -> tabId
 
-/** Chromium reads captured bodies once the page is quiet, unless someone watches the counts live. */
+/** Chromium's page hooks send what they hold once the page is quiet; every second while someone watches the counts. */
 function uiPortsChanged() {
   engine.setWatched?.(uiPorts.size > 0);
 }

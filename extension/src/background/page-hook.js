@@ -32,6 +32,7 @@ export function installPageHook(g, opts) {
   let timer = null;
   let stopped = false;
   let hadBinding = false;
+  let waitingSince = null;
   let nextId = 1;
   const seen = []; // pictures loaded by <img> and the like: { url, contentType } (told, never copied)
 
@@ -66,7 +67,9 @@ export function installPageHook(g, opts) {
     if (timer) { g.clearTimeout(timer); timer = null; }
     if (typeof g[binding] !== 'function') {
       // Not there yet (a new document: the extension adds it again), or gone (capture stopped): then stop keeping.
-      if (hadBinding) { stopped = true; held.length = 0; heldBytes = 0; seen.length = 0; return 0; }
+      // A binding that never comes (this document was never armed) must not leave copies here for good.
+      waitingSince ??= Date.now();
+      if (hadBinding || Date.now() - waitingSince > 30000) { stopped = true; held.length = 0; heldBytes = 0; seen.length = 0; return 0; }
       if (held.length || seen.length) later(100);
       return reading;
     }

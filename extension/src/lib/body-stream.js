@@ -56,11 +56,11 @@ export class BodyUploader {
   }
 
   /**
-   * Sends a body the browser handed over as base64 (Chromium's Fetch.getResponseBody), without decoding it: the
+   * Sends a body handed over as base64 (by Chromium's page hook), without decoding it: the
    * text is cut into chunks on 4-character boundaries and forwarded as is. `byteLength` (decoded) is what the
    * caller counted in the budget. Such a body carries no digest: the bytes are never decoded here (the host
    * digests what it writes, and the pipe does not alter them). Saves a decode, an encode and a digest per body
-   * on the service worker's only thread, which is also the one that releases the page's paused requests.
+   * on the service worker's only thread.
    */
   async sendWholeBase64(meta, base64, byteLength) {
     const writer = this.start({ ...meta, totalBytes: byteLength });

@@ -126,3 +126,31 @@ test('Firefox, WADO-URI: every instance saved byte-identical, in named folders',
 test('Firefox, WADO-RS (multipart, transfer-syntax=*): every instance saved as served', async () => {
   await captureStudy('firefox', 'wado-rs');
 });
+
+// Chromium's capture keeps a page's copies in the page until it has been quiet for a moment; a tab closed before then
+// must hand them over on its way out (the person who closes the viewer as soon as the last image shows).
+test('Chromium, a tab closed the moment its viewer finished: every instance still saved byte-identical', async () => {
+  await withBrowser('chromium', async (session, setup) => {
+    const page = await session.page();
+    await page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
+    await turnCaptureOn(session);
+    const s = series.reduce((a, b) => (b.instances.length > a.instances.length ? b : a));
+    const status = await session.browse(`${bed.site.url}/viewer.html?mode=wado-uri&series=${s.id}`);
+    assert.equal(status.completed, s.instances.length);
+    await page.close({ runBeforeUnload: true }); // as a person closes a tab, not as a crash
+    session._page = await session.browser.newPage();
+    await session._page.goto(`${bed.site.url}/`, { waitUntil: 'load' });
+
+    await session.openPopup();
+    const total = s.instances.length;
+    await waitForPopup(session, (p) => p['#totals'].text.startsWith(TEXT.en.totals(total, 1, 1).split(' · ')[0]),
+      { timeoutMs: 60000, what: `${total} images in the popup` });
+    await session.click('#save');
+    await waitForPopup(session, (p) => !p['#toast'].hidden && TEXT.en.saved('\\d+').test(p['#toast'].text),
+      { timeoutMs: 120000, what: 'the save toast' });
+    const expected = await servedFiles('wado-uri', [s]);
+    const saved = new Set(outputFiles(setup.output).map((f) => sha(readFileSync(f))));
+    const missing = [...expected.entries()].filter(([hash]) => !saved.has(hash)).map(([, v]) => v.instance.sop);
+    assert.deepEqual(missing, [], 'every instance of the series is saved byte-identical');
+  });
+});
