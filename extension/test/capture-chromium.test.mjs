@@ -114,7 +114,7 @@ test('hostile messages are refused without a throw, and nothing is sent', async 
   const { sent, call, engine } = makeEngine();
   const bad = [
     'not json', '"a string"', '{"no":"type"}', 'x'.repeat(13 * 1024 * 1024),
-    { ...body(part10(1)), data: 'abc' }, { ...body(part10(1)), data: '!!!!' }, { ...body(part10(1)), parts: 100000 },
+    { ...body(part10(1)), data: 'abc' }, { ...body(part10(1)), data: '!!!!' }, { ...body(part10(1)), data: 'AA!A' + b64(part10(1)) }, { ...body(part10(1)), parts: 100000 },
     { ...body(part10(1)), part: 1 }, { ...body(part10(1)), url: 42 }, { ...body(part10(1)), headers: 'x' },
     { ...body(part10(1)), id: 'i'.repeat(100) }, { t: 'nonsense' },
   ];

@@ -28,6 +28,7 @@ const CONTROL = 'cloudfilmCaptureControl';
 // A binding's message is a page's input: bounded before it is parsed.
 const MAX_MESSAGE_CHARS = 12 * 1024 * 1024;
 const MAX_PARTS = 4096;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** The debugger events this engine acts on (everything else is ignored at once). */
 export const DEBUGGER_EVENTS = new Set(['Target.attachedToTarget', 'Target.detachedFromTarget', 'Runtime.bindingCalled',
   'Page.frameNavigated', 'Page.frameStartedNavigating', 'Page.frameRequestedNavigation']);
@@ -48,7 +49,7 @@ export function parseHookMessage(payload) {
   if (m.t !== 'body') return m;
   const ok = typeof m.id === 'string' && m.id.length < 40 && Number.isInteger(m.part) && Number.isInteger(m.parts)
     && m.parts >= 1 && m.parts <= MAX_PARTS && m.part >= 0 && m.part < m.parts && typeof m.data === 'string'
-    && /^[A-Za-z0-9+/]*={0,2}$/.test(m.data.slice(-4)) && m.data.length % 4 === 0;
+    && m.data.length % 4 === 0 && BASE64.test(m.data);
   if (!ok) return null;
   if (m.part === 0) {
     if (typeof m.url !== 'string' || m.url.length > 64 * 1024 || !Number.isInteger(m.status) || !Array.isArray(m.headers)) return null;
