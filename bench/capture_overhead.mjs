@@ -196,6 +196,9 @@ try {
       await timeLoad(off.s, url);
       await timeLoad(on.s, url);
       const worker = await on.s.extensionWorker();
+      // The warm-up's captured bodies go to the helper before the first timed load, not during it.
+      await untilCaptureIdle(worker);
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const readsBefore = await worker.evaluate(() => ({ ...(globalThis.cloudfilmEngine?.reads ?? {}) }));
       const times = { off: [], on: [] };
       const catchUp = [];
