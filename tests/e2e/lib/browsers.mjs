@@ -39,6 +39,10 @@ export async function withBrowser(name, fn, { setup: setupOptions, launch: launc
   }
 }
 
+/**
+ * Starts a browser with the extension. `networkEnabled: false` keeps puppeteer's own Network domain off (Chromium):
+ * the benchmark's browsers, which must cost what a person's browser costs.
+ */
 export async function launch(name, setup, { lang = 'en', extraArgs = [], networkEnabled = true } = {}) {
   const executablePath = requireBrowser(name);
   const ext = extensionDir(name);
