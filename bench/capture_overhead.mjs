@@ -3,7 +3,7 @@
 // with capture off and with capture on (the real installer, the shipping extension, capture switched on in its popup),
 // alternating, median of each, and the ratio against the target (capture adds at most 15%).
 //
-//   node bench/capture_overhead.mjs [--slices 200] [--runs 3] [--mode wado-uri|wado-rs] [--build-dir DIR]
+//   node bench/capture_overhead.mjs [--slices 200] [--runs 3] [--mode wado-uri|wado-rs|worker] [--build-dir DIR]
 //                                   [--network loopback,broadband,broadband-h2] [--series-dir DIR (keep the generated series
 //                                   there, reuse it next time)] [--only-build]
 //
@@ -181,7 +181,9 @@ try {
     sites[network] = await startViewer({ orthancUrl: orthanc.url, network: link ?? undefined, tls: link?.tls ? tls : undefined });
   }
   site = { url: sites[networks[0]].url, stop: async () => { for (const x of Object.values(sites)) await x.stop(); } };
-  const urlOn = (network) => `${sites[network].url}/viewer.html?mode=${opts.mode}&series=${series.ID}`;
+  // `worker`: not dwv but the e2e page whose dedicated worker downloads every original (4 at a time) and then ends.
+  const urlOn = (network) => (opts.mode === 'worker' ? `${sites[network].url}/worker.html?series=${series.ID}&close=1`
+    : `${sites[network].url}/viewer.html?mode=${opts.mode}&series=${series.ID}`);
   process.stderr.write('done\n');
 
   // One browser for each setting, both warmed by one untimed load, then the timed loads alternate.
@@ -216,7 +218,7 @@ try {
           // What follows a captured load (the helper's listing, the popup model saved) takes about a second more:
           // every load, either setting, is followed by the same pause so that none of it lands in the next load.
           await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-          process.stderr.write(`${network} run ${run + 1} capture ${name.padEnd(3)} ${(ms / 1000).toFixed(2)} s (dwv ${dwv})` +
+          process.stderr.write(`${network} run ${run + 1} capture ${name.padEnd(3)} ${(ms / 1000).toFixed(2)} s${dwv ? ` (dwv ${dwv})` : ''}` +
             `${name === 'on' ? `, all with the helper ${(catchUp.at(-1) / 1000).toFixed(2)} s later` : ''}\n`);
         }
       }
