@@ -109,6 +109,14 @@ test('a body in parts is streamed in order; parts out of order fail the body', a
   assert.ok(sent[1].failed, 'a part went missing: the body is not passed off as whole');
 });
 
+test('a page cannot keep unbounded bodies open by sending first parts only', async () => {
+  fakeChrome();
+  const { sent, call, engine } = makeEngine();
+  for (let i = 0; i < 20; i += 1) call({ ...body(part10(4), { id: String(i) }), parts: 2, size: 1000 });
+  assert.equal(sent.length, 16);
+  assert.equal(engine.reads.rejected, 4);
+});
+
 test('hostile messages are refused without a throw, and nothing is sent', async () => {
   fakeChrome();
   const { sent, call, engine } = makeEngine();

@@ -28,6 +28,8 @@ const CONTROL = 'cloudfilmCaptureControl';
 // A binding's message is a page's input: bounded before it is parsed.
 const MAX_MESSAGE_CHARS = 12 * 1024 * 1024;
 const MAX_PARTS = 4096;
+// Large bodies arriving in parts at once: a page's hook sends one at a time; more is a page playing games.
+const MAX_OPEN_PART_BODIES = 16;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** The debugger events this engine acts on (everything else is ignored at once). */
 export const DEBUGGER_EVENTS = new Set(['Target.attachedToTarget', 'Target.detachedFromTarget', 'Runtime.bindingCalled',
@@ -281,6 +283,7 @@ export class DebuggerCapture {
         return;
       }
       // A large body, in parts: streamed to the helper as they come.
+      if (this.parts.size >= MAX_OPEN_PART_BODIES) { this.reads.rejected += 1; return; }
       if (judged.verdict.verdict === 'sniff' && !sniffBytes(base64ToBytes(m.data.slice(0, 4 * 64)))) return;
       const writer = this.ctx.uploader.start({ ...meta, totalBytes: Number.isInteger(m.size) ? m.size : undefined });
       this.ctx.onBody(tabId, writer.result, judged.verdict.kind);
