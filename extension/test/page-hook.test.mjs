@@ -202,3 +202,15 @@ test('the extension can ask a page to send now, and to stop; the hook installs o
   assert.equal(Object.keys(bodies()).length, sent, 'nothing more after stop');
   assert.equal(Object.keys(bodies()).filter((u) => u === 'http://h/c1').length, 1);
 });
+
+test('a page that is never quiet still hands its bodies over within maxDelayMs', async () => {
+  const { g, bodies } = makeGlobal({ served: { 'http://h/p1': { body: dicom(10) }, 'http://h/poll': { body: '{}', type: 'application/json' } } });
+  install(g, { quietMs: 50, maxDelayMs: 120 });
+  await (await vm.runInContext('fetch("http://h/p1")', g)).arrayBuffer();
+  const until = Date.now() + 400;
+  while (Date.now() < until && !bodies()['http://h/p1']) {
+    await (await vm.runInContext('fetch("http://h/poll")', g)).text(); // every 10 ms: never 50 ms of quiet
+    await wait(10);
+  }
+  assert.equal(bodies()['http://h/p1']?.length, 10);
+});

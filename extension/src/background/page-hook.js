@@ -14,12 +14,13 @@
 
 /**
  * Installs the hook on global `g`. opts: { binding (the debugger binding's name), control (name of the function the
- * extension calls: flush, stop), worker (send at once), quietMs, maxHeldBytes, partBytes }.
+ * extension calls: flush, stop), worker (send at once), quietMs, maxDelayMs, maxHeldBytes, partBytes }.
  */
 export function installPageHook(g, opts) {
   if (g[opts.control]) return;
   const { binding, worker } = opts;
   const quietMs = opts.quietMs ?? 250;
+  const maxDelayMs = opts.maxDelayMs ?? 10000;
   const maxHeldBytes = opts.maxHeldBytes ?? 64 * 1024 * 1024;
   // A multiple of 3: every part but the last is whole base64 groups, without padding.
   const partBytes = opts.partBytes ?? 3 * 2 * 1024 * 1024;
@@ -80,13 +81,17 @@ export function installPageHook(g, opts) {
       heldBytes -= bytes.length;
       send(meta, bytes);
     }
+    heldSince = 0;
     if (announced && reading === 0) { announced = false; call({ t: 'flushed' }); }
     return reading;
   };
 
+  // A page that is never quiet (one that polls, say) still hands over within maxDelayMs of its first held body.
+  let heldSince = 0;
   const later = (ms) => {
     if (timer) g.clearTimeout(timer);
-    timer = g.setTimeout(flush, ms);
+    const left = heldSince ? heldSince + maxDelayMs - Date.now() : ms;
+    timer = g.setTimeout(flush, Math.max(0, Math.min(ms, left)));
   };
 
   /** Something happened on the network: a page waits until it has been quiet for quietMs. */
@@ -97,6 +102,7 @@ export function installPageHook(g, opts) {
   const keep = (meta, bytes) => {
     if (stopped) return;
     if (worker) { send(meta, bytes); return; }
+    if (held.length === 0) heldSince = Date.now();
     held.push({ meta, bytes });
     heldBytes += bytes.length;
     if (!announced) announced = call({ t: 'held' });
