@@ -17,9 +17,8 @@
 // contexts that exist when it is added; the Runtime domain would send an event per console message).
 
 import { api } from './platform.js';
-import { base64DecodedLength, base64ToBytes } from '../lib/base64.js';
-import { sniffBytes } from '../lib/candidate.js';
-import { judgeResponse, forwardWholeBody, wantsBody } from './chromium-bodies.js';
+import { base64DecodedLength } from '../lib/base64.js';
+import { judgeResponse, forwardWholeBody, wantsBody, base64LooksDicom } from './chromium-bodies.js';
 import { pageHookSource } from './page-hook.js';
 
 const PROTOCOL_VERSION = '1.3';
@@ -284,7 +283,7 @@ export class DebuggerCapture {
       }
       // A large body, in parts: streamed to the helper as they come.
       if (this.parts.size >= MAX_OPEN_PART_BODIES) { this.reads.rejected += 1; return; }
-      if (judged.verdict.verdict === 'sniff' && !sniffBytes(base64ToBytes(m.data.slice(0, 4 * 64)))) return;
+      if (judged.verdict.verdict === 'sniff' && !base64LooksDicom(m.data)) return;
       const writer = this.ctx.uploader.start({ ...meta, totalBytes: Number.isInteger(m.size) ? m.size : undefined });
       this.ctx.onBody(tabId, writer.result, judged.verdict.kind);
       this.parts.set(key, { writer, next: 1, parts: m.parts });

@@ -7,6 +7,11 @@ import { classifyResponse, headerValue, isMissedImage, normalizeHeaders, sniffBy
 // Enough of a body to tell DICOM from anything else (preamble + DICM, or the first element), as base64.
 const SNIFF_BASE64_CHARS = 4 * 64;
 
+/** Whether a body given as base64 starts like DICOM (decodes only its first bytes). */
+export function base64LooksDicom(text) {
+  return sniffBytes(base64ToBytes(text.slice(0, SNIFF_BASE64_CHARS)));
+}
+
 /**
  * A response judged by its headers ([{name, value}]): the verdict, its announced size (none when content-encoded:
  * the length is then of the encoded bytes) and the body's metadata for the host.
@@ -45,8 +50,7 @@ export function forwardWholeBody(ctx, { tabId, meta, verdict, estimate }, respon
   const size = length ?? bytes.length;
   if (size > estimate) budget.force(size - estimate);
   else budget.release(estimate - size);
-  const head = bytes ?? base64ToBytes(response.body.slice(0, SNIFF_BASE64_CHARS));
-  if (verdict.verdict === 'sniff' && !sniffBytes(head)) { budget.release(size); return; }
+  if (verdict.verdict === 'sniff' && !(bytes ? sniffBytes(bytes) : base64LooksDicom(response.body))) { budget.release(size); return; }
   if (ctx.isPaused()) { budget.release(size); if (isMissedImage(verdict)) ctx.onMissed(tabId); return; }
   ctx.onBody(tabId, bytes ? uploader.sendWhole(meta, bytes) : uploader.sendWholeBase64(meta, response.body, length),
     verdict.kind);
