@@ -64,11 +64,9 @@ export class DebuggerCapture {
   /**
    * ctx: { isCaptured(tabId), isPaused(), budget, uploader, onRendered(tabId), onMissed(tabId),
    *        onBody(tabId, promiseOfResult, kind), onDetached(tabId, reason) }
-   * `hook`: options of the page hook (tests shorten its times).
    */
-  constructor(ctx, { hook = {} } = {}) {
+  constructor(ctx) {
     this.ctx = ctx;
-    this.hook = hook;
     this.scripts = new Map(); // `${tabId}|${sessionId}` -> identifier of the hook's new-document script
     this.holding = new Map(); // `${tabId}|${sessionId}|${contextId}` -> { tabId, sessionId, contextId }: holds bodies
     this.parts = new Map(); // `${tabId}|${sessionId}|${contextId}|${id}` -> a body arriving in parts
@@ -126,7 +124,7 @@ export class DebuggerCapture {
     await api.debugger.sendCommand(target, 'Page.enable');
     await api.debugger.sendCommand(target, 'Runtime.addBinding', { name: BINDING });
     const { identifier } = await api.debugger.sendCommand(target, 'Page.addScriptToEvaluateOnNewDocument',
-      { source: pageHookSource({ ...this.hook, binding: BINDING, control: CONTROL, worker: false }), runImmediately: true });
+      { source: pageHookSource({ binding: BINDING, control: CONTROL, worker: false }), runImmediately: true });
     this.scripts.set(`${target.tabId}|${target.sessionId ?? ''}`, identifier);
     await api.debugger.sendCommand(target, 'Target.setAutoAttach',
       { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
@@ -136,7 +134,7 @@ export class DebuggerCapture {
   async #armWorker(target) {
     await api.debugger.sendCommand(target, 'Runtime.addBinding', { name: BINDING });
     await api.debugger.sendCommand(target, 'Runtime.evaluate',
-      { expression: pageHookSource({ ...this.hook, binding: BINDING, control: CONTROL, worker: true }) });
+      { expression: pageHookSource({ binding: BINDING, control: CONTROL, worker: true }) });
     await api.debugger.sendCommand(target, 'Target.setAutoAttach',
       { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
     this.reads.workers += 1;
