@@ -3,7 +3,11 @@
 //
 //   node build.mjs            dist/chromium/, dist/firefox/, dist/cloudfilm-<browser>-<version>.zip/.xpi
 //   node build.mjs --test     dist/chromium-test/, dist/firefox-test/ with the end-to-end test bridge
-//                             (a content script that lets a page call the background). Never packaged.
+//                             (a content script that lets a page call the background, and the background's
+//                             test-only commands, test-bridge/commands.js). Never packaged.
+//
+// ids.json (extension ids, native host name) is the one place those names are written: it is copied into each
+// build, and src/lib/protocol.js imports the host name from it.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,19 +60,26 @@ function listFiles(dir, base = dir) {
   }).sort();
 }
 
-function buildOne(browser) {
-  const out = path.join(dist, testBuild ? `${browser}-test` : browser);
+/** What a test build's src/background/build-flags.js says instead of the source's (which a normal build keeps). */
+export function testBuildFlags() {
+  return '// Written by build.mjs --test: end-to-end test build.\nexport const TEST_BUILD = true;\n'
+    + "export { testCommands } from '../../test-bridge/commands.js';\n";
+}
+
+/** Builds one browser's extension into `into` (dist/<browser>[-test] by default). */
+export function buildOne(browser, { test = testBuild, into = path.join(dist, test ? `${browser}-test` : browser) } = {}) {
+  const out = into;
   fs.rmSync(out, { recursive: true, force: true });
   copyDir(path.join(root, 'src'), path.join(out, 'src'));
   copyDir(path.join(root, '_locales'), path.join(out, '_locales'));
+  fs.copyFileSync(path.join(root, 'ids.json'), path.join(out, 'ids.json'));
   fs.mkdirSync(path.join(out, 'icons'), { recursive: true });
   for (const size of [16, 32, 48, 128]) fs.writeFileSync(path.join(out, 'icons', `icon-${size}.png`), makeIcon(size));
-  if (testBuild) {
+  if (test) {
     copyDir(path.join(root, 'test-bridge'), path.join(out, 'test-bridge'));
-    fs.writeFileSync(path.join(out, 'src/background/build-flags.js'),
-      '// Written by build.mjs --test: end-to-end test build.\nexport const TEST_BUILD = true;\n');
+    fs.writeFileSync(path.join(out, 'src/background/build-flags.js'), testBuildFlags());
   }
-  const manifest = manifestFor(browser, { test: testBuild });
+  const manifest = manifestFor(browser, { test });
   fs.writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return { out, manifest };
 }

@@ -47,12 +47,12 @@ function makeEngine({ paused = false, captured = true } = {}) {
       return { result, writeBase64(text) { body.chunks.push(Buffer.from(text, 'base64')); },
         end() { body.ended = true; done({}); return result; }, fail(error) { body.failed = error; done({}); } };
     },
-    async sendWholeBase64(meta, text) { sent.push({ meta, chunks: [Buffer.from(text, 'base64')], ended: true }); return {}; },
-    async sendWhole(meta, bytes) { sent.push({ meta, chunks: [Buffer.from(bytes)], ended: true }); return {}; },
   };
-  const ctx = { budget: new ByteBudget(1 << 30), uploader, isCaptured: () => captured, isPaused: () => paused,
-    onRendered: (tabId) => rendered.push(tabId), onMissed: (tabId) => missed.push(tabId), onBody() {}, onDetached() {} };
-  const engine = new DebuggerCapture(ctx);
+  // A stand-in for the capture sink (src/background/capture-sink.js), with the same members.
+  const sink = { budget: new ByteBudget(1 << 30), uploader, isCaptured: () => captured, isPaused: () => paused,
+    startBody: (tabId, meta) => uploader.start(meta), rendered: (tabId) => rendered.push(tabId),
+    missed: (tabId) => missed.push(tabId), detached() {} };
+  const engine = new DebuggerCapture(sink);
   const event = (method, params, sessionId) => engine.onEvent(sessionId ? { tabId: 1, sessionId } : { tabId: 1 }, method, params);
   const call = (message, { contextId = 3, sessionId } = {}) => event('Runtime.bindingCalled',
     { name: 'cloudfilmCapture', executionContextId: contextId, payload: typeof message === 'string' ? message : JSON.stringify(message) }, sessionId);

@@ -17,8 +17,7 @@
 // contexts that exist when it is added; the Runtime domain would send an event per console message).
 
 import { api } from './platform.js';
-import { base64DecodedLength } from '../lib/base64.js';
-import { judgeResponse, forwardWholeBody, wantsBody, base64LooksDicom } from './chromium-bodies.js';
+import { CapturedBodies, checkBodyMessage, emptyReads } from '../lib/captured-body.js';
 import { pageHookSource } from './page-hook.js';
 
 const PROTOCOL_VERSION = '1.3';
@@ -26,10 +25,6 @@ const BINDING = 'cloudfilmCapture';
 const CONTROL = 'cloudfilmCaptureControl';
 // A binding's message is a page's input: bounded before it is parsed.
 const MAX_MESSAGE_CHARS = 12 * 1024 * 1024;
-const MAX_PARTS = 4096;
-// Large bodies arriving in parts at once: a page's hook sends one at a time; more is a page playing games.
-const MAX_OPEN_PART_BODIES = 16;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** The debugger events this engine acts on (everything else is ignored at once). */
 export const DEBUGGER_EVENTS = new Set(['Target.attachedToTarget', 'Target.detachedFromTarget', 'Runtime.bindingCalled',
   'Page.frameNavigated', 'Page.frameStartedNavigating', 'Page.frameRequestedNavigation']);
@@ -41,38 +36,38 @@ export function classifyAttachError(message) {
   return 'not-allowed';
 }
 
-/** Parses a hook's message; null for anything malformed (a page can call the binding with anything). */
+/**
+ * Parses a hook's message (lib/captured-body.js for 'body' and 'seen'; 'held' and 'flushed' say whether a document
+ * holds bodies); null for anything malformed (a page can call the binding with anything).
+ */
 export function parseHookMessage(payload) {
   if (typeof payload !== 'string' || payload.length > MAX_MESSAGE_CHARS) return null;
   let m;
   try { m = JSON.parse(payload); } catch { return null; }
-  if (!m || typeof m !== 'object' || typeof m.t !== 'string') return null;
-  if (m.t !== 'body') return m;
-  const ok = typeof m.id === 'string' && m.id.length < 40 && Number.isInteger(m.part) && Number.isInteger(m.parts)
-    && m.parts >= 1 && m.parts <= MAX_PARTS && m.part >= 0 && m.part < m.parts && typeof m.data === 'string'
-    && m.data.length % 4 === 0 && BASE64.test(m.data);
-  if (!ok) return null;
-  if (m.part === 0) {
-    if (typeof m.url !== 'string' || m.url.length > 64 * 1024 || !Number.isInteger(m.status) || !Array.isArray(m.headers)) return null;
-    m.headers = m.headers.filter((h) => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'string')
-      .slice(0, 200).map(([name, value]) => ({ name: name.slice(0, 256), value: value.slice(0, 8192) }));
-  }
-  return m;
+  return checkBodyMessage(m);
 }
 
 export class DebuggerCapture {
-  /**
-   * ctx: { isCaptured(tabId), isPaused(), budget, uploader, onRendered(tabId), onMissed(tabId),
-   *        onBody(tabId, promiseOfResult, kind), onDetached(tabId, reason) }
-   */
-  constructor(ctx) {
-    this.ctx = ctx;
+  /** sink: capture-sink.js (isCaptured, isPaused, startBody, rendered, missed, detached, budget). */
+  constructor(sink) {
+    this.sink = sink;
     this.scripts = new Map(); // `${tabId}|${sessionId}` -> identifier of the hook's new-document script
     this.holding = new Map(); // `${tabId}|${sessionId}|${contextId}` -> { tabId, sessionId, contextId }: holds bodies
-    this.parts = new Map(); // `${tabId}|${sessionId}|${contextId}|${id}` -> a body arriving in parts
     this.watchTimer = null;
     // What capture did, for the benchmark.
-    this.reads = { bodies: 0, parts: 0, bytes: 0, rejected: 0, flushes: 0, workers: 0 };
+    this.reads = { ...emptyReads(), flushes: 0, workers: 0 };
+    // Bodies from the hooks, keyed by `${tabId}|${sessionId}|${contextId}`.
+    this.bodies = new CapturedBodies(sink, { source: 'debugger', reads: this.reads });
+  }
+
+  /** Bodies arriving in parts: `${tabId}|${sessionId}|${contextId}|${id}` -> { writer, next, parts }. */
+  get parts() {
+    return this.bodies.inParts;
+  }
+
+  /** The sink under its former name: bench/capture_overhead.mjs reads `ctx.uploader`. */
+  get ctx() {
+    return this.sink;
   }
 
   /**
@@ -168,7 +163,7 @@ export class DebuggerCapture {
   onDetach(source, reason) {
     if (source.tabId === undefined) return;
     this.#forget(source.tabId);
-    this.ctx.onDetached(source.tabId, reason);
+    this.sink.detached(source.tabId, reason);
   }
 
   /** Drops what was followed on a tab (or one of its sessions); bodies arriving in parts fail. */
@@ -176,11 +171,7 @@ export class DebuggerCapture {
     const prefix = sessionId === undefined ? `${tabId}|` : `${tabId}|${sessionId}|`;
     for (const key of [...this.scripts.keys()]) if (`${key}|`.startsWith(prefix)) this.scripts.delete(key);
     for (const key of [...this.holding.keys()]) if (key.startsWith(prefix)) this.holding.delete(key);
-    for (const [key, p] of this.parts) {
-      if (!key.startsWith(prefix)) continue;
-      this.parts.delete(key);
-      p.writer?.fail(new Error('the page went before its body was whole'));
-    }
+    this.bodies.forget(prefix);
   }
 
   onEvent(source, method, params) {
@@ -246,70 +237,11 @@ export class DebuggerCapture {
     switch (m.t) {
       case 'held': this.holding.set(where, { tabId, sessionId: target.sessionId, contextId }); return;
       case 'flushed': this.holding.delete(where); return;
-      case 'seen': return this.#onSeen(tabId, m.list);
-      case 'body': return this.#onBody(tabId, where, m);
+      case 'seen':
+      case 'body':
+        if (this.sink.isCaptured(tabId)) this.bodies.receive(where, tabId, m);
+        return;
       default: this.reads.rejected += 1;
     }
-  }
-
-  /** Pictures the page showed without fetch or XMLHttpRequest (<img>): only counted, to name a pictures-only site. */
-  #onSeen(tabId, list) {
-    if (!Array.isArray(list) || !this.ctx.isCaptured(tabId)) return;
-    for (const e of list.slice(0, 1000)) {
-      if (!e || typeof e.url !== 'string' || typeof e.contentType !== 'string') continue;
-      const headers = [{ name: 'content-type', value: e.contentType }];
-      if (Number.isFinite(e.size) && e.size > 0) headers.push({ name: 'content-length', value: String(e.size) });
-      const { verdict } = judgeResponse({ url: e.url, status: 200, headers, mimeType: e.contentType, resourceType: 'Image', tabId });
-      if (verdict.verdict === 'rendered') this.ctx.onRendered(tabId);
-    }
-  }
-
-  #onBody(tabId, where, m) {
-    if (!this.ctx.isCaptured(tabId)) return;
-    const key = `${where}|${m.id}`;
-    if (m.part === 0) {
-      const headers = m.headers;
-      if (m.parts > 1) headers.push({ name: 'content-length', value: String(m.size) });
-      const judged = judgeResponse({ url: m.url, status: m.status, headers, mimeType: undefined, resourceType: 'XHR', tabId });
-      if (!wantsBody(this.ctx, tabId, judged.verdict)) return;
-      const meta = judged.meta;
-      this.reads.bytes += base64DecodedLength(m.data);
-      if (m.parts === 1) {
-        this.reads.bodies += 1;
-        forwardWholeBody(this.ctx, { tabId, meta, verdict: judged.verdict, estimate: 0 }, { body: m.data, base64Encoded: true });
-        return;
-      }
-      // A large body, in parts: streamed to the helper as they come.
-      if (this.parts.size >= MAX_OPEN_PART_BODIES) { this.reads.rejected += 1; return; }
-      if (judged.verdict.verdict === 'sniff' && !base64LooksDicom(m.data)) return;
-      const writer = this.ctx.uploader.start({ ...meta, totalBytes: Number.isInteger(m.size) ? m.size : undefined });
-      this.ctx.onBody(tabId, writer.result, judged.verdict.kind);
-      this.parts.set(key, { writer, next: 1, parts: m.parts });
-      this.reads.parts += 1;
-      this.#write(writer, m.data);
-      return;
-    }
-    const p = this.parts.get(key);
-    if (!p) return;
-    if (m.part !== p.next) {
-      this.parts.delete(key);
-      p.writer.fail(new Error('the page sent a body\'s parts out of order'));
-      return;
-    }
-    p.next += 1;
-    this.reads.bytes += base64DecodedLength(m.data);
-    this.#write(p.writer, m.data);
-    if (p.next === p.parts) {
-      this.parts.delete(key);
-      this.reads.bodies += 1;
-      p.writer.end().catch(() => {});
-    }
-  }
-
-  #write(writer, base64) {
-    const length = base64DecodedLength(base64);
-    if (length === 0) return;
-    this.ctx.budget.force(length); // the page pushed it: count it, never wait
-    writer.writeBase64(base64, length);
   }
 }

@@ -2,13 +2,14 @@
 // The data is always written through unchanged and the filter always closed.
 
 import { api } from './platform.js';
-import { classifyResponse, isMissedImage, headerValue, normalizeHeaders, sniffBytes, SNIFF_BYTES } from '../lib/candidate.js';
+import { sniffBytes, SNIFF_BYTES } from '../lib/candidate.js';
+import { judgeResponse, wantsBody } from '../lib/captured-body.js';
 import { concatBytes } from '../lib/flow.js';
 
 export class FilterCapture {
-  /** ctx: same shape as DebuggerCapture's. */
-  constructor(ctx) {
-    this.ctx = ctx;
+  /** sink: capture-sink.js, as for DebuggerCapture. */
+  constructor(sink) {
+    this.sink = sink;
   }
 
   async start() { /* nothing to attach: onHeadersReceived looks at captured tabs */ }
@@ -17,23 +18,16 @@ export class FilterCapture {
 
   /** webRequest.onHeadersReceived, blocking (filterResponseData must be set up before data flows). */
   onHeadersReceived(d) {
-    if (d.tabId < 0 || !this.ctx.isCaptured(d.tabId)) return;
-    const contentType = headerValue(d.responseHeaders, 'content-type');
-    const encoded = !!headerValue(d.responseHeaders, 'content-encoding');
-    const lengthText = headerValue(d.responseHeaders, 'content-length');
-    const contentLength = lengthText && !encoded ? Number(lengthText) : undefined;
-    const verdict = classifyResponse({ url: d.url, status: d.statusCode, contentType, resourceType: d.type, contentLength });
-    if (verdict.verdict === 'rendered') { this.ctx.onRendered(d.tabId); return; }
-    if (verdict.verdict === 'skip') return;
-    if (this.ctx.isPaused()) { if (isMissedImage(verdict)) this.ctx.onMissed(d.tabId); return; }
-    const meta = { url: d.url, status: d.statusCode, mimeType: contentType, headers: normalizeHeaders(d.responseHeaders),
-      tabId: d.tabId, source: 'filter' };
+    if (d.tabId < 0 || !this.sink.isCaptured(d.tabId)) return;
+    const { verdict, contentLength, meta } = judgeResponse({ url: d.url, status: d.statusCode, headers: d.responseHeaders,
+      resourceType: d.type, tabId: d.tabId, source: 'filter' });
+    if (!wantsBody(this.sink, d.tabId, verdict)) return;
     if (contentLength !== undefined) meta.totalBytes = contentLength;
     this.#filter(d.requestId, meta, verdict);
   }
 
   #filter(requestId, meta, verdict) {
-    const { budget, uploader } = this.ctx;
+    const { budget } = this.sink;
     let filter;
     try {
       filter = api.webRequest.filterResponseData(requestId);
@@ -46,8 +40,7 @@ export class FilterCapture {
     let suspended = false;
 
     const startWriter = () => {
-      writer = uploader.start(meta);
-      this.ctx.onBody(meta.tabId, writer.result, verdict.kind);
+      writer = this.sink.startBody(meta.tabId, meta);
     };
     if (!undecided) startWriter();
 

@@ -1,16 +1,17 @@
-// Background entry: a Chromium MV3 service worker and Firefox MV3 background scripts alike.
-// Listeners are registered at top level (a service worker is woken by them); state lives in
-// storage.session so a restarted worker picks up where the last one stopped.
+// Background entry: a Chromium MV3 service worker and Firefox MV3 background scripts alike. The composition root
+// (helper connection, uploader, capture sink, this browser's engine) and the one message switch for the popup, the
+// options page and the DevTools panel. Listeners are registered at top level (a service worker is woken by them);
+// state lives in storage.session so a restarted worker picks up where the last one stopped.
 
 import { api, isFirefox, action, isRestrictedUrl, siteOf, capturePermissions } from './platform.js';
 import { HostConnection } from './host-port.js';
 import { DebuggerCapture, DEBUGGER_EVENTS } from './capture-chromium.js';
 import { FilterCapture } from './capture-firefox.js';
-import { TEST_BUILD } from './build-flags.js';
+import { CaptureSink } from './capture-sink.js';
+import { TEST_BUILD, testCommands } from './build-flags.js';
 import { BodyUploader } from '../lib/body-stream.js';
+import { CapturedBodies, checkBodyMessage } from '../lib/captured-body.js';
 import { ByteBudget } from '../lib/flow.js';
-import { base64ToBytes } from '../lib/base64.js';
-import { classifyResponse } from '../lib/candidate.js';
 import * as Model from '../lib/study-model.js';
 
 // The most body bytes the extension holds at once, whatever the study size (a single larger body is
@@ -40,22 +41,8 @@ const uploader = new BodyUploader({
   idPrefix: `${isFirefox ? 'f' : 'c'}${Date.now().toString(36)}`,
 });
 
-const engineCtx = {
-  budget,
-  uploader,
-  isCaptured: (tabId) => !!state.captured[tabId],
-  isPaused: () => !host.connected,
-  onRendered: (tabId) => { Model.noteRendered(state.model, tabId); changed(); },
-  onMissed: (tabId) => { state.missed[tabId] = (state.missed[tabId] ?? 0) + 1; changed(); },
-  onBody: trackBody,
-  onDetached: (tabId, reason) => {
-    if (!state.captured[tabId]) return;
-    delete state.captured[tabId];
-    if (reason === 'canceled_by_user') state.problem = { name: 'debugger-canceled', tabId };
-    changed({ persist: true });
-  },
-};
-const engine = isFirefox ? new FilterCapture(engineCtx) : new DebuggerCapture(engineCtx);
+const sink = new CaptureSink({ state, host, uploader, budget, changed, filed: () => scheduleList() });
+const engine = isFirefox ? new FilterCapture(sink) : new DebuggerCapture(sink);
 globalThis.cloudfilmEngine = engine; // read by bench/capture_overhead.mjs (engine.reads); pages cannot reach it
 
 // ---------------------------------------------------------------- top-level listeners
@@ -168,21 +155,7 @@ function onHostStatus(snapshot) {
   changed({ persist: false });
 }
 
-// ---------------------------------------------------------------- bodies and the model
-
-function trackBody(tabId, promise) {
-  promise.then((result) => {
-    Model.addBodyResult(state.model, result, tabId);
-    if (state.problem?.name === 'disk-full') state.problem = null;
-    scheduleList();
-    changed();
-  }, (error) => {
-    if (error?.codeName === 'disk-full') state.problem = { name: 'disk-full', message: error.message };
-    if (error?.hostGone) state.missed[tabId] = (state.missed[tabId] ?? 0) + 1;
-    else Model.noteFailedBody(state.model, tabId);
-    changed();
-  });
-}
+// ---------------------------------------------------------------- the library, as the helper lists it
 
 let listTimer = null;
 let listing = false;
@@ -282,7 +255,7 @@ function trustedSender(sender) {
   const base = api.runtime.getURL('');
   if (sender.url?.startsWith(base)) return true;
   if (!sender.url && !sender.tab) return true; // DevTools pages in some browsers
-  return TEST_BUILD; // the test bridge's content script, in test builds only
+  return TEST_BUILD; // the test bridge's content script, in test builds only (build-flags.js)
 }
 
 function snapshot(tabId) {
@@ -357,7 +330,7 @@ async function hostRequest(msg, timeoutMs = 60000) {
   }
 }
 
-/** The one message switch: popup, options page, DevTools panel (and the test bridge in test builds). */
+/** The one message switch: popup and options page (and the test bridge in test builds). */
 async function handle(msg, sender) {
   await ready;
   const tabId = Number.isInteger(msg?.tabId) ? msg.tabId : sender.tab?.id;
@@ -408,98 +381,49 @@ async function handle(msg, sender) {
       state.problem = null;
       changed({ persist: false });
       return { ok: true };
-    case 'open-popup':
-      if (!TEST_BUILD) return { ok: false, problem: 'internal' };
-      await action.openPopup();
-      return { ok: true };
-    case 'popup-do': {
-      // Test builds, Firefox: puppeteer cannot reach the popup document, so the test clicks through here.
-      if (!TEST_BUILD || !api.extension?.getViews) return { ok: false, problem: 'internal' };
-      const view = api.extension.getViews({ type: 'popup' })[0];
-      if (!view) return { ok: true, open: false };
-      if (msg.click) {
-        const target = view.document.querySelector(String(msg.click));
-        if (!target) return { ok: false, problem: 'internal', message: `no ${msg.click} in the popup` };
-        target.click();
-      }
-      const read = {};
-      for (const selector of Array.isArray(msg.read) ? msg.read : []) {
-        const node = view.document.querySelector(String(selector));
-        read[selector] = node ? { text: node.textContent, hidden: node.hidden, checked: node.checked,
-          disabled: node.disabled } : null;
-      }
-      read.problemNames = [...view.document.querySelectorAll('#problems [data-problem]')].map((n) => n.dataset.problem);
-      return { ok: true, open: true, read, lang: view.document.documentElement.lang };
-    }
     default:
+      // A test build's own commands (test-bridge/commands.js); none in a normal build.
+      if (testCommands?.has(msg?.type)) return testCommands.get(msg.type)(msg);
       return { ok: false, problem: 'internal', message: `unknown message ${msg?.type}` };
   }
 }
 
 // ---------------------------------------------------------------- DevTools panel
 
-/** The panel sends bodies it read with devtools.network; each piece is acknowledged once taken. */
+/**
+ * The panel's port: it watches its tab's state as the popup does (and wants the helper connected), and hands over
+ * the bodies it read with devtools.network as captured-body messages (lib/captured-body.js), each acknowledged once
+ * the helper has its data, so that the panel never holds more than the body it is reading.
+ */
 function connectDevtools(port) {
-  const writers = new Map();
   let panelTabId;
+  const bodies = new CapturedBodies(sink, { source: 'devtools' });
   port.onMessage.addListener(async (msg) => {
     await ready;
-    const ack = (extra = {}) => { try { port.postMessage({ type: 'dt-ack', key: msg.key, n: msg.n, ...extra }); } catch { /* panel closed */ } };
-    switch (msg?.type) {
-      case 'dt-hello':
-        panelTabId = msg.tabId;
-        uiPorts.set(port, panelTabId);
-        uiPortsChanged();
-        host.want(true);
-        host.connect().catch(() => {});
-        port.postMessage({ type: 'state', state: snapshot(panelTabId) });
-        break;
-      case 'dt-classify':
-        ack({ verdict: classifyResponse(msg.response) });
-        break;
-      case 'dt-rendered':
-        Model.noteRendered(state.model, panelTabId);
-        changed();
-        break;
-      case 'dt-body-begin': {
-        if (!host.connected) {
-          try { await host.connect(); } catch { ack({ ok: false, problem: host.problem?.name }); break; }
-        }
-        const writer = uploader.start({ ...msg.meta, tabId: panelTabId ?? -1, source: 'devtools' });
-        writers.set(msg.key, writer);
-        trackBody(panelTabId, writer.result);
-        ack({ ok: true });
-        break;
-      }
-      case 'dt-body-chunk': {
-        const writer = writers.get(msg.key);
-        if (!writer) { ack({ ok: false }); break; }
-        const bytes = base64ToBytes(msg.data);
-        await budget.acquire(bytes.length);
-        const ok = await writer.write(bytes);
-        ack({ ok });
-        break;
-      }
-      case 'dt-body-end': {
-        const writer = writers.get(msg.key);
-        writers.delete(msg.key);
-        if (!writer) { ack({ ok: false }); break; }
-        try {
-          const result = await writer.end();
-          ack({ ok: true, objects: result.objects?.length ?? 0 });
-        } catch (error) {
-          ack({ ok: false, problem: error?.codeName ?? error?.problem ?? 'internal' });
-        }
-        break;
-      }
-      default:
-        break;
+    if (msg?.type === 'watch') {
+      panelTabId = Number.isInteger(msg.tabId) ? msg.tabId : undefined;
+      uiPorts.set(port, panelTabId);
+      uiPortsChanged();
+      host.want(true);
+      host.connect().catch(() => {});
+      port.postMessage({ type: 'state', state: snapshot(panelTabId) });
+      return;
     }
+    if (msg?.type !== 'captured') return;
+    const ack = (ok) => {
+      if (msg.n === undefined) return; // a 'seen' message waits for nothing
+      try { port.postMessage({ type: 'captured', n: msg.n, ok }); } catch { /* panel closed */ }
+    };
+    const message = checkBodyMessage(msg.message);
+    if (!message) { ack(false); return; }
+    if (message.t === 'body' && message.part === 0 && !host.connected) {
+      try { await host.connect(); } catch { ack(false); return; }
+    }
+    ack(!!(await bodies.receive('panel', panelTabId ?? -1, message)));
   });
   port.onDisconnect.addListener(() => {
     uiPorts.delete(port);
     uiPortsChanged();
-    for (const w of writers.values()) w.fail(new Error('panel closed'));
-    writers.clear();
+    bodies.forget();
   });
 }

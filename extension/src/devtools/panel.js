@@ -1,12 +1,16 @@
 // The DevTools panel: the second way in, on devtools.network. getHAR() for what loaded before the panel
-// opened, onRequestFinished after. Bodies go to the background one at a time, piece by piece, each
-// piece acknowledged, so the panel never holds more than the body it is reading.
+// opened, onRequestFinished after. Each response is judged as the capture engines judge theirs
+// (lib/captured-body.js); the bodies worth reading go to the background as captured-body messages, the format the
+// page hook uses, one at a time, part by part, each part acknowledged, so the panel never holds more than the body
+// it is reading. The background hands them to the same sink as the engines.
 
-import { api, t, isFirefox, localize, el, problemBanner, renderStudies } from '../ui/common.js';
-import { classifyResponse, headerValue, normalizeHeaders, sniffBytes } from '../lib/candidate.js';
+import { api, t, isFirefox, localize, problemBanner, renderStudies } from '../ui/common.js';
+import { headerValue, sniffBytes } from '../lib/candidate.js';
+import { judgeResponse } from '../lib/captured-body.js';
 import { base64ToBytes, bytesToBase64, textToBytes } from '../lib/base64.js';
 
-const PIECE_BYTES = 3 * 1024 * 1024;
+// A multiple of 3: every part but the last is whole base64 groups, without padding.
+const PART_BYTES = 3 * 1024 * 1024;
 const FIREFOX_DEVTOOLS_LIMIT = 1024 * 1024;
 const $ = (id) => document.getElementById(id);
 const tabId = api.devtools.inspectedWindow.tabId;
@@ -16,13 +20,14 @@ const queue = [];
 let working = false;
 let port;
 let msgCounter = 0;
+let bodyCounter = 0;
 const waiting = new Map();
 
 function connect() {
   port = api.runtime.connect({ name: 'devtools' });
   port.onMessage.addListener((msg) => {
     if (msg?.type === 'state') render(msg.state);
-    if (msg?.type === 'dt-ack') {
+    if (msg?.type === 'captured') {
       const w = waiting.get(msg.n);
       if (w) { waiting.delete(msg.n); w(msg); }
     }
@@ -32,14 +37,15 @@ function connect() {
     waiting.clear();
     setTimeout(connect, 1000); // the service worker restarted
   });
-  port.postMessage({ type: 'dt-hello', tabId });
+  port.postMessage({ type: 'watch', tabId });
 }
 
-function call(msg) {
+/** Hands a captured-body message to the background; resolves to its acknowledgement ({ok}). */
+function hand(message) {
   const n = ++msgCounter;
   return new Promise((resolve) => {
     waiting.set(n, resolve);
-    try { port.postMessage({ ...msg, n }); } catch { waiting.delete(n); resolve({ ok: false }); }
+    try { port.postMessage({ type: 'captured', n, message }); } catch { waiting.delete(n); resolve({ ok: false }); }
   });
 }
 
@@ -80,17 +86,22 @@ function enqueue(entry) {
   const key = `${entry.startedDateTime}|${entry.request?.method}|${entry.request?.url}`;
   if (done.has(key)) return;
   done.add(key);
-  const headers = entry.response?.headers ?? [];
+  // The type DevTools worked out stands in for a missing header, as a header: the background judges headers only.
+  const headers = (entry.response?.headers ?? []).map(({ name, value }) => ({ name: String(name), value: String(value ?? '') }));
   const contentType = headerValue(headers, 'content-type') || entry.response?.content?.mimeType || '';
-  const encoded = !!headerValue(headers, 'content-encoding');
-  const lengthText = headerValue(headers, 'content-length');
-  const verdict = classifyResponse({ url: entry.request?.url, status: entry.response?.status, contentType,
-    resourceType: entry._resourceType, contentLength: lengthText && !encoded ? Number(lengthText) : undefined });
-  if (verdict.verdict === 'rendered') { port.postMessage({ type: 'dt-rendered' }); return; }
+  if (contentType && !headerValue(headers, 'content-type')) headers.push({ name: 'content-type', value: contentType });
+  const url = entry.request?.url;
+  const { verdict, contentLength } = judgeResponse({ url, status: entry.response?.status, headers,
+    resourceType: entry._resourceType, tabId, source: 'devtools' });
+  if (verdict.verdict === 'rendered') {
+    // Counted as the page hook's pictures are: a picture shown, never read.
+    port.postMessage({ type: 'captured', message: { t: 'seen', list: [{ url, contentType, size: contentLength ?? 0 }] } });
+    return;
+  }
   if (verdict.verdict === 'skip') return;
   counts.seen++;
-  queue.push({ entry, contentType, verdict, expected: entry.response?.content?.size > 0 ? entry.response.content.size
-    : (lengthText && !encoded ? Number(lengthText) : undefined) });
+  queue.push({ entry, headers, contentType, verdict,
+    expected: entry.response?.content?.size > 0 ? entry.response.content.size : contentLength });
   renderCounts();
   pump();
 }
@@ -105,23 +116,23 @@ async function pump() {
   }
 }
 
-async function sendOne({ entry, contentType, verdict, expected }) {
+async function sendOne({ entry, headers, contentType, verdict, expected }) {
   const bytes = decodeContent(await getContent(entry), entry, contentType);
   if (!bytes || bytes.length === 0) { counts.empty++; renderCounts(); return; }
   const cut = (expected !== undefined && bytes.length < expected) || (isFirefox && expected === undefined && bytes.length === FIREFOX_DEVTOOLS_LIMIT);
   if (cut) { counts.cut++; renderCounts(); return; } // a cut body is not a usable image: say so instead
   if (verdict.verdict === 'sniff' && !sniffBytes(bytes)) return;
-  const key = `dt${Date.now().toString(36)}${msgCounter}`;
-  const meta = { url: entry.request.url, status: entry.response.status, mimeType: contentType,
-    headers: normalizeHeaders(entry.response.headers), totalBytes: bytes.length };
-  const begun = await call({ type: 'dt-body-begin', key, meta });
-  if (!begun.ok) return;
-  for (let i = 0; i < bytes.length; i += PIECE_BYTES) {
-    const ack = await call({ type: 'dt-body-chunk', key, data: bytesToBase64(bytes.subarray(i, i + PIECE_BYTES)) });
+  const id = `${++bodyCounter}`;
+  const parts = Math.ceil(bytes.length / PART_BYTES);
+  for (let part = 0; part < parts; part += 1) {
+    const data = bytesToBase64(bytes.subarray(part * PART_BYTES, (part + 1) * PART_BYTES));
+    const ack = await hand(part === 0
+      ? { t: 'body', id, part, parts, size: bytes.length, url: entry.request.url, status: entry.response.status,
+        headers: headers.map(({ name, value }) => [name, value]), data }
+      : { t: 'body', id, part, parts, data });
     if (!ack.ok) return;
   }
-  const end = await call({ type: 'dt-body-end', key });
-  if (end.ok) counts.sent++;
+  counts.sent++;
   renderCounts();
 }
 

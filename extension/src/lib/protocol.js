@@ -1,8 +1,11 @@
 // Constants of the CloudFilm native messaging protocol (docs/protocol.md).
 // The error table mirrors the document exactly; test/protocol-table.test.mjs checks that it does.
 
+// extension/ids.json is the one place the host's name is written (build.mjs copies it into every build).
+import ids from '../../ids.json' with { type: 'json' };
+
 export const PROTOCOL_VERSION = 1;
-export const NATIVE_HOST_NAME = 'app.cloudfilm.host';
+export const NATIVE_HOST_NAME = ids.nativeHost;
 
 // Extension -> host: the browsers refuse more than 64 MiB per message; keep well under it.
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;

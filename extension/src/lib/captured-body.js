@@ -1,0 +1,190 @@
+// A captured body: one format, whichever way it came in, and one path from there to the helper.
+//
+// Chromium's page hook (background/page-hook.js, through its debugger binding) and the DevTools panel (through its
+// runtime port) both hand bodies over as these messages (docs/protocol.md, "Inside the extension"):
+//
+//   {t: 'body', id, part: 0, parts, size, url, status, headers: [[name, value], ...], data}   first (or only) part
+//   {t: 'body', id, part, parts, data}                                                         each further part
+//   {t: 'seen', list: [{url, contentType, size}, ...]}           pictures shown but never read: only counted
+//
+// `data` is base64 of the part's bytes (whole 4-character groups, padded only in the last part). It is never
+// decoded here: it leaves for the helper as it came (the host's chunk format). Whatever sends these messages is
+// treated as hostile input, as any page would be.
+//
+// Pure: the capture sink (background/capture-sink.js: isPaused, startBody, rendered, missed, budget) is passed in.
+// Firefox's engine, which reads bytes as they stream, uses judgeResponse() and wantsBody() from here too.
+
+import { base64DecodedLength, base64ToBytes } from './base64.js';
+import { classifyResponse, headerValue, isMissedImage, normalizeHeaders, sniffBytes } from './candidate.js';
+
+const MAX_PARTS = 4096;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// Enough of a body to tell DICOM from anything else (preamble + DICM, or the first element), as base64.
+const SNIFF_BASE64_CHARS = 4 * 64;
+// Large bodies arriving in parts at once: a hook (or the panel) sends one at a time; more is a page playing games.
+export const MAX_OPEN_PART_BODIES = 16;
+
+/**
+ * Checks a 'body' message (any other `t` is passed through for the caller to judge); null when malformed. The first
+ * part's headers become [{name, value}], strings only, bounded.
+ */
+export function checkBodyMessage(m) {
+  if (!m || typeof m !== 'object' || typeof m.t !== 'string') return null;
+  if (m.t !== 'body') return m;
+  const ok = typeof m.id === 'string' && m.id.length < 40 && Number.isInteger(m.part) && Number.isInteger(m.parts)
+    && m.parts >= 1 && m.parts <= MAX_PARTS && m.part >= 0 && m.part < m.parts && typeof m.data === 'string'
+    && m.data.length % 4 === 0 && BASE64.test(m.data);
+  if (!ok) return null;
+  if (m.part === 0) {
+    if (typeof m.url !== 'string' || m.url.length > 64 * 1024 || !Number.isInteger(m.status) || !Array.isArray(m.headers)) return null;
+    m.headers = m.headers.filter((h) => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'string')
+      .slice(0, 200).map(([name, value]) => ({ name: name.slice(0, 256), value: value.slice(0, 8192) }));
+  }
+  return m;
+}
+
+/** Whether a body given as base64 starts like DICOM (decodes only its first bytes). */
+export function base64LooksDicom(text) {
+  return sniffBytes(base64ToBytes(text.slice(0, SNIFF_BASE64_CHARS)));
+}
+
+/**
+ * A response judged by its headers ([{name, value}]): the verdict, its announced size (none when content-encoded:
+ * the length is then of the encoded bytes) and the body's metadata for the host (`source`: which way it came in).
+ */
+export function judgeResponse({ url, status, headers, mimeType, resourceType, tabId, source }) {
+  const contentType = headerValue(headers, 'content-type') || mimeType;
+  const lengthText = headerValue(headers, 'content-length');
+  const encoded = !!headerValue(headers, 'content-encoding');
+  const contentLength = lengthText && !encoded ? Number(lengthText) : undefined;
+  const verdict = classifyResponse({ url, status, contentType, resourceType, contentLength });
+  const meta = { url, status, mimeType: contentType, headers: normalizeHeaders(headers), tabId, source };
+  return { verdict, contentLength, meta };
+}
+
+/**
+ * Whether the body must be read: a rendered picture is noted, other pages' files are skipped, and with the helper
+ * away an image is counted as missed instead.
+ */
+export function wantsBody(sink, tabId, verdict) {
+  if (verdict.verdict === 'rendered') { sink.rendered(tabId); return false; }
+  if (verdict.verdict === 'skip') return false;
+  if (sink.isPaused()) { if (isMissedImage(verdict)) sink.missed(tabId); return false; }
+  return true;
+}
+
+/**
+ * Starts a body given as base64 (a whole body, or the first of its parts) on the sink and writes that base64;
+ * returns the writer, or null when the body is dropped: a sniffed body that is not DICOM, or the helper away (an
+ * image is then counted as missed). `totalBytes`: the whole body's decoded size, when known.
+ */
+export function forwardBody(sink, { tabId, meta, verdict }, base64, totalBytes) {
+  if (verdict.verdict === 'sniff' && !base64LooksDicom(base64)) return null;
+  if (sink.isPaused()) { if (isMissedImage(verdict)) sink.missed(tabId); return null; }
+  const writer = sink.startBody(tabId, totalBytes === undefined ? meta : { ...meta, totalBytes });
+  writeBase64(sink, writer, base64);
+  return writer;
+}
+
+/** Writes base64 the sender already holds: counted in the budget, never waited for. Resolves once posted. */
+function writeBase64(sink, writer, base64) {
+  const length = base64DecodedLength(base64);
+  sink.budget.force(length);
+  return Promise.resolve(writer.writeBase64(base64, length));
+}
+
+/** What a stream of captured-body messages did (the capture benchmark reads these through the engine). */
+export function emptyReads() {
+  return { bodies: 0, parts: 0, bytes: 0, rejected: 0 };
+}
+
+/**
+ * Takes 'body' and 'seen' messages (already checked) from senders (a hook's document or worker, a DevTools panel)
+ * and hands them to the sink: bodies in parts are streamed as the parts come, in order, at most
+ * MAX_OPEN_PART_BODIES at once.
+ */
+export class CapturedBodies {
+  /** `source`: the hosts's name for the way in ('debugger', 'devtools'); `reads`: counters to add to. */
+  constructor(sink, { source, reads = emptyReads() }) {
+    this.sink = sink;
+    this.source = source;
+    this.reads = reads;
+    this.inParts = new Map(); // `${from}|${id}` -> { writer, next, parts }: a body arriving in parts
+  }
+
+  /**
+   * A message from `from` (a key naming its sender) about tab `tabId`. Resolves to whether this message's data
+   * reached the helper (for a body's last part: whether the helper filed the body); undefined when nothing was taken.
+   */
+  receive(from, tabId, m) {
+    if (m.t === 'seen') { this.#seen(tabId, m.list); return undefined; }
+    if (m.t !== 'body') return undefined;
+    return m.part === 0 ? this.#first(from, tabId, m) : this.#next(from, m);
+  }
+
+  /** Drops what senders whose key starts with `prefix` were sending: their bodies in parts fail. */
+  forget(prefix = '') {
+    for (const [key, body] of this.inParts) {
+      if (!key.startsWith(prefix)) continue;
+      this.inParts.delete(key);
+      body.writer.fail(new Error('the sender went before its body was whole'));
+    }
+  }
+
+  /** Pictures shown without being read (<img>): only counted, to name a pictures-only site. */
+  #seen(tabId, list) {
+    if (!Array.isArray(list)) return;
+    for (const e of list.slice(0, 1000)) {
+      if (!e || typeof e.url !== 'string' || typeof e.contentType !== 'string') continue;
+      const headers = [{ name: 'content-type', value: e.contentType }];
+      if (Number.isFinite(e.size) && e.size > 0) headers.push({ name: 'content-length', value: String(e.size) });
+      const { verdict } = judgeResponse({ url: e.url, status: 200, headers, mimeType: e.contentType, resourceType: 'Image',
+        tabId, source: this.source });
+      if (verdict.verdict === 'rendered') this.sink.rendered(tabId);
+    }
+  }
+
+  #first(from, tabId, m) {
+    const headers = m.headers;
+    if (m.parts > 1) headers.push({ name: 'content-length', value: String(m.size) });
+    const judged = judgeResponse({ url: m.url, status: m.status, headers, mimeType: undefined, resourceType: 'XHR', tabId,
+      source: this.source });
+    if (!wantsBody(this.sink, tabId, judged.verdict)) return undefined;
+    this.reads.bytes += base64DecodedLength(m.data);
+    if (m.parts === 1) {
+      this.reads.bodies += 1;
+      const writer = forwardBody(this.sink, judged, m.data, base64DecodedLength(m.data));
+      return writer ? ended(writer) : undefined;
+    }
+    // A large body, in parts: streamed to the helper as they come.
+    if (this.inParts.size >= MAX_OPEN_PART_BODIES) { this.reads.rejected += 1; return undefined; }
+    const writer = forwardBody(this.sink, judged, m.data, Number.isInteger(m.size) ? m.size : undefined);
+    if (!writer) return undefined;
+    this.inParts.set(`${from}|${m.id}`, { writer, next: 1, parts: m.parts });
+    this.reads.parts += 1;
+    return Promise.resolve(true);
+  }
+
+  #next(from, m) {
+    const key = `${from}|${m.id}`;
+    const body = this.inParts.get(key);
+    if (!body) return undefined;
+    if (m.part !== body.next) {
+      this.inParts.delete(key);
+      body.writer.fail(new Error('a body\'s parts came out of order'));
+      return Promise.resolve(false);
+    }
+    body.next += 1;
+    this.reads.bytes += base64DecodedLength(m.data);
+    const written = m.data.length ? writeBase64(this.sink, body.writer, m.data) : Promise.resolve(true);
+    if (body.next < body.parts) return written;
+    this.inParts.delete(key);
+    this.reads.bodies += 1;
+    return ended(body.writer);
+  }
+}
+
+/** Ends a body: resolves to whether the helper filed it (the failure itself reaches the sink's result tracking). */
+function ended(writer) {
+  return writer.end().then(() => true, () => false);
+}
