@@ -76,9 +76,10 @@ export function wantsBody(sink, tabId, verdict) {
 /**
  * Starts a body given as base64 (a whole body, or the first of its parts) on the sink and writes that base64;
  * returns the writer, or null when the body is dropped: a sniffed body that is not DICOM, or the helper away (an
- * image is then counted as missed). `totalBytes`: the whole body's decoded size, when known.
+ * image is then counted as missed). `judged`: from judgeResponse(); `totalBytes`: the whole body's decoded size.
  */
-export function forwardBody(sink, { tabId, meta, verdict }, base64, totalBytes) {
+export function forwardBody(sink, { meta, verdict }, base64, totalBytes) {
+  const { tabId } = meta;
   if (verdict.verdict === 'sniff' && !base64LooksDicom(base64)) return null;
   if (sink.isPaused()) { if (isMissedImage(verdict)) sink.missed(tabId); return null; }
   const writer = sink.startBody(tabId, totalBytes === undefined ? meta : { ...meta, totalBytes });
