@@ -15,6 +15,8 @@
 //   once loses nothing (the worker.html?close=1 e2e test).
 // The binding is added again on each new document (without the Runtime domain on, Chromium installs it only in the
 // contexts that exist when it is added; the Runtime domain would send an event per console message).
+// What the hooks send is parsed, judged and handed to the capture sink by lib/captured-body.js, the path the
+// DevTools panel's bodies take too; this engine keeps only the debugger's side (attach, arm, flush, forget).
 
 import { api } from './platform.js';
 import { CapturedBodies, checkBodyMessage, emptyReads } from '../lib/captured-body.js';

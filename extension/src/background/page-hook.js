@@ -13,34 +13,38 @@
 // Everything it sends is treated by the extension as hostile input, as any page's would be.
 
 /**
- * Installs the hook on global `g`. opts: { binding (the debugger binding's name), control (name of the function the
- * extension calls: flush, stop), worker (send at once), quietMs, maxDelayMs, maxHeldBytes, partBytes }.
+ * Installs the hook on `scope` (the page's or worker's global). options: { binding (the debugger binding's name),
+ * control (name of the function the extension calls: flush, stop), worker (send at once), quietMs, maxDelayMs,
+ * maxHeldBytes, partBytes }.
  */
-export function installPageHook(g, opts) {
-  if (g[opts.control]) return;
-  const { binding, worker } = opts;
-  const quietMs = opts.quietMs ?? 250;
-  const maxDelayMs = opts.maxDelayMs ?? 10000;
-  const maxHeldBytes = opts.maxHeldBytes ?? 64 * 1024 * 1024;
+export function installPageHook(scope, options) {
+  if (scope[options.control]) return;
+  const { binding, worker } = options;
+  const quietMs = options.quietMs ?? 250;
+  const maxDelayMs = options.maxDelayMs ?? 10000;
+  const maxHeldBytes = options.maxHeldBytes ?? 64 * 1024 * 1024;
   // A multiple of 3: every part but the last is whole base64 groups, without padding.
-  const partBytes = opts.partBytes ?? 3 * 2 * 1024 * 1024;
+  const partBytes = options.partBytes ?? 3 * 2 * 1024 * 1024;
   const NOT_DICOM = /^(text\/(html|css|javascript|ecmascript)|application\/(javascript|x-javascript|ecmascript|wasm|manifest\+json)|font\/|image\/svg|audio\/|video\/)/i;
 
   const held = []; // { meta, bytes } waiting for a quiet moment (pages only)
   let heldBytes = 0;
+  let heldSince = 0; // when the oldest held body came: a page that is never quiet still sends within maxDelayMs
   let announced = false; // the extension was told this context holds bodies
   let reading = 0; // copies still being read (fetch bodies read alongside the page)
   let timer = null;
   let stopped = false;
   let hadBinding = false;
-  let waitingSince = null;
+  let waitingSince = null; // since when a flush found no binding
   let nextId = 1;
-  const seen = []; // pictures loaded by <img> and the like: { url, contentType } (told, never copied)
+  const seen = []; // pictures loaded by <img> and the like: { url, contentType, size } (told, never copied)
+  let finishClose = null; // a worker that asked to close while copies were still being read
 
-  const call = (message) => {
-    const f = g[binding];
-    if (typeof f !== 'function') return false;
-    f(JSON.stringify(message));
+  /** Calls the binding with a message (lib/captured-body.js); false when there is no binding (yet). */
+  const callBinding = (message) => {
+    const bindingFunction = scope[binding];
+    if (typeof bindingFunction !== 'function') return false;
+    bindingFunction(JSON.stringify(message));
     return true;
   };
 
@@ -48,98 +52,100 @@ export function installPageHook(g, opts) {
     if (typeof bytes.toBase64 === 'function') return bytes.toBase64();
     let text = '';
     for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-    return g.btoa(text);
+    return scope.btoa(text);
   };
 
-  const send = (meta, bytes) => {
+  /** One captured body, in parts of partBytes: { t: 'body', id, part, parts, size?, url?, status?, headers?, data }. */
+  const sendBody = (meta, bytes) => {
     const id = `${nextId++}`;
     const parts = Math.max(1, Math.ceil(bytes.length / partBytes));
     for (let part = 0; part < parts; part += 1) {
       const data = toBase64(bytes.subarray(part * partBytes, (part + 1) * partBytes));
-      if (!call(part === 0 ? { t: 'body', id, part, parts, size: bytes.length, ...meta, data } : { t: 'body', id, part, parts, data })) return false;
+      const message = part === 0 ? { t: 'body', id, part, parts, size: bytes.length, ...meta, data } : { t: 'body', id, part, parts, data };
+      if (!callBinding(message)) return false;
     }
     return true;
   };
 
-  const worth = (status, contentType) => status >= 200 && status < 300 && !NOT_DICOM.test(contentType || '');
+  const worthCopying = (status, contentType) => status >= 200 && status < 300 && !NOT_DICOM.test(contentType || '');
+
+  /** Sends what waits after `ms` (or sooner: within maxDelayMs of the oldest held body). */
+  function flushLater(ms) {
+    if (timer) scope.clearTimeout(timer);
+    const left = heldSince ? heldSince + maxDelayMs - Date.now() : ms;
+    timer = scope.setTimeout(flush, Math.max(0, Math.min(ms, left)));
+  }
 
   /** Sends what waits, if the binding is there (in a page it is added again after each new document). */
-  const flush = () => {
-    if (timer) { g.clearTimeout(timer); timer = null; }
-    if (typeof g[binding] !== 'function') {
+  function flush() {
+    if (timer) { scope.clearTimeout(timer); timer = null; }
+    if (typeof scope[binding] !== 'function') {
       // Not there yet (a new document: the extension adds it again), or gone (capture stopped): then stop keeping.
       // A binding that never comes (this document was never armed) must not leave copies here for good.
       waitingSince ??= Date.now();
       if (hadBinding || Date.now() - waitingSince > 30000) { stopped = true; held.length = 0; heldBytes = 0; seen.length = 0; return 0; }
-      if (held.length || seen.length) later(100);
+      if (held.length || seen.length) flushLater(100);
       return reading;
     }
     hadBinding = true;
-    if (seen.length) call({ t: 'seen', list: seen.splice(0, seen.length) });
+    if (seen.length) callBinding({ t: 'seen', list: seen.splice(0, seen.length) });
     while (held.length) {
       const { meta, bytes } = held.shift();
       heldBytes -= bytes.length;
-      send(meta, bytes);
+      sendBody(meta, bytes);
     }
     heldSince = 0;
-    if (announced && reading === 0) { announced = false; call({ t: 'flushed' }); }
+    if (announced && reading === 0) { announced = false; callBinding({ t: 'flushed' }); }
     return reading;
-  };
-
-  // A page that is never quiet (one that polls, say) still hands over within maxDelayMs of its first held body.
-  let heldSince = 0;
-  const later = (ms) => {
-    if (timer) g.clearTimeout(timer);
-    const left = heldSince ? heldSince + maxDelayMs - Date.now() : ms;
-    timer = g.setTimeout(flush, Math.max(0, Math.min(ms, left)));
-  };
+  }
 
   /** Something happened on the network: a page waits until it has been quiet for quietMs. */
-  const activity = () => {
-    if (!worker && (held.length || reading || seen.length)) later(quietMs);
+  const networkActivity = () => {
+    if (!worker && (held.length || reading || seen.length)) flushLater(quietMs);
   };
 
+  /** A copy of a body: a worker sends it at once, a page holds it until it is quiet. */
   const keep = (meta, bytes) => {
     if (stopped) return;
-    if (worker) { send(meta, bytes); return; }
+    if (worker) { sendBody(meta, bytes); return; }
     if (held.length === 0) heldSince = Date.now();
     held.push({ meta, bytes });
     heldBytes += bytes.length;
-    if (!announced) announced = call({ t: 'held' });
+    if (!announced) announced = callBinding({ t: 'held' });
     if (heldBytes > maxHeldBytes) flush();
-    else later(quietMs);
+    else flushLater(quietMs);
   };
 
   const headerList = (headers) => {
-    const out = [];
-    try { headers.forEach((value, name) => out.push([name, value])); } catch { /* opaque */ }
-    return out;
+    const list = [];
+    try { headers.forEach((value, name) => list.push([name, value])); } catch { /* opaque */ }
+    return list;
   };
 
   // ---- fetch: a copy read alongside the page's own reading (Response.clone), and in a worker, before the page's
   // reading resolves, so that nothing the worker received can be lost by its ending.
-  const Resp = g.Response;
-  const origFetch = g.fetch;
-  const tracked = new WeakMap(); // Response -> { meta, done }
-  const settle = (rec, bytes) => {
-    if (rec.done) return;
-    rec.done = true;
-    keep(rec.meta, bytes);
+  const PageResponse = scope.Response;
+  const pageFetch = scope.fetch;
+  const copies = new WeakMap(); // Response -> { meta, kept }: the copy being made of that response's body
+  const keepOnce = (copy, bytes) => {
+    if (copy.kept) return;
+    copy.kept = true;
+    keep(copy.meta, bytes);
   };
-  if (typeof origFetch === 'function' && Resp) {
-    g.fetch = function fetch(...args) {
-      activity();
-      return origFetch.apply(this, args).then((response) => {
-        activity();
+  if (typeof pageFetch === 'function' && PageResponse) {
+    scope.fetch = function fetch(...args) {
+      networkActivity();
+      return pageFetch.apply(this, args).then((response) => {
+        networkActivity();
         try {
           const contentType = response.headers.get('content-type') || '';
-          if (!stopped && response.type !== 'opaque' && worth(response.status, contentType) && response.body) {
-            const rec = { meta: { url: response.url, status: response.status, headers: headerList(response.headers), via: 'fetch' }, done: false };
-            tracked.set(response, rec);
-            const copy = response.clone();
+          if (!stopped && response.type !== 'opaque' && worthCopying(response.status, contentType) && response.body) {
+            const copy = { meta: { url: response.url, status: response.status, headers: headerList(response.headers), via: 'fetch' }, kept: false };
+            copies.set(response, copy);
+            const clone = response.clone();
             reading += 1;
-            copy.arrayBuffer().then((buffer) => settle(rec, new Uint8Array(buffer)), () => {})
-              .finally(() => { reading -= 1; activity(); if (worker && reading === 0 && closeWaiting) closeWaiting(); });
+            clone.arrayBuffer().then((buffer) => keepOnce(copy, new Uint8Array(buffer)), () => {})
+              .finally(() => { reading -= 1; networkActivity(); if (worker && reading === 0 && finishClose) finishClose(); });
           }
         } catch { /* the page's response goes on untouched */ }
         return response;
@@ -147,23 +153,23 @@ export function installPageHook(g, opts) {
     };
     if (worker) {
       // The worker's own reading resolves only once the copy is kept (and sent).
-      const P = Resp.prototype;
-      const origArrayBuffer = P.arrayBuffer;
+      const responsePrototype = PageResponse.prototype;
+      const readArrayBuffer = responsePrototype.arrayBuffer;
       const convert = {
         arrayBuffer: (buffer) => buffer,
         bytes: (buffer) => new Uint8Array(buffer),
-        text: (buffer) => new g.TextDecoder().decode(buffer),
-        json: (buffer) => JSON.parse(new g.TextDecoder().decode(buffer)),
-        blob: (buffer, response) => new g.Blob([buffer], { type: (response.headers.get('content-type') || '').toLowerCase() }),
+        text: (buffer) => new scope.TextDecoder().decode(buffer),
+        json: (buffer) => JSON.parse(new scope.TextDecoder().decode(buffer)),
+        blob: (buffer, response) => new scope.Blob([buffer], { type: (response.headers.get('content-type') || '').toLowerCase() }),
       };
       for (const name of Object.keys(convert)) {
-        const orig = P[name];
-        if (typeof orig !== 'function') continue;
-        P[name] = function (...args) {
-          const rec = tracked.get(this);
-          if (!rec || rec.done) return orig.apply(this, args);
-          return origArrayBuffer.call(this).then((buffer) => {
-            settle(rec, new Uint8Array(buffer.slice(0)));
+        const pageReader = responsePrototype[name];
+        if (typeof pageReader !== 'function') continue;
+        responsePrototype[name] = function (...args) {
+          const copy = copies.get(this);
+          if (!copy || copy.kept) return pageReader.apply(this, args);
+          return readArrayBuffer.call(this).then((buffer) => {
+            keepOnce(copy, new Uint8Array(buffer.slice(0)));
             return convert[name](buffer, this);
           });
         };
@@ -173,8 +179,8 @@ export function installPageHook(g, opts) {
 
   // ---- XMLHttpRequest: the body is there, whole, when readyState turns 4; our listener is the first one, added
   // when the request object is made, before the page can transfer the buffer away.
-  const X = g.XMLHttpRequest;
-  if (typeof X === 'function') {
+  const PageXMLHttpRequest = scope.XMLHttpRequest;
+  if (typeof PageXMLHttpRequest === 'function') {
     const bytesOf = (xhr) => {
       const type = xhr.responseType;
       if (type === 'arraybuffer') return xhr.response ? new Uint8Array(xhr.response.slice(0)) : null;
@@ -182,26 +188,26 @@ export function installPageHook(g, opts) {
         const text = xhr.responseText;
         // A page that reads binary as text asks for charset=x-user-defined: each byte is then one character.
         if (/x-user-defined/i.test(xhr.getResponseHeader('content-type') || '') || /[\uF780-\uF7FF]/.test(text)) {
-          const out = new Uint8Array(text.length);
-          for (let i = 0; i < text.length; i += 1) out[i] = text.charCodeAt(i) & 0xff;
-          return out;
+          const bytes = new Uint8Array(text.length);
+          for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i) & 0xff;
+          return bytes;
         }
-        return new g.TextEncoder().encode(text);
+        return new scope.TextEncoder().encode(text);
       }
-      if (type === 'json') return xhr.response == null ? null : new g.TextEncoder().encode(JSON.stringify(xhr.response));
+      if (type === 'json') return xhr.response == null ? null : new scope.TextEncoder().encode(JSON.stringify(xhr.response));
       if (type === 'blob' && xhr.response) {
-        if (g.FileReaderSync) return new Uint8Array(new g.FileReaderSync().readAsArrayBuffer(xhr.response));
+        if (scope.FileReaderSync) return new Uint8Array(new scope.FileReaderSync().readAsArrayBuffer(xhr.response));
         return xhr.response; // a Blob: read below
       }
       return null;
     };
-    const onState = function () {
-      if (this.readyState === 1) activity();
+    const onReadyStateChange = function () {
+      if (this.readyState === 1) networkActivity();
       if (this.readyState !== 4 || stopped) return;
-      activity();
+      networkActivity();
       try {
         const contentType = this.getResponseHeader('content-type') || '';
-        if (!worth(this.status, contentType)) return;
+        if (!worthCopying(this.status, contentType)) return;
         const headers = (this.getAllResponseHeaders() || '').trim().split(/[\r\n]+/).filter(Boolean)
           .map((line) => { const i = line.indexOf(':'); return [line.slice(0, i).trim(), line.slice(i + 1).trim()]; });
         const meta = { url: this.responseURL, status: this.status, headers, via: 'xhr' };
@@ -210,40 +216,38 @@ export function installPageHook(g, opts) {
         if (body instanceof Uint8Array) { keep(meta, body); return; }
         reading += 1;
         body.arrayBuffer().then((buffer) => keep(meta, new Uint8Array(buffer)), () => {})
-          .finally(() => { reading -= 1; activity(); });
+          .finally(() => { reading -= 1; networkActivity(); });
       } catch { /* the page's request goes on untouched */ }
     };
-    const Hooked = class XMLHttpRequest extends X {
+    scope.XMLHttpRequest = class XMLHttpRequest extends PageXMLHttpRequest {
       constructor(...args) {
         super(...args);
-        this.addEventListener('readystatechange', onState);
+        this.addEventListener('readystatechange', onReadyStateChange);
       }
     };
-    g.XMLHttpRequest = Hooked;
   }
 
   // ---- pictures shown by <img> (never copied): told, so that a site sending only pictures can be named as one.
-  if (!worker && typeof g.PerformanceObserver === 'function') {
+  if (!worker && typeof scope.PerformanceObserver === 'function') {
     try {
-      new g.PerformanceObserver((list) => {
-        for (const e of list.getEntries()) {
-          if (e.initiatorType === 'fetch' || e.initiatorType === 'xmlhttprequest' || !/^image\//i.test(e.contentType || '')) continue;
-          seen.push({ url: e.name, contentType: e.contentType, size: e.decodedBodySize || e.encodedBodySize || 0 });
+      new scope.PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          if (entry.initiatorType === 'fetch' || entry.initiatorType === 'xmlhttprequest' || !/^image\//i.test(entry.contentType || '')) continue;
+          seen.push({ url: entry.name, contentType: entry.contentType, size: entry.decodedBodySize || entry.encodedBodySize || 0 });
         }
-        if (seen.length) later(quietMs);
+        if (seen.length) flushLater(quietMs);
       }).observe({ type: 'resource', buffered: true });
     } catch { /* no resource timing here */ }
   }
 
   // ---- a worker that ends itself first lets the copies still being read finish (at most a few seconds).
-  let closeWaiting = null;
-  if (worker && typeof g.close === 'function') {
-    const origClose = g.close;
-    g.close = function close() {
-      if (reading === 0) return origClose.call(this);
-      const done = () => { closeWaiting = null; origClose.call(g); };
-      closeWaiting = done;
-      g.setTimeout(() => { if (closeWaiting === done) done(); }, 5000);
+  if (worker && typeof scope.close === 'function') {
+    const workerClose = scope.close;
+    scope.close = function close() {
+      if (reading === 0) return workerClose.call(this);
+      const done = () => { finishClose = null; workerClose.call(scope); };
+      finishClose = done;
+      scope.setTimeout(() => { if (finishClose === done) done(); }, 5000);
       return undefined;
     };
   }
@@ -251,12 +255,12 @@ export function installPageHook(g, opts) {
   // A page being left sends what it holds now: its copies would go with it. `beforeunload` comes while the document
   // is still the tab's (a navigation or a closing tab waits for it); by `pagehide`, the debugger's connection may
   // already belong to the next document, and what is sent then is lost. Neither listener ever asks to stay.
-  if (!worker && typeof g.addEventListener === 'function') {
-    g.addEventListener('beforeunload', () => { flush(); }, true);
-    g.addEventListener('pagehide', () => { flush(); }, true);
+  if (!worker && typeof scope.addEventListener === 'function') {
+    scope.addEventListener('beforeunload', () => { flush(); }, true);
+    scope.addEventListener('pagehide', () => { flush(); }, true);
   }
 
-  Object.defineProperty(g, opts.control, {
+  Object.defineProperty(scope, options.control, {
     configurable: true,
     enumerable: false,
     value: (command) => {

@@ -2,9 +2,10 @@
 // Pure: the host connection is injected as `transport` = { request(msg) -> Promise<reply>, post(msg) }.
 //
 // Memory stays bounded whatever the study size:
-//  - the capture engines count every byte they hold in a shared ByteBudget and wait (Chromium keeps the
-//    request paused) or suspend the stream (Firefox) while it is spent; bytes are released here as soon
-//    as they are posted to the host;
+//  - every body byte the extension holds is counted in a shared ByteBudget and released here as soon as it is
+//    posted to the host. Firefox's engine suspends its response stream while the budget is spent; the bodies that
+//    Chromium's page hooks and the DevTools panel hand over are already in memory, so they are counted without
+//    waiting (lib/captured-body.js: a hook sends a body once, the panel one part at a time, acknowledged);
 //  - at most maxBodiesInFlight bodies are open on the host at once (a slot is held until body-end-result);
 //  - with the host's "chunk-ack" capability, at most maxUnackedChunks chunks per body are unacknowledged.
 
@@ -55,13 +56,7 @@ export class BodyUploader {
     return writer.end();
   }
 
-  /**
-   * Sends a body handed over as base64 (by Chromium's page hook), without decoding it: the
-   * text is cut into chunks on 4-character boundaries and forwarded as is. `byteLength` (decoded) is what the
-   * caller counted in the budget. Such a body carries no digest: the bytes are never decoded here (the host
-   * digests what it writes, and the pipe does not alter them). Saves a decode, an encode and a digest per body
-   * on the service worker's only thread.
-   */
+  /** Sends a body whole in memory as base64 (its decoded `byteLength` already counted): see writeBase64(). */
   async sendWholeBase64(meta, base64, byteLength) {
     const writer = this.start({ ...meta, totalBytes: byteLength });
     writer.writeBase64(base64, byteLength);
@@ -106,14 +101,19 @@ export class BodyWriter {
     return new Promise((resolve) => this.#push({ kind: 'data', bytes, resolve }));
   }
 
-  /** Queues base64 text (whole 4-character groups, padded only at the very end) decoding to `byteLength` bytes. */
+  /**
+   * Queues base64 text (whole 4-character groups, padded only at the very end) decoding to `byteLength` bytes, as
+   * captured bodies arrive (lib/captured-body.js). It is never decoded: cut into chunks on 4-character boundaries
+   * and forwarded as is. Such a body carries no digest (the host digests what it writes, and the pipe does not
+   * alter the text): that saves a decode, an encode and a digest per body on the service worker's only thread.
+   */
   writeBase64(text, byteLength) {
     if (this.failed || this.ended) {
       this.up.budget?.release(byteLength);
       return Promise.resolve(false);
     }
     this.held += byteLength;
-    this.sha = null; // see BodyUploader.sendWholeBase64
+    this.sha = null; // base64 is never decoded here: no digest
     return new Promise((resolve) => this.#push({ kind: 'base64', text, byteLength, resolve }));
   }
 
