@@ -1,7 +1,8 @@
 // Background entry: a Chromium MV3 service worker and Firefox MV3 background scripts alike. The composition root
-// (helper connection, uploader, capture sink, this browser's engine) and the one message switch for the popup, the
-// options page and the DevTools panel. Listeners are registered at top level (a service worker is woken by them);
-// state lives in storage.session so a restarted worker picks up where the last one stopped.
+// (helper connection, uploader, capture sink, this browser's engine), turning capture on and off, and what the UI
+// talks to: the one message switch (popup, options page), the popup's and the DevTools panel's ports.
+// Listeners are registered at top level (a service worker is woken by them); state lives in storage.session so a
+// restarted worker picks up where the last one stopped. Message formats: docs/protocol.md, "Inside the extension".
 
 import { api, isFirefox, action, isRestrictedUrl, siteOf, capturePermissions } from './platform.js';
 import { HostConnection } from './host-port.js';
