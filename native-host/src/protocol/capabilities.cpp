@@ -1,0 +1,11 @@
+#include "protocol/capabilities.h"
+
+namespace cloudfilm::protocol {
+namespace {
+constexpr const char* kHostCapabilities[] = {"part10", "multipart", "dicomweb-metadata", "frames", "save",
+                                             "open-folder", "forget", "settings", "chunk-ack", "body-abort"};
+}  // namespace
+
+std::span<const char* const> hostCapabilities() { return kHostCapabilities; }
+
+}  // namespace cloudfilm::protocol
