@@ -52,11 +52,32 @@ prefix=$(cd "$prefix" && pwd)
 
 [ "$deps" = 1 ] && "$root/installer/deps.sh"
 
+# extension/ids.json is the one source of the host name and the extension ids (CMake generates the host's
+# host/caller_ids.h from it too). Node reads it: it builds the extension anyway, and deps.sh installs it.
+command -v node >/dev/null 2>&1 || { echo "install.sh: node is missing (installer/deps.sh installs it)" >&2; exit 1; }
+ids_json="$root/extension/ids.json"
+# shellcheck disable=SC2016  # JavaScript in single quotes: ${...} is a template literal
+ids=$(node -e '
+  const [file] = process.argv.slice(1);
+  // What each browser accepts; it also keeps each value to one line and safe in a file name.
+  const rules = {nativeHost: /^[a-z0-9_]+(\.[a-z0-9_]+)*$/, chromiumId: /^[a-p]{32}$/, geckoId: /^[A-Za-z0-9._@{}+-]+$/};
+  try {
+    const ids = JSON.parse(require("fs").readFileSync(file, "utf8"));
+    for (const [key, rule] of Object.entries(rules)) {
+      if (typeof ids[key] !== "string" || !rule.test(ids[key])) throw new Error(`${key} is missing or malformed`);
+      console.log(ids[key]);
+    }
+  } catch (error) {
+    console.error(`install.sh: ${file}: ${error.message}`);
+    process.exit(1);
+  }' "$ids_json") || exit 1
+{ IFS= read -r host_name; IFS= read -r chromium_id; IFS= read -r gecko_id; } <<< "$ids"
+
 echo "== building CloudFilm"
 jobs=$(nproc 2>/dev/null || echo 2)
 if [ -z "$build" ]; then
-  build="$root/build/release"
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCLOUDFILM_BUILD_TESTS=OFF >/dev/null
+  build="$root/build/release"  # the release preset's folder, named here for the install step below
+  (cd "$root" && cmake --preset release -B "$build" >/dev/null)
 fi
 cmake --build "$build" -j"$jobs" --target cloudfilm cloudfilm-host >/dev/null
 make_dir "$prefix/bin"
@@ -76,22 +97,28 @@ else
 fi
 
 host_path="$prefix/bin/cloudfilm-host"
-ids="$root/extension/ids.json"
-chromium_id=$(sed -n 's/.*"chromiumId"[^"]*"\([a-p]\{32\}\)".*/\1/p' "$ids" 2>/dev/null | head -n1)
-gecko_id=$(sed -n 's/.*"geckoId"[^"]*"\([^"]*\)".*/\1/p' "$ids" 2>/dev/null | head -n1)
-gecko_id=${gecko_id:-cloudfilm@cloudfilm.app}
-host_name=$(sed -n 's/.*"nativeHost"[^"]*"\([^"]*\)".*/\1/p' "$ids" 2>/dev/null | head -n1)
-host_name=${host_name:-app.cloudfilm.host}
 
-sed_escape() { printf '%s' "$1" | sed -e 's/[|&\\]/\\&/g'; }
+# A manifest is its template (manifests/) with each @PLACEHOLDER@ replaced by its value as JSON string content.
+fill_manifest() {  # template target
+  # shellcheck disable=SC2016  # JavaScript in single quotes: ${...} is a template literal
+  node -e '
+    const fs = require("fs");
+    const [template, target, ...pairs] = process.argv.slice(1);
+    const values = Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+    const text = fs.readFileSync(template, "utf8").replace(/@([A-Z_]+)@/g, (placeholder, name) => {
+      if (!(name in values)) throw new Error(`${template}: unknown placeholder ${placeholder}`);
+      return JSON.stringify(values[name]).slice(1, -1);
+    });
+    JSON.parse(text);  // a template that does not give JSON fails here, before a browser sees it
+    fs.writeFileSync(target, text);' "$1" "$2" \
+    "HOST_NAME=$host_name" "HOST_PATH=$host_path" "CHROMIUM_ID=$chromium_id" "GECKO_ID=$gecko_id"
+}
 registered=()
 write_manifest() {  # template folder browser-name
   local template=$1 folder=$2 target
   make_dir "$folder"
   target="$folder/$host_name.json"
-  sed -e "s|@HOST_PATH@|$(sed_escape "$host_path")|" -e "s|@CHROMIUM_ID@|$chromium_id|" \
-      -e "s|@GECKO_ID@|$(sed_escape "$gecko_id")|" -e "s|@HOST_NAME@|$host_name|" \
-    "$root/manifests/$template.json.in" > "$target.tmp"
+  fill_manifest "$root/manifests/$template.json.in" "$target.tmp"
   mv "$target.tmp" "$target"
   note "$target"
   registered+=("$3")
@@ -145,27 +172,23 @@ fi
 binaries=("Google Chrome|google-chrome" "Google Chrome|google-chrome-stable" "Chromium|chromium"
           "Chromium|chromium-browser" "Microsoft Edge|microsoft-edge" "Microsoft Edge|microsoft-edge-stable"
           "Brave|brave-browser" "Vivaldi|vivaldi" "Vivaldi|vivaldi-stable")
-if [ -z "$chromium_id" ]; then
-  echo "   (the extension's id is unknown: extension/ids.json is missing; skipping Chromium-family browsers)"
-else
-  written_folders=" "
-  for entry in "${chromium_family[@]}"; do
-    IFS='|' read -r name marker folder <<< "$entry"
-    found=0
-    [ -e "$marker" ] && found=1
-    if [ "$(uname)" != Darwin ]; then
-      for b in "${binaries[@]}"; do
-        IFS='|' read -r bname bin <<< "$b"
-        [ "$bname" = "$name" ] && command -v "$bin" >/dev/null 2>&1 && found=1
-      done
-    fi
-    [ "$found" = 1 ] || continue
-    case "$written_folders" in *" $folder "*) registered+=("$name"); continue ;; esac  # Brave shares Chrome's
-    write_manifest chromium "$folder" "$name"
-    written_folders+="$folder "
-  done
-  for profile in "${profiles[@]}"; do write_manifest chromium "$profile/NativeMessagingHosts" "Chromium profile $profile"; done
-fi
+written_folders=" "
+for entry in "${chromium_family[@]}"; do
+  IFS='|' read -r name marker folder <<< "$entry"
+  found=0
+  [ -e "$marker" ] && found=1
+  if [ "$(uname)" != Darwin ]; then
+    for b in "${binaries[@]}"; do
+      IFS='|' read -r bname bin <<< "$b"
+      [ "$bname" = "$name" ] && command -v "$bin" >/dev/null 2>&1 && found=1
+    done
+  fi
+  [ "$found" = 1 ] || continue
+  case "$written_folders" in *" $folder "*) registered+=("$name"); continue ;; esac  # Brave shares Chrome's
+  write_manifest chromium "$folder" "$name"
+  written_folders+="$folder "
+done
+for profile in "${profiles[@]}"; do write_manifest chromium "$profile/NativeMessagingHosts" "Chromium profile $profile"; done
 [ "$firefox_found" = 1 ] && write_manifest firefox "$firefox_dir" "Firefox"
 [ "${#registered[@]}" -gt 0 ] || echo "   no browser found: install one and run this again"
 

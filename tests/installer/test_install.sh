@@ -16,9 +16,10 @@ pass() { echo "ok   $1"; }
 fail() { echo "FAIL $1" >&2; failures=$((failures + 1)); }
 check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
-chromium_id=bfhgfjfnelnbjfhhnfkboajklecfcpco
-gecko_id=cloudfilm@cloudfilm.app
 python=/usr/bin/python3; [ -x "$python" ] || python=python3
+# The manifests must carry what extension/ids.json, the one source of the ids, says.
+ids=$("$python" -c 'import json, sys; ids = json.load(open(sys.argv[1], encoding="utf-8")); print(ids["nativeHost"]); print(ids["chromiumId"]); print(ids["geckoId"])' "$root/extension/ids.json")
+{ IFS= read -r host_name; IFS= read -r chromium_id; IFS= read -r gecko_id; } <<< "$ids"
 
 # A listing of a tree with each file's checksum, to compare before / after.
 snapshot() {  # folder
@@ -26,11 +27,11 @@ snapshot() {  # folder
 }
 
 check_manifest() {  # file kind(chromium|firefox) prefix
-  "$python" - "$1" "$2" "$3/bin/cloudfilm-host" "$chromium_id" "$gecko_id" <<'PY'
+  "$python" - "$1" "$2" "$3/bin/cloudfilm-host" "$host_name" "$chromium_id" "$gecko_id" <<'PY'
 import json, sys
-path, kind, host, chromium_id, gecko_id = sys.argv[1:]
+path, kind, host, host_name, chromium_id, gecko_id = sys.argv[1:]
 m = json.load(open(path, encoding='utf-8'))
-expected = {'name': 'app.cloudfilm.host', 'path': host, 'type': 'stdio'}
+expected = {'name': host_name, 'path': host, 'type': 'stdio'}
 for key, value in expected.items():
     assert m.get(key) == value, f'{path}: {key} is {m.get(key)!r}, expected {value!r}'
 assert m.get('description'), f'{path}: no description'
@@ -42,6 +43,9 @@ else:
     assert 'allowed_origins' not in m
 PY
 }
+
+check "the manifest templates hold placeholders, no copy of the ids" \
+  sh -c "! grep -rqF -e '$host_name' -e '$chromium_id' -e '$gecko_id' '$root/manifests'"
 
 # ---------------------------------------------------------------- Linux user install
 tree="$work/tree"   # everything the installer may touch; logs stay outside it
@@ -72,13 +76,13 @@ done
 check "cloudfilm --help runs" sh -c "'$prefix/bin/cloudfilm' --help >/dev/null"
 
 declare -A manifests=(
-  ["$home/.config/chromium/NativeMessagingHosts/app.cloudfilm.host.json"]=chromium
-  ["$home/.config/google-chrome/NativeMessagingHosts/app.cloudfilm.host.json"]=chromium
-  ["$home/.config/microsoft-edge/NativeMessagingHosts/app.cloudfilm.host.json"]=chromium
-  ["$home/.config/BraveSoftware/Brave-Browser/NativeMessagingHosts/app.cloudfilm.host.json"]=chromium
-  ["$home/.config/vivaldi/NativeMessagingHosts/app.cloudfilm.host.json"]=chromium
-  ["$profile/NativeMessagingHosts/app.cloudfilm.host.json"]=chromium
-  ["$home/.mozilla/native-messaging-hosts/app.cloudfilm.host.json"]=firefox
+  ["$home/.config/chromium/NativeMessagingHosts/$host_name.json"]=chromium
+  ["$home/.config/google-chrome/NativeMessagingHosts/$host_name.json"]=chromium
+  ["$home/.config/microsoft-edge/NativeMessagingHosts/$host_name.json"]=chromium
+  ["$home/.config/BraveSoftware/Brave-Browser/NativeMessagingHosts/$host_name.json"]=chromium
+  ["$home/.config/vivaldi/NativeMessagingHosts/$host_name.json"]=chromium
+  ["$profile/NativeMessagingHosts/$host_name.json"]=chromium
+  ["$home/.mozilla/native-messaging-hosts/$host_name.json"]=firefox
 )
 for file in "${!manifests[@]}"; do
   check "manifest ${file#"$tree"/} (${manifests[$file]})" check_manifest "$file" "${manifests[$file]}" "$prefix"
@@ -121,7 +125,7 @@ check "uninstall again says it is not installed" sh -c "HOME='$home' '$root/inst
 # ---------------------------------------------------------------- a later run registers less
 run_install "$work/a.log" --prefix "$prefix" --chromium-profile "$profile"
 run_install "$work/b.log" --prefix "$prefix"
-check "a manifest from an earlier run stays in the record" grep -qx "$profile/NativeMessagingHosts/app.cloudfilm.host.json" "$record"
+check "a manifest from an earlier run stays in the record" grep -qx "$profile/NativeMessagingHosts/$host_name.json" "$record"
 HOME="$home" "$root/installer/uninstall.sh" --prefix "$prefix" >/dev/null
 check "uninstall after two different runs restores the tree" test "$(snapshot "$tree")" = "$before"
 
@@ -135,9 +139,9 @@ mac_before=$(snapshot "$mac")
 PATH="$mac/fakebin:$PATH" HOME="$mac/home" "$root/installer/install.sh" --no-deps "${build_args[@]}" \
   --prefix "$mac/prefix" > "$maclog" 2>&1 || { cat "$maclog" >&2; fail "install.sh (macOS) failed"; }
 support="$mac/home/Library/Application Support"
-check "macOS: Chrome manifest" check_manifest "$support/Google/Chrome/NativeMessagingHosts/app.cloudfilm.host.json" chromium "$mac/prefix"
-check "macOS: Brave manifest" check_manifest "$support/BraveSoftware/Brave-Browser/NativeMessagingHosts/app.cloudfilm.host.json" chromium "$mac/prefix"
-check "macOS: Firefox manifest" check_manifest "$support/Mozilla/NativeMessagingHosts/app.cloudfilm.host.json" firefox "$mac/prefix"
+check "macOS: Chrome manifest" check_manifest "$support/Google/Chrome/NativeMessagingHosts/$host_name.json" chromium "$mac/prefix"
+check "macOS: Brave manifest" check_manifest "$support/BraveSoftware/Brave-Browser/NativeMessagingHosts/$host_name.json" chromium "$mac/prefix"
+check "macOS: Firefox manifest" check_manifest "$support/Mozilla/NativeMessagingHosts/$host_name.json" firefox "$mac/prefix"
 check "macOS: browsers not present get nothing" test ! -e "$support/Microsoft Edge" -a ! -e "$support/Chromium" -a ! -e "$support/Vivaldi"
 PATH="$mac/fakebin:$PATH" HOME="$mac/home" "$root/installer/uninstall.sh" --prefix "$mac/prefix" >/dev/null
 check "macOS: uninstall restores the tree" test "$(snapshot "$mac")" = "$mac_before"
