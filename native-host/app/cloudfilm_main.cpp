@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "dicom/dicom_file.h"
-#include "dicomweb/reconstructor.h"
 #include "ingest/import.h"
 #include "ingest/ingestor.h"
 #include "ingest/report.h"
@@ -120,8 +119,7 @@ int run(const Arguments& args) {
     }
     if (args.command == "import-har") {
       // Viewers that fetch DICOMweb metadata and frames never send a file: rebuild the complete instances.
-      cloudfilm::dicomweb::Reconstructor reconstructor;
-      report.record(reconstructor.rebuildComplete(*store), "DICOMweb metadata and frames");
+      report.record(ingestor.rebuildFromPieces(), "DICOMweb metadata and frames");
     }
     store->commit();
   } catch (const std::exception& e) {

@@ -118,7 +118,6 @@ class Reconstruct : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
-  dicomweb::Reconstructor reconstructor_;
 };
 
 TEST_F(Reconstruct, NativeFramesBecomeAFiledFile) {
@@ -126,7 +125,7 @@ TEST_F(Reconstruct, NativeFramesBecomeAFiledFile) {
   frames("1.2.3.100", {1, 2}, {std::string(32, '\x01'), std::string(32, '\x02')},
          "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1");
   EXPECT_EQ(keptAside(), 3u);
-  const auto results = reconstructor_.rebuildComplete(*store_);
+  const auto results = ingestor_->rebuildFromPieces();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].outcome, Outcome::Stored) << results[0].reason;
   EXPECT_TRUE(results[0].rebuilt);
@@ -140,14 +139,14 @@ TEST_F(Reconstruct, NativeFramesBecomeAFiledFile) {
   EXPECT_EQ(keptAside(), 0u);  // consumed
   const auto file = readFile(store_->root() / kept->relativePath);
   EXPECT_NE(file.find(std::string(32, '\x01') + std::string(32, '\x02')), std::string::npos);
-  EXPECT_TRUE(reconstructor_.rebuildComplete(*store_).empty());
+  EXPECT_TRUE(ingestor_->rebuildFromPieces().empty());
 }
 
 TEST_F(Reconstruct, CompressedFramesAreEncapsulated) {
   metadata(json::array({instanceJson("1.2.3.101", 3, 8)}));
   const std::string jls("\xFF\xD8\xFF\xF7 compressed \xFF\xD9", 17);
   frames("1.2.3.101", {1, 2, 3}, {jls, jls, jls}, "image/jls; transfer-syntax=1.2.840.10008.1.2.4.80");
-  const auto results = reconstructor_.rebuildComplete(*store_);
+  const auto results = ingestor_->rebuildFromPieces();
   ASSERT_EQ(results.size(), 1u);
   ASSERT_EQ(results[0].outcome, Outcome::Stored) << results[0].reason;
   EXPECT_EQ(results[0].info.transferSyntaxUid, "1.2.840.10008.1.2.4.80");
@@ -158,7 +157,7 @@ TEST_F(Reconstruct, IncompleteIsListedNotFiledAndCompletedLater) {
   metadata(json::array({instanceJson("1.2.3.102", 4)}));
   const std::string frame(32, '\x05');
   frames("1.2.3.102", {1, 4}, {frame, frame}, "application/octet-stream");
-  auto results = reconstructor_.rebuildComplete(*store_);
+  auto results = ingestor_->rebuildFromPieces();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].outcome, Outcome::KeptForReconstruction);
   EXPECT_FALSE(results[0].rebuilt);
@@ -171,7 +170,7 @@ TEST_F(Reconstruct, IncompleteIsListedNotFiledAndCompletedLater) {
   EXPECT_EQ(keptAside(), 3u);
 
   frames("1.2.3.102", {2, 3}, {frame, frame}, "application/octet-stream");
-  results = reconstructor_.rebuildComplete(*store_);
+  results = ingestor_->rebuildFromPieces();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].outcome, Outcome::Stored) << results[0].reason;
   EXPECT_EQ(keptAside(), 0u);
@@ -180,7 +179,7 @@ TEST_F(Reconstruct, IncompleteIsListedNotFiledAndCompletedLater) {
 TEST_F(Reconstruct, WrongFrameLengthIsListed) {
   metadata(json::array({instanceJson("1.2.3.103", 1)}));
   frames("1.2.3.103", {1}, {std::string(30, '\x01')}, "application/octet-stream");
-  const auto results = reconstructor_.rebuildComplete(*store_);
+  const auto results = ingestor_->rebuildFromPieces();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].outcome, Outcome::KeptForReconstruction);
   EXPECT_NE(results[0].reason.find("frame 1 is 30 bytes"), std::string::npos) << results[0].reason;
@@ -190,7 +189,7 @@ TEST_F(Reconstruct, WrongFrameLengthIsListed) {
 TEST_F(Reconstruct, NotJpegDataUnderAJpegTypeIsListed) {
   metadata(json::array({instanceJson("1.2.3.104", 1)}));
   frames("1.2.3.104", {1}, {std::string("<html>", 6)}, "image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.70");
-  const auto results = reconstructor_.rebuildComplete(*store_);
+  const auto results = ingestor_->rebuildFromPieces();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].outcome, Outcome::KeptForReconstruction);
   EXPECT_NE(results[0].reason.find("is not"), std::string::npos) << results[0].reason;
@@ -198,7 +197,7 @@ TEST_F(Reconstruct, NotJpegDataUnderAJpegTypeIsListed) {
 
 TEST_F(Reconstruct, MetadataMissing) {
   frames("1.2.3.105", {1}, {std::string(32, '\x01')}, "application/octet-stream");
-  const auto results = reconstructor_.rebuildComplete(*store_);
+  const auto results = ingestor_->rebuildFromPieces();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].reason, "instance 1.2.3.105: metadata missing");
   EXPECT_EQ(results[0].info.seriesInstanceUid, kSeries);
@@ -209,7 +208,7 @@ TEST_F(Reconstruct, SearchResultsAreNotMetadata) {
   json qido = instanceJson("1.2.3.106", 1);
   metadata(json::array({qido}), base() + "/instances?limit=100");
   frames("1.2.3.106", {1}, {std::string(32, '\x01')}, "application/octet-stream");
-  const auto results = reconstructor_.rebuildComplete(*store_);
+  const auto results = ingestor_->rebuildFromPieces();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].reason, "instance 1.2.3.106: metadata missing");
 }
@@ -224,7 +223,7 @@ TEST_F(Reconstruct, AnOriginalAlreadyKeptWinsAndTheBodiesGo) {
   ASSERT_EQ(ingestor_->ingestBody(wado, makePart10(image)).at(0).outcome, Outcome::Stored);
   metadata(json::array({instanceJson("1.2.3.107", 1)}));
   frames("1.2.3.107", {1}, {std::string(32, '\x01')}, "application/octet-stream");
-  EXPECT_TRUE(reconstructor_.rebuildComplete(*store_).empty());
+  EXPECT_TRUE(ingestor_->rebuildFromPieces().empty());
   EXPECT_EQ(store_->find("1.2.3.107")->origin, store::Origin::Served);
   EXPECT_EQ(keptAside(), 0u);
 }
@@ -232,7 +231,7 @@ TEST_F(Reconstruct, AnOriginalAlreadyKeptWinsAndTheBodiesGo) {
 TEST_F(Reconstruct, AnOriginalArrivingLaterReplacesTheRebuiltCopy) {
   metadata(json::array({instanceJson("1.2.3.108", 1)}));
   frames("1.2.3.108", {1}, {std::string(32, '\x01')}, "application/octet-stream");
-  ASSERT_EQ(reconstructor_.rebuildComplete(*store_).at(0).outcome, Outcome::Stored);
+  ASSERT_EQ(ingestor_->rebuildFromPieces().at(0).outcome, Outcome::Stored);
   SyntheticImage image;
   image.sopInstanceUid = "1.2.3.108";
   image.studyInstanceUid = kStudy;
@@ -248,12 +247,12 @@ TEST_F(Reconstruct, HostileMetadataIsRejectedOnceNeverFiled) {
   bad["00280030"] = {{"vr", "DS"}, {"Value", {json::object()}}};
   metadata(json::array({bad}));
   frames("1.2.3.109", {1}, {std::string(32, '\x01')}, "application/octet-stream");
-  auto results = reconstructor_.rebuildComplete(*store_);
+  auto results = ingestor_->rebuildFromPieces();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].outcome, Outcome::Rejected);
   EXPECT_NE(results[0].reason.find("(0028,0030)"), std::string::npos) << results[0].reason;
   EXPECT_EQ(store_->size(), 0u);
-  EXPECT_TRUE(reconstructor_.rebuildComplete(*store_).empty());  // not reported again until something new arrives
+  EXPECT_TRUE(ingestor_->rebuildFromPieces().empty());  // not reported again until something new arrives
 }
 
 TEST_F(Reconstruct, PixelDataThroughItsBulkDataUri) {
@@ -268,7 +267,7 @@ TEST_F(Reconstruct, PixelDataThroughItsBulkDataUri) {
                            "\r\n--B--\r\n";
   ingest::BodyMeta meta{url, 200, "multipart/related; type=\"application/octet-stream\"; boundary=B", 0};
   ASSERT_EQ(ingestor_->ingestBody(meta, body).at(0).outcome, Outcome::KeptForReconstruction);
-  const auto results = reconstructor_.rebuildComplete(*store_);
+  const auto results = ingestor_->rebuildFromPieces();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].outcome, Outcome::Stored) << results[0].reason;
   EXPECT_EQ(keptAside(), 0u);

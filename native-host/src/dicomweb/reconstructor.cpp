@@ -11,6 +11,7 @@
 #include "body/content_type.h"
 #include "dicom/dicom_file.h"
 #include "dicom/dicom_json.h"
+#include "util/ascii.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -21,12 +22,6 @@ namespace {
 constexpr std::uint64_t kMaxMetadataBytes = 512ull << 20;  // a study's metadata is a few MB; more is not metadata
 constexpr std::uint32_t kMaxFrames = 1u << 20;
 constexpr const char* kExplicitLittle = "1.2.840.10008.1.2.1";
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string percentDecode(std::string_view text) {
   std::string out;
@@ -204,10 +199,11 @@ std::string frameTransferSyntax(std::string_view contentType) {
   return {};
 }
 
-// One kept-aside body and its description.
+// One piece from the inbox, as the rebuild understands it.
 struct Reconstructor::Entry {
   enum class Kind { Metadata, Frames, Bulk, Unusable } kind = Kind::Unusable;
-  fs::path bin, description;
+  std::string id;  // in the inbox
+  fs::path bin;
   std::string url, contentType;
   std::size_t part = 0;
   // Metadata: the instance objects, by instance key.
@@ -221,31 +217,26 @@ struct Reconstructor::Entry {
   std::string bulkPath;
 };
 
-std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& store) {
-  std::vector<ingest::ObjectResult> results;
-  const fs::path dir = store.reconstructionDir();
+std::vector<RebuildResult> Reconstructor::rebuildComplete(PieceInbox& inbox, store::Store& store) {
+  std::vector<RebuildResult> results;
 
-  // 1. Read descriptions not seen before; forget entries whose files are gone.
+  // 1. Read pieces not seen before; forget entries whose pieces are gone.
   std::set<std::string> present;
   std::error_code ec;
-  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const fs::path file = it->path();
-    if (file.extension() != ".json") continue;
-    const std::string stem = file.stem().string();
-    const fs::path bin = dir / (stem + ".bin");
-    if (!fs::exists(bin)) continue;  // its body is still being written
-    present.insert(stem);
-    if (entries_.count(stem)) continue;
+  for (const std::string& id : inbox.ids()) {
+    present.insert(id);
+    if (entries_.count(id)) continue;
     auto entry = std::make_shared<Entry>();
-    entry->bin = bin;
-    entry->description = file;
+    entry->id = id;
     try {
-      const json description = json::parse(readWhole(file));
-      entry->url = description.value("url", "");
-      entry->contentType = description.value("contentType", "");
-      entry->part = description.value("part", std::size_t{0});
-      const int status = description.value("status", 0);
-      const std::string kind = description.value("kind", "");
+      const auto piece = inbox.read(id);
+      if (!piece) continue;  // gone since it was listed
+      entry->bin = piece->bytesFile;
+      entry->url = piece->meta.url;
+      entry->contentType = piece->meta.contentType;
+      entry->part = piece->meta.part;
+      const int status = piece->meta.status;
+      const std::string& kind = piece->meta.kind;
       const bool ok = status == 0 || (status >= 200 && status < 300 && status != 206);
       // Only WADO-RS metadata describes whole instances; a QIDO search answer (also DICOM JSON) holds a few
       // attributes and must never become a file.
@@ -255,8 +246,8 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
       const bool isMetadata =
           metadataPath.size() >= 9 && metadataPath.compare(metadataPath.size() - 9, 9, "/metadata") == 0;
       if (ok && kind == "dicom-json" && isMetadata) {
-        if (fs::file_size(bin) <= kMaxMetadataBytes) {
-          entry->document = std::make_shared<json>(json::parse(readWhole(bin)));
+        if (fs::file_size(entry->bin) <= kMaxMetadataBytes) {
+          entry->document = std::make_shared<json>(json::parse(readWhole(entry->bin)));
           const json& doc = *entry->document;
           const auto addInstance = [&](const json& object) {
             if (!object.is_object()) return;
@@ -292,7 +283,7 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
     } catch (const std::exception&) {
       entry->kind = Entry::Kind::Unusable;  // unreadable: left where it is, never retried
     }
-    entries_[stem] = entry;
+    entries_[id] = entry;
   }
   for (auto it = entries_.begin(); it != entries_.end();)
     it = present.count(it->first) ? std::next(it) : entries_.erase(it);
@@ -308,7 +299,7 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
   // Bulk data by instance path + what follows it (a proxy in front of the server changes the path's prefix), then
   // by the whole path.
   std::map<std::string, std::shared_ptr<Entry>> bulkByInstance, bulkByPath, bulkByPathOnly;
-  for (const auto& [stem, entry] : entries_) {
+  for (const auto& [id, entry] : entries_) {
     switch (entry->kind) {
       case Entry::Kind::Metadata:
         for (const auto& [key, object] : entry->instances) {
@@ -327,11 +318,11 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
       case Entry::Kind::Bulk: {
         bulkByPath[entry->bulkPath] = entry;
         std::string pathOnly = entry->bulkPath.substr(0, entry->bulkPath.find('?'));
-        bulkByPathOnly[lowercase(pathOnly)] = entry;
+        bulkByPathOnly[asciiLowercase(pathOnly)] = entry;
         if (!entry->instanceKey.empty()) {
           instances[entry->instanceKey].bulkEntries.push_back(entry);
           if (const auto path = parseInstancePath(entry->url))
-            bulkByInstance[path->key() + "/" + lowercase(path->rest)] = entry;
+            bulkByInstance[path->key() + "/" + asciiLowercase(path->rest)] = entry;
         }
         break;
       }
@@ -340,12 +331,12 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
   }
   const auto findBulk = [&](const std::string& uri) -> std::shared_ptr<Entry> {
     if (const auto instancePath = parseInstancePath(uri))
-      if (auto it = bulkByInstance.find(instancePath->key() + "/" + lowercase(instancePath->rest));
+      if (auto it = bulkByInstance.find(instancePath->key() + "/" + asciiLowercase(instancePath->rest));
           it != bulkByInstance.end())
         return it->second;
     const std::string path = urlPath(uri);
     if (auto it = bulkByPath.find(path); it != bulkByPath.end()) return it->second;
-    if (auto it = bulkByPathOnly.find(lowercase(path.substr(0, path.find('?')))); it != bulkByPathOnly.end())
+    if (auto it = bulkByPathOnly.find(asciiLowercase(path.substr(0, path.find('?')))); it != bulkByPathOnly.end())
       return it->second;
     return nullptr;
   };
@@ -362,7 +353,7 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
     const std::string sop = key.substr(key.rfind('/') + 1);
     const std::string study = key.substr(0, key.find('/'));
     const std::string series = key.substr(study.size() + 1, key.size() - study.size() - sop.size() - 2);
-    ingest::ObjectResult result;
+    RebuildResult result;
     result.info.sopInstanceUid = sop;
     result.info.studyInstanceUid = study;
     result.info.seriesInstanceUid = series;
@@ -375,7 +366,7 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
     }
     if (pending.metadata == nullptr) {
       remember(pending, false);
-      result.outcome = ingest::Outcome::KeptForReconstruction;
+      result.outcome = RebuildOutcome::Waiting;
       result.reason = "instance " + sop + ": metadata missing";
       results.push_back(std::move(result));
       continue;
@@ -473,7 +464,7 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
     if (!missing.empty()) {
       remember(pending, false);
       describeFromMetadata(metadata, result.info);
-      result.outcome = ingest::Outcome::KeptForReconstruction;
+      result.outcome = RebuildOutcome::Waiting;
       result.reason = "instance " + sop + ": " + missing;
       results.push_back(std::move(result));
       continue;
@@ -495,10 +486,8 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
         throw dicom::DicomJsonError("the rebuilt file is not usable: " + inspection.reason);
       }
       const auto added = store.add(inspection.info, store::Origin::Rebuilt, candidate);
-      result.outcome = added.outcome == store::AddOutcome::Stored     ? ingest::Outcome::Stored
-                       : added.outcome == store::AddOutcome::Duplicate ? ingest::Outcome::Duplicate
-                       : added.outcome == store::AddOutcome::Replaced  ? ingest::Outcome::Replaced
-                                                                       : ingest::Outcome::KeptWorse;
+      result.outcome = RebuildOutcome::Filed;
+      result.added = added.outcome;
       result.reason = added.reason;
       if (!notes.omittedBulkData.empty()) {
         std::string omitted;
@@ -508,14 +497,13 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
       }
       result.info = std::move(inspection.info);
       result.file = added.file;
-      result.rebuilt = true;
       remember(pending, true);
       failed_.erase(key);
     } catch (const dicom::DicomJsonError& error) {
       fs::remove(candidate, ec);
       remember(pending, false);
       failed_[key] = bodies;
-      result.outcome = ingest::Outcome::Rejected;
+      result.outcome = RebuildOutcome::Rejected;
       result.reason = "cannot rebuild instance " + sop + " from DICOMweb metadata: " + error.what();
     }
     results.push_back(std::move(result));
@@ -524,9 +512,8 @@ std::vector<ingest::ObjectResult> Reconstructor::rebuildComplete(store::Store& s
   // 5. Remove the bodies no instance needs any more. A metadata body goes when all its instances are done.
   for (const auto& entry : consumed) {
     if (stillNeeded.count(entry)) continue;
-    fs::remove(entry->bin, ec);
-    fs::remove(entry->description, ec);
-    entries_.erase(entry->description.stem().string());
+    inbox.discard(entry->id);
+    entries_.erase(entry->id);
   }
   return results;
 }

@@ -1,8 +1,9 @@
 #pragma once
 // Rebuilds DICOM files from what a DICOMweb viewer (OHIF, cornerstone wadors:) fetches: metadata JSON plus pixel
-// frames, never a Part-10 file. The ingestor keeps those bodies aside in store.reconstructionDir(); this turns every
-// instance whose metadata and frames are all there into a Part-10 file filed as Origin::Rebuilt (an original file
-// of the same SOP instance always wins), and lists the others with what is missing.
+// frames, never a Part-10 file. The ingestor hands those bodies to a PieceInbox; this turns every instance whose
+// metadata and frames are all there into a Part-10 file filed as Origin::Rebuilt (an original file of the same SOP
+// instance always wins), and lists the others with what is missing. It knows nothing of ingest: it reads pieces
+// from the inbox and answers with its own result type.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,7 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ingest/ingestor.h"
+#include "dicom/instance_info.h"
+#include "dicomweb/piece_inbox.h"
 #include "store/store.h"
 
 namespace cloudfilm::dicomweb {
@@ -34,19 +36,33 @@ std::vector<std::uint32_t> parseFrameList(std::string_view list);
 // image/jp2 -> JPEG 2000 lossless, application/octet-stream -> explicit VR little endian). Empty if not frames.
 std::string frameTransferSyntax(std::string_view contentType);
 
+enum class RebuildOutcome {
+  Filed,     // rebuilt and handed to the store: `added` says what the store did with it
+  Waiting,   // metadata or frames not all captured yet: `reason` says what is missing; its pieces stay
+  Rejected,  // the metadata cannot make a valid file: `reason` says why
+};
+
+struct RebuildResult {
+  RebuildOutcome outcome = RebuildOutcome::Waiting;
+  store::AddOutcome added = store::AddOutcome::Stored;  // for Filed
+  std::string reason;
+  dicom::InstanceInfo info;    // identity always; names for Waiting; everything for Filed
+  std::filesystem::path file;  // the kept file, for Filed
+};
+
 class Reconstructor {
  public:
-  // Scans store.reconstructionDir(), rebuilds every complete instance into store.workDir() and files it through
-  // store.add(info, Origin::Rebuilt, file) after inspectFile validation. Removes the kept-aside bodies of instances
-  // that were rebuilt or whose original file is already kept. Results: one per instance rebuilt (rebuilt = true,
-  // outcome Stored/Duplicate/Replaced/KeptWorse), Rejected for an instance whose metadata cannot be rebuilt, and
-  // KeptForReconstruction with `reason` saying what is missing for an incomplete one (its bodies stay kept aside,
-  // to be completed by later captures). Does not commit(). Cheap to call again: parsed metadata is cached.
-  std::vector<ingest::ObjectResult> rebuildComplete(store::Store& store);
+  // Reads the inbox, rebuilds every complete instance into store.workDir() and files it through
+  // store.add(info, Origin::Rebuilt, file) after inspectFile validation. Discards the pieces of instances that were
+  // rebuilt or whose original file is already kept. Results: Filed for each instance rebuilt, Rejected for an
+  // instance whose metadata cannot be rebuilt, and Waiting with what is missing for an incomplete one (its pieces stay
+  // in the inbox, to be completed by later captures). Does not commit(). Cheap to call again: parsed metadata is
+  // cached.
+  std::vector<RebuildResult> rebuildComplete(PieceInbox& inbox, store::Store& store);
 
  private:
   struct Entry;
-  std::map<std::string, std::shared_ptr<Entry>> entries_;  // by file stem in reconstructionDir
+  std::map<std::string, std::shared_ptr<Entry>> entries_;  // by piece id
   std::map<std::string, std::size_t> failed_;              // instance key -> bodies seen when it failed
   std::uint64_t counter_ = 0;
 };

@@ -1,23 +1,14 @@
 #include "ingest/import.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "har/har_reader.h"
+#include "util/ascii.h"
 #include "util/base64.h"
 
 namespace fs = std::filesystem;
 
 namespace cloudfilm::ingest {
-namespace {
-
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
 
 void importHar(const fs::path& har, Ingestor& ingestor, ImportReport& report) {
   std::string decoded;  // reused: memory is bounded by the largest body, not the HAR
@@ -29,7 +20,7 @@ void importHar(const fs::path& har, Ingestor& ingestor, ImportReport& report) {
     meta.contentType = entry.mimeType;
     // The response header keeps the multipart boundary, which HAR writers often drop from mimeType.
     for (const auto& [name, value] : entry.responseHeaders)
-      if (equalsIgnoringCase(name, "content-type") && !value.empty()) meta.contentType = value;
+      if (equalsIgnoreAsciiCase(name, "content-type") && !value.empty()) meta.contentType = value;
     std::string_view bytes = entry.text;
     if (entry.base64) {
       decoded.clear();

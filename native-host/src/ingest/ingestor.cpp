@@ -8,12 +8,13 @@
 #include <fstream>
 #include <functional>
 #include <stdexcept>
-#include <nlohmann/json.hpp>
 
 #include "body/content_type.h"
 #include "body/multipart.h"
 #include "body/recognize.h"
 #include "dicom/dicom_file.h"
+#include "util/error.h"
+#include "util/fd_io.h"
 
 namespace fs = std::filesystem;
 
@@ -26,22 +27,17 @@ constexpr std::size_t kReadBlockBytes = 1 << 20;
 
 void writeWholeFile(const fs::path& path, std::string_view bytes) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int error = errno;
-      ::close(fd);
-      ::unlink(path.c_str());  // never leave a half-written file behind
-      throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(error));
-    }
-    written += static_cast<std::size_t>(n);
+  if (fd < 0) throw ioError("cannot write", path.string(), errno);
+  if (!writeAll(fd, bytes)) {
+    const int error = errno;
+    ::close(fd);
+    ::unlink(path.c_str());  // never leave a half-written file behind
+    throw ioError("cannot write", path.string(), error);
   }
   if (::close(fd) != 0) {
+    const int error = errno;
     ::unlink(path.c_str());
-    throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
+    throw ioError("cannot write", path.string(), error);
   }
 }
 
@@ -87,7 +83,7 @@ class PartFileWriter : public body::MultipartSink {
     current_.path = newFile_();
     if (auto it = headers.find("content-type"); it != headers.end()) current_.contentType = it->second;
     out_.open(current_.path, std::ios::binary | std::ios::trunc);
-    if (!out_) throw std::runtime_error("cannot write " + current_.path.string());
+    if (!out_) throw ioError("cannot write", current_.path.string(), errno);
   }
   void partData(std::string_view bytes) override {
     if (current_.head.size() < body::kRecognitionHeadBytes)
@@ -97,7 +93,7 @@ class PartFileWriter : public body::MultipartSink {
   }
   void partEnd() override {
     out_.close();
-    if (out_.fail()) throw std::runtime_error("cannot write " + current_.path.string());
+    if (out_.fail()) throw ioError("cannot write", current_.path.string(), errno);
     parts.push_back(std::move(current_));
   }
 
@@ -124,7 +120,27 @@ const char* outcomeName(Outcome outcome) {
   return "not-dicom";
 }
 
-Ingestor::Ingestor(store::Store& store) : store_(store) {}
+Ingestor::Ingestor(store::Store& store) : store_(store), inbox_(store.reconstructionDir()) {}
+
+std::vector<ObjectResult> Ingestor::rebuildFromPieces() {
+  std::vector<ObjectResult> results;
+  for (auto& rebuilt : reconstructor_.rebuildComplete(inbox_, store_)) {
+    ObjectResult result;
+    switch (rebuilt.outcome) {
+      case dicomweb::RebuildOutcome::Filed:
+        result.outcome = fromStore(rebuilt.added);
+        result.rebuilt = true;
+        break;
+      case dicomweb::RebuildOutcome::Waiting: result.outcome = Outcome::KeptForReconstruction; break;
+      case dicomweb::RebuildOutcome::Rejected: result.outcome = Outcome::Rejected; break;
+    }
+    result.reason = std::move(rebuilt.reason);
+    result.info = std::move(rebuilt.info);
+    result.file = std::move(rebuilt.file);
+    results.push_back(std::move(result));
+  }
+  return results;
+}
 
 fs::path Ingestor::newWorkFile(const char* purpose) {
   return store_.workDir() / (std::string(purpose) + "-" + std::to_string(++workFileCounter_));
@@ -147,7 +163,7 @@ std::vector<ObjectResult> Ingestor::ingestBody(const BodyMeta& meta, std::string
 std::vector<ObjectResult> Ingestor::ingestBodyFile(const BodyMeta& meta, const fs::path& bodyFile) {
   std::error_code ec;
   const std::uint64_t size = fs::file_size(bodyFile, ec);
-  if (ec) throw std::runtime_error("cannot read " + bodyFile.string() + ": " + ec.message());
+  if (ec) throw ioError("cannot read", bodyFile.string(), ec.value());
   return ingestRecognisedFile(meta, bodyFile, readHead(bodyFile, body::kRecognitionHeadBytes), size, 0);
 }
 
@@ -191,22 +207,10 @@ std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, c
 
     case body::BodyKind::DicomJson:
     case body::BodyKind::Frames: {
-      // Kept aside, with where it came from, for the reconstruction of files from DICOMweb metadata and frames.
-      // The description is written first and the body renamed last: a body without its description is never seen.
-      const std::string stem = std::string(body::bodyKindName(recognition.kind)) + "-" +
-                               std::to_string(::getpid()) + "-" + std::to_string(++workFileCounter_);
-      const fs::path target = store_.reconstructionDir() / (stem + ".bin");
-      const fs::path description = store_.reconstructionDir() / (stem + ".json");
-      writeWholeFile(description.string() + ".tmp",
-                     nlohmann::json{{"url", meta.url}, {"contentType", meta.contentType}, {"status", meta.status},
-                                    {"part", meta.part}, {"bytes", size}, {"kind", body::bodyKindName(recognition.kind)}}
-                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      fs::rename(description.string() + ".tmp", description, ec);
-      if (!ec) fs::rename(file, target, ec);
-      if (ec) {
-        fs::remove(file, ec);
-        throw std::runtime_error("cannot keep " + target.string() + ": " + ec.message());
-      }
+      // Kept aside, with where it came from, until the instance it belongs to can be rebuilt.
+      dicomweb::PieceMeta piece{body::bodyKindName(recognition.kind), meta.url, meta.contentType, meta.status,
+                                meta.part, size};
+      const fs::path target = inbox_.keep(piece, file);
       result.outcome = Outcome::KeptForReconstruction;
       result.file = target;
       return {result};

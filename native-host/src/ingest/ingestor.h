@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "dicom/instance_info.h"
+#include "dicomweb/piece_inbox.h"
+#include "dicomweb/reconstructor.h"
 #include "store/store.h"
 
 namespace cloudfilm::ingest {
@@ -36,6 +38,7 @@ struct ObjectResult {
 
 class Ingestor {
  public:
+  // DICOMweb pieces (metadata, frames) go to the inbox in store.reconstructionDir().
   explicit Ingestor(store::Store& store);
 
   // A body held in memory (HAR import). Non-DICOM bodies are recognised without touching the disk.
@@ -49,12 +52,20 @@ class Ingestor {
   // The file is copied, never moved or changed.
   ObjectResult ingestExistingFile(const std::filesystem::path& file, std::optional<store::Origin> origin = {});
 
+  // Rebuilds what the pieces in the inbox now complete and files it (rebuilt = true). Instances still incomplete
+  // come back as KeptForReconstruction with what they lack. Does not commit. Cheap to call again.
+  std::vector<ObjectResult> rebuildFromPieces();
+
+  dicomweb::PieceInbox& inbox() { return inbox_; }
+
  private:
   std::vector<ObjectResult> ingestRecognisedFile(const BodyMeta& meta, const std::filesystem::path& file,
                                                  std::string_view head, std::uint64_t size, int depth);
   std::filesystem::path newWorkFile(const char* purpose);
 
   store::Store& store_;
+  dicomweb::PieceInbox inbox_;
+  dicomweb::Reconstructor reconstructor_;
   std::uint64_t workFileCounter_ = 0;
 };
 

@@ -1,0 +1,112 @@
+#include "dicomweb/piece_inbox.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace cloudfilm::dicomweb {
+namespace {
+
+std::string readWhole(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::Internal, "cannot read " + path.string());
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void writeWhole(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) {
+    const int error = errno;
+    std::error_code ec;
+    fs::remove(path, ec);
+    throw ioError("cannot write", path.string(), error);
+  }
+}
+
+}  // namespace
+
+PieceInbox::PieceInbox(fs::path folder) : folder_(std::move(folder)) {}
+
+fs::path PieceInbox::keep(const PieceMeta& meta, const fs::path& file) {
+  // The process id keeps two hosts (or a host and the command line) sharing a library from choosing the same name.
+  const std::string id = meta.kind + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter_);
+  const fs::path target = folder_ / (id + ".bin");
+  const fs::path description = folder_ / (id + ".json");
+  std::error_code ec;
+  try {
+    writeWhole(description.string() + ".tmp",
+               nlohmann::json{{"url", meta.url}, {"contentType", meta.contentType}, {"status", meta.status},
+                              {"part", meta.part}, {"bytes", meta.bytes}, {"kind", meta.kind}}
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  } catch (...) {
+    fs::remove(file, ec);
+    throw;
+  }
+  fs::rename(description.string() + ".tmp", description, ec);
+  if (!ec) fs::rename(file, target, ec);
+  if (ec) {
+    const int error = ec.value();
+    fs::remove(file, ec);
+    fs::remove(description.string() + ".tmp", ec);
+    fs::remove(description, ec);
+    throw ioError("cannot keep", target.string(), error);
+  }
+  return target;
+}
+
+std::vector<std::string> PieceInbox::ids() const {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(folder_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path& file = it->path();
+    if (file.extension() != ".json") continue;
+    const std::string id = file.stem().string();
+    if (fs::exists(folder_ / (id + ".bin"))) found.push_back(id);  // else its bytes are still being written
+  }
+  return found;
+}
+
+std::optional<Piece> PieceInbox::read(const std::string& id) const {
+  Piece piece;
+  piece.id = id;
+  piece.bytesFile = folder_ / (id + ".bin");
+  const fs::path description = folder_ / (id + ".json");
+  std::error_code ec;
+  if (!fs::exists(piece.bytesFile, ec) || !fs::exists(description, ec)) return std::nullopt;
+  const auto json = nlohmann::json::parse(readWhole(description));  // throws on a damaged description
+  piece.meta.kind = json.value("kind", "");
+  piece.meta.url = json.value("url", "");
+  piece.meta.contentType = json.value("contentType", "");
+  piece.meta.status = json.value("status", 0);
+  piece.meta.part = json.value("part", std::size_t{0});
+  piece.meta.bytes = json.value("bytes", std::uint64_t{0});
+  return piece;
+}
+
+void PieceInbox::discard(const std::string& id) {
+  std::error_code ec;
+  fs::remove(folder_ / (id + ".bin"), ec);
+  fs::remove(folder_ / (id + ".json"), ec);
+}
+
+std::size_t PieceInbox::size() const {
+  std::size_t count = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(folder_, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    if (it->path().extension() == ".bin") ++count;
+  return count;
+}
+
+void PieceInbox::clear() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder_, ec)) fs::remove_all(entry.path(), ec);
+}
+
+}  // namespace cloudfilm::dicomweb
