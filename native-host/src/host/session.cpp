@@ -3,16 +3,18 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <set>
 #include <stdexcept>
 
 #include "host/list_pages.h"
 #include "host/log.h"
 #include "host/open_folder.h"
+#include "host/replies.h"
+#include "ingest/save.h"
 #include "protocol/frame.h"
 #include "protocol/messages.h"
-#include "protocol/paging.h"
 #include "store/path_policy.h"
+#include "util/ascii.h"
+#include "util/disk_space.h"
 
 namespace cloudfilm::host {
 namespace fs = std::filesystem;
@@ -23,67 +25,17 @@ using Json = nlohmann::json;
 namespace {
 
 constexpr const char* kHostVersion = CLOUDFILM_VERSION;
-// Replies carrying long lists (objects of a multipart body, saved series) keep this much below the 1 MiB cap.
-constexpr std::size_t kReplyBudget = protocol::kMaxOutboundFrameBytes - 16u * 1024u;
 
 Json requestId(const Json& message) {
   auto it = message.find("id");
   return it == message.end() ? Json(nullptr) : *it;
 }
 
-std::uint64_t freeBytesNear(fs::path folder) {
-  std::error_code ec;
-  while (!folder.empty()) {
-    const auto info = fs::space(folder, ec);
-    if (!ec) return info.available;
-    if (folder == folder.root_path()) break;
-    folder = folder.parent_path();
-  }
-  return 0;
-}
-
-bool isDiskFull(const std::exception& error) {
-  if (const auto* fsError = dynamic_cast<const fs::filesystem_error*>(&error))
-    return fsError->code() == std::errc::no_space_on_device;
-  const std::string text = error.what();
-  return text.find(std::strerror(ENOSPC)) != std::string::npos;
-}
-
-Json objectEntry(const ingest::ObjectResult& result) {
-  Json entry = {{"outcome", ingest::outcomeName(result.outcome)}, {"reason", result.reason}};
-  if (result.part > 0) entry["part"] = result.part;
-  if (result.rebuilt) entry["rebuilt"] = true;  // rebuilt from DICOMweb metadata and frames
-  const auto& info = result.info;
-  if (!info.sopInstanceUid.empty()) {
-    entry["sopInstanceUid"] = info.sopInstanceUid;
-    entry["studyInstanceUid"] = info.studyInstanceUid;
-    entry["seriesInstanceUid"] = info.seriesInstanceUid;
-    entry["patientName"] = info.patientName;
-    entry["patientId"] = info.patientId;
-    entry["modality"] = info.modality;
-    if (info.seriesNumber) entry["seriesNumber"] = *info.seriesNumber;
-    entry["seriesDescription"] = info.seriesDescription;
-    if (info.instanceNumber) entry["instanceNumber"] = *info.instanceNumber;
-    entry["transferSyntax"] = info.transferSyntaxUid;
-  }
-  return entry;
-}
-
-std::size_t countReconstructionFiles(const fs::path& folder) {
-  std::size_t count = 0;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(folder, ec))
-    if (entry.path().extension() == ".bin") ++count;
-  return count;
-}
-
-std::string headerValue(const Json& headers, const std::string& lowerName) {
+// The Content-Type among a body's response headers (names compared without case, as HTTP does).
+std::string contentTypeHeader(const Json& headers) {
   if (!headers.is_object()) return {};
-  for (const auto& [name, value] : headers.items()) {
-    std::string lower = name;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == lowerName && value.is_string()) return value.get<std::string>();
-  }
+  for (const auto& [name, value] : headers.items())
+    if (equalsIgnoreAsciiCase(name, "content-type") && value.is_string()) return value.get<std::string>();
   return {};
 }
 
@@ -99,7 +51,7 @@ Session::Session(HostPaths paths, EnvLookup env)
   logInfo("staging library " + paths_.stagingDir.string() + " holds " + std::to_string(staging_->size()) +
           " instances; output folder " + outputFolder().string());
   // Pieces kept aside by an earlier host: what they still lack is what the popup asks the person to scroll through.
-  if (countReconstructionFiles(staging_->reconstructionDir()) > 0) {
+  if (ingestor_->inbox().size() > 0) {
     try {
       rebuildFromDicomweb();
       staging_->commit();
@@ -112,7 +64,7 @@ Session::Session(HostPaths paths, EnvLookup env)
 std::vector<ingest::ObjectResult> Session::rebuildFromDicomweb() {
   std::vector<ingest::ObjectResult> done;
   awaiting_.clear();
-  for (auto& result : reconstructor_.rebuildComplete(*staging_))
+  for (auto& result : ingestor_->rebuildFromPieces())
     (result.outcome == ingest::Outcome::KeptForReconstruction ? awaiting_ : done).push_back(std::move(result));
   return done;
 }
@@ -208,7 +160,7 @@ void Session::handleFrame(std::string_view frame) {
     sendError(id, error.code(), error.what(), body);
   } catch (const std::exception& error) {
     if (!bodyId.empty()) openBodies_.erase(bodyId);
-    sendError(id, isDiskFull(error) ? ErrorCode::DiskFull : ErrorCode::Internal, error.what(), bodyId);
+    sendError(id, errorCodeOf(error), error.what(), bodyId);
   }
 }
 
@@ -237,18 +189,8 @@ void Session::onHello(const Json& message) {
                                                    std::to_string(protocol::kProtocolVersion));
   if (auto extension = protocol::optionalString(message, "extension"))
     logInfo("hello from extension " + extension->substr(0, 64));
-  Json reply = protocol::makeReply("hello", requestId(message));
-  reply["protocol"] = protocol::kProtocolVersion;
-  reply["hostVersion"] = kHostVersion;
-  reply["capabilities"] = {"part10", "multipart", "dicomweb-metadata", "frames", "save",
-                           "open-folder", "forget", "settings", "chunk-ack", "body-abort"};
   const fs::path output = outputFolder();
-  reply["outputFolder"] = output.string();
-  reply["freeBytes"] = freeBytesNear(output);
-  reply["maxChunkBytes"] = kMaxChunkBytes;
-  reply["maxBodiesInFlight"] = kMaxBodiesInFlight;
-  reply["staged"] = staging_->size();
-  send(reply);
+  send(helloReply(requestId(message), {output, freeBytesNear(output), staging_->size()}));
 }
 
 // ---- bodies -----------------------------------------------------------------------------------------------------
@@ -270,7 +212,7 @@ void Session::onBodyBegin(const Json& message) {
   const std::string mimeType = protocol::optionalString(message, "mimeType").value_or("");
   if (auto headers = message.find("headers"); headers != message.end() && !headers->is_null()) {
     if (!headers->is_object()) throw ProtocolError(ErrorCode::BadRequest, "`headers` must be an object");
-    meta.contentType = headerValue(*headers, "content-type");
+    meta.contentType = contentTypeHeader(*headers);
   }
   if (meta.contentType.empty()) meta.contentType = mimeType;
   if (auto total = protocol::optionalInteger(message, "totalBytes")) {
@@ -289,9 +231,7 @@ void Session::onBodyBegin(const Json& message) {
   } catch (const ProtocolError& error) {
     throw ProtocolError(error.code(), error.what());  // nothing was opened: no body to drop
   }
-  Json reply = protocol::makeReply("body-begin", requestId(message));
-  reply["body"] = id;
-  send(reply);
+  send(bodyReply("body-begin", requestId(message), id));
 }
 
 void Session::onBodyChunk(const Json& message, std::string_view largeData) {
@@ -313,12 +253,8 @@ void Session::onBodyChunk(const Json& message, std::string_view largeData) {
   }
   if (scratch_.capacity() > 2 * kMaxChunkBytes) std::string().swap(scratch_);  // an oversized chunk: give it back
   const Json requestedAck = requestId(message);
-  if (!requestedAck.is_null()) {  // capability chunk-ack: a chunk with an id is acknowledged once written
-    Json reply = protocol::makeReply("body-chunk", requestedAck);
-    reply["body"] = it->first;
-    reply["seq"] = it->second->nextSeq() - 1;
-    send(reply);
-  }
+  if (!requestedAck.is_null())  // capability chunk-ack: a chunk with an id is acknowledged once written
+    send(chunkReply(requestedAck, it->first, it->second->nextSeq() - 1));
 }
 
 void Session::onBodyAbort(const Json& message) {
@@ -327,9 +263,7 @@ void Session::onBodyAbort(const Json& message) {
   if (it == openBodies_.end()) throw ProtocolError(ErrorCode::UnknownBody, "no body " + id.substr(0, 64) + " is open");
   logInfo("body " + id + " aborted by the extension after " + std::to_string(it->second->bytes()) + " bytes");
   openBodies_.erase(it);  // deletes the staging file
-  Json reply = protocol::makeReply("body-abort", requestId(message));
-  reply["body"] = id;
-  send(reply);
+  send(bodyReply("body-abort", requestId(message), id));
 }
 
 void Session::onBodyEnd(const Json& message) {
@@ -373,23 +307,16 @@ void Session::onBodyEnd(const Json& message) {
   }
 
   CaptureCounts delta;
-  protocol::BoundedArray objects(kReplyBudget);
   for (const auto& result : results) {
     if (result.outcome == ingest::Outcome::NotDicom) ++delta.notDicom;
     if (result.outcome == ingest::Outcome::Rejected) ++delta.rejected;
-    objects.add(objectEntry(result));
   }
   stats_.add(delta);
-  Json reply = protocol::makeReply("body-end", requestId(message));
-  reply["body"] = id;
-  reply["bytes"] = body->bytes();
-  reply["objects"] = objects.take();
-  if (objects.omitted()) reply["objectsOmitted"] = objects.omitted();
   std::string summary;
   for (const auto& result : results) summary += std::string(summary.empty() ? "" : ",") + ingest::outcomeName(result.outcome);
   logInfo("body " + id + " (" + std::to_string(body->bytes()) + " bytes, " + meta.contentType.substr(0, 80) +
           "): " + summary.substr(0, 200));
-  send(reply);
+  send(bodyEndReply(requestId(message), id, body->bytes(), results));
 }
 
 // ---- list, save, forget -----------------------------------------------------------------------------------------
@@ -403,20 +330,7 @@ void Session::onList(const Json& message) {
   } catch (const std::out_of_range& error) {
     throw ProtocolError(ErrorCode::BadRequest, error.what());
   }
-  const CaptureCounts counts = stats_.read();
-  Json reply = protocol::makeReply("list", requestId(message));
-  reply["page"] = listed.page;
-  reply["pages"] = listed.pages;
-  reply["patients"] = std::move(listed.patients);
-  reply["rejected"] = counts.rejected;
-  reply["notDicom"] = counts.notDicom;
-  reply["reconstruction"] = countReconstructionFiles(staging_->reconstructionDir());
-  if (listed.page == 0 && !awaiting_.empty()) {
-    std::size_t omitted = 0;
-    reply["awaiting"] = awaitingSeries(awaiting_, kAwaitingBudget, &omitted);
-    if (omitted) reply["awaitingOmitted"] = omitted;
-  }
-  send(reply);
+  send(listReply(requestId(message), std::move(listed), stats_.read(), ingestor_->inbox().size(), awaiting_));
 }
 
 std::vector<std::string> Session::seriesFilter(const Json& message) const {
@@ -434,97 +348,37 @@ std::vector<std::string> Session::seriesFilter(const Json& message) const {
 
 void Session::onSave(const Json& message) {
   const std::vector<std::string> chosen = seriesFilter(message);
-  const std::set<std::string> chosenSet(chosen.begin(), chosen.end());
   const fs::path output = outputFolder();
   if (auto problem = prepareOutputFolder(output)) throw ProtocolError(ErrorCode::BadOutputFolder, *problem);
-
-  std::vector<store::SeriesSummary> staged = staging_->series();
-  std::set<std::string> found;
-  std::uint64_t neededBytes = 0;
-  std::vector<std::pair<fs::path, store::Origin>> files;
-  for (const auto& series : staged) {
-    if (!chosenSet.empty() && !chosenSet.count(series.seriesInstanceUid)) continue;
-    found.insert(series.seriesInstanceUid);
-    for (const auto& sop : series.sopInstanceUids) {
-      if (const store::KeptInstance* kept = staging_->find(sop)) {
-        files.emplace_back(staging_->root() / kept->relativePath, kept->origin);
-        neededBytes += kept->bytes;
-      }
-    }
-  }
-  if (neededBytes > freeBytesNear(output))
-    throw ProtocolError(ErrorCode::DiskFull, "saving needs " + std::to_string(neededBytes) + " bytes; " +
-                                                 output.string() + " has " + std::to_string(freeBytesNear(output)));
-
+  const ingest::SavePlan plan = ingest::planSave(*staging_, chosen);
+  if (const std::uint64_t free = freeBytesNear(output); plan.bytes > free)
+    throw ProtocolError(ErrorCode::DiskFull, "saving needs " + std::to_string(plan.bytes) + " bytes; " +
+                                                 output.string() + " has " + std::to_string(free));
   std::unique_ptr<store::Store> library;
   try {
     library = std::make_unique<store::Store>(output);
   } catch (const std::exception& error) {
     throw ProtocolError(ErrorCode::BadOutputFolder, error.what());
   }
-  ingest::Ingestor filer(*library);
-  std::size_t written = 0, duplicates = 0, replaced = 0, keptWorse = 0, failed = 0;
-  std::set<std::string> savedSeries;
-  for (const auto& [file, origin] : files) {
-    const ingest::ObjectResult result = filer.ingestExistingFile(file, origin);
-    switch (result.outcome) {
-      case ingest::Outcome::Stored: ++written; break;
-      case ingest::Outcome::Duplicate: ++duplicates; break;
-      case ingest::Outcome::Replaced: ++replaced; break;
-      case ingest::Outcome::KeptWorse: ++keptWorse; break;
-      default:
-        ++failed;
-        logWarning("saving " + file.string() + ": " + result.reason);
-        if (result.reason.find(std::strerror(ENOSPC)) != std::string::npos) {
-          library->commit();
-          throw ProtocolError(ErrorCode::DiskFull, "no space left in " + output.string());
-        }
-        continue;
-    }
-    savedSeries.insert(result.info.seriesInstanceUid);
-  }
-  library->commit();
-
-  protocol::BoundedArray seriesList(kReplyBudget);
-  for (const auto& series : library->series()) {
-    if (!savedSeries.count(series.seriesInstanceUid)) continue;
-    seriesList.add({{"seriesInstanceUid", series.seriesInstanceUid},
-                    {"folder", series.folder.string()},
-                    {"instances", series.instances}});
-  }
-  Json reply = protocol::makeReply("save", requestId(message));
-  reply["outputFolder"] = library->root().string();
-  reply["written"] = written;
-  reply["duplicates"] = duplicates;
-  reply["replaced"] = replaced;
-  reply["keptWorse"] = keptWorse;
-  reply["failed"] = failed;
-  reply["series"] = seriesList.take();
-  if (seriesList.omitted()) reply["seriesOmitted"] = seriesList.omitted();
-  Json unknown = Json::array();
-  for (const auto& uid : chosen)
-    if (!found.count(uid)) unknown.push_back(uid);
-  if (!unknown.empty()) reply["unknownSeries"] = std::move(unknown);
-  logInfo("saved into " + output.string() + ": " + std::to_string(written) + " written, " +
-          std::to_string(duplicates) + " duplicates, " + std::to_string(replaced) + " replaced, " +
-          std::to_string(failed) + " failed");
-  send(reply);
+  const ingest::SaveSummary saved = ingest::saveStaged(*staging_, plan, *library);
+  for (const auto& problem : saved.problems) logWarning("saving: " + problem);
+  logInfo("saved into " + output.string() + ": " + std::to_string(saved.written) + " written, " +
+          std::to_string(saved.duplicates) + " duplicates, " + std::to_string(saved.replaced) + " replaced, " +
+          std::to_string(saved.failed) + " failed");
+  send(saveReply(requestId(message), *library, saved, plan.unknownSeries));
 }
 
 void Session::onForget(const Json& message) {
   const std::vector<std::string> chosen = seriesFilter(message);
   const std::size_t forgotten = staging_->remove(chosen);
   if (chosen.empty()) {  // everything: the DICOMweb pieces kept aside and the counts go too
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(staging_->reconstructionDir(), ec)) fs::remove_all(entry.path(), ec);
+    ingestor_->inbox().clear();
     awaiting_.clear();
     stats_.reset();
   }
   staging_->commit();
   logInfo("forgot " + std::to_string(forgotten) + " staged instances");
-  Json reply = protocol::makeReply("forget", requestId(message));
-  reply["forgotten"] = forgotten;
-  send(reply);
+  send(forgetReply(requestId(message), forgotten));
 }
 
 // ---- open-folder, settings --------------------------------------------------------------------------------------
@@ -533,32 +387,18 @@ void Session::onOpenFolder(const Json& message) {
   const fs::path output = outputFolder();
   fs::path target = output;
   if (auto path = protocol::optionalString(message, "path")) {
-    target = fs::path(*path);
-    if (!target.is_absolute()) target = output / target;
-    target = target.lexically_normal();
-    const fs::path root = output.lexically_normal();
-    if (target != root && (target / "") != (root / "") && !store::isInside(root, target))
-      throw ProtocolError(ErrorCode::PathOutsideOutput, "the path lies outside the output folder " + root.string());
+    target = store::resolveInside(output, *path);
     std::error_code ec;
-    // The lexical check cannot see symbolic links: compare where they really lead too.
-    const fs::path realRoot = fs::weakly_canonical(root, ec);
-    const fs::path realTarget = fs::weakly_canonical(target, ec);
-    if (!ec && realTarget != realRoot && !store::isInside(realRoot, realTarget))
-      throw ProtocolError(ErrorCode::PathOutsideOutput, "the path leads outside the output folder " + root.string());
     if (!fs::exists(target, ec)) throw ProtocolError(ErrorCode::BadRequest, "the path does not exist");
   } else if (auto problem = prepareOutputFolder(output)) {
     throw ProtocolError(ErrorCode::BadOutputFolder, *problem);
   }
   if (auto problem = openInFileManager(target, env_)) throw ProtocolError(ErrorCode::Internal, *problem);
-  Json reply = protocol::makeReply("open-folder", requestId(message));
-  reply["path"] = target.string();
-  send(reply);
+  send(openFolderReply(requestId(message), target));
 }
 
 void Session::onGetSettings(const Json& message) {
-  Json reply = protocol::makeReply("get-settings", requestId(message));
-  reply["outputFolder"] = outputFolder().string();
-  send(reply);
+  send(settingsReply("get-settings", requestId(message), outputFolder()));
 }
 
 void Session::onSetSettings(const Json& message) {
@@ -572,13 +412,11 @@ void Session::onSetSettings(const Json& message) {
   try {
     saveSettings(paths_.settingsFile, updated);
   } catch (const std::exception& error) {
-    throw ProtocolError(isDiskFull(error) ? ErrorCode::DiskFull : ErrorCode::Internal, error.what());
+    throw ProtocolError(errorCodeOf(error), error.what());
   }
   settings_ = updated;
   logInfo("settings saved; output folder " + outputFolder().string());
-  Json reply = protocol::makeReply("set-settings", requestId(message));
-  reply["outputFolder"] = outputFolder().string();
-  send(reply);
+  send(settingsReply("set-settings", requestId(message), outputFolder()));
 }
 
 }  // namespace cloudfilm::host

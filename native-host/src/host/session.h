@@ -1,6 +1,7 @@
 #pragma once
-// One native messaging session: reads frames from the browser, answers each through one message switch, stages
-// bodies on disk as they stream in, files them into the staging library when they end.
+// One native messaging session: reads frames from the browser and answers each through one message switch. A handler
+// checks its request, calls the operation that does the work (staging a body, ingest, saving, the path policy) and
+// sends the reply host/replies.h builds. Failures are cloudfilm::Error with the code set where they happened.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -13,7 +14,6 @@
 #include "host/capture_stats.h"
 #include "host/paths.h"
 #include "host/settings.h"
-#include "dicomweb/reconstructor.h"
 #include "ingest/ingestor.h"
 #include "protocol/errors.h"
 #include "store/store.h"
@@ -70,7 +70,6 @@ class Session {
   Settings settings_;
   std::unique_ptr<store::Store> staging_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
-  dicomweb::Reconstructor reconstructor_;  // files rebuilt from DICOMweb metadata + frames as they complete
   std::vector<ingest::ObjectResult> awaiting_;  // instances whose metadata or frames are not all captured yet
   CaptureStats stats_;
   std::map<std::string, std::unique_ptr<OpenBody>> openBodies_;

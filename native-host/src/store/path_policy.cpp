@@ -1,5 +1,7 @@
 #include "store/path_policy.h"
 
+#include "util/error.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -225,6 +227,27 @@ bool isInside(const std::filesystem::path& root, const std::filesystem::path& ca
   return std::none_of(candidateIt, normalCandidate.end(), [](const std::filesystem::path& part) {
     return part == ".." || part == "." || part.empty();
   });
+}
+
+namespace fs = std::filesystem;
+
+fs::path resolveInside(const fs::path& root, const std::string& requested) {
+  fs::path target(requested);
+  if (!target.is_absolute()) target = root / target;
+  target = target.lexically_normal();
+  const fs::path normalRoot = root.lexically_normal();
+  const auto sameOrInside = [](const fs::path& base, const fs::path& path) {
+    return path == base || (path / "") == (base / "") || isInside(base, path);
+  };
+  if (!sameOrInside(normalRoot, target))
+    throw Error(ErrorCode::PathOutsideOutput, "the path lies outside the output folder " + normalRoot.string());
+  std::error_code ec;
+  // The lexical check cannot see symbolic links: compare where they really lead too.
+  const fs::path realRoot = fs::weakly_canonical(normalRoot, ec);
+  const fs::path realTarget = fs::weakly_canonical(target, ec);
+  if (!ec && realTarget != realRoot && !isInside(realRoot, realTarget))
+    throw Error(ErrorCode::PathOutsideOutput, "the path leads outside the output folder " + normalRoot.string());
+  return target;
 }
 
 }  // namespace cloudfilm::store

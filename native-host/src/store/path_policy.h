@@ -20,4 +20,9 @@ std::string sanitizeComponent(std::string_view text, std::string_view fallback,
 // True when `candidate`, after lexical normalisation, lies strictly inside `root` (both absolute).
 bool isInside(const std::filesystem::path& root, const std::filesystem::path& candidate);
 
+// A path a request names (absolute, or relative to `root`), resolved inside `root`: the root itself or below it,
+// lexically and also where symbolic links really lead. Throws cloudfilm::Error(PathOutsideOutput) otherwise. Does not
+// check that it exists.
+std::filesystem::path resolveInside(const std::filesystem::path& root, const std::string& requested);
+
 }  // namespace cloudfilm::store
