@@ -1,5 +1,7 @@
 #include "body/content_type.h"
 
+#include "util/ascii.h"
+
 namespace cloudfilm::body {
 namespace {
 
@@ -17,14 +19,6 @@ bool isTokenChar(char c) {
     default:
       return false;
   }
-}
-
-char toLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lowerCased(std::string_view text) {
-  std::string result(text);
-  for (char& c : result) c = toLower(c);
-  return result;
 }
 
 class Cursor {
@@ -89,7 +83,7 @@ class Cursor {
 }  // namespace
 
 std::string ContentType::parameter(const std::string& name) const {
-  const auto found = parameters.find(lowerCased(name));
+  const auto found = parameters.find(asciiLowercase(name));
   return found == parameters.end() ? std::string() : found->second;
 }
 
@@ -106,7 +100,7 @@ ContentType parseContentType(std::string_view header) {
   if (subtype.empty()) return result;
   cursor.skipWhitespace();
   if (!cursor.atEnd() && cursor.peek() != ';') return result;  // "text/html garbage": not a media type
-  result.mediaType = lowerCased(type) + "/" + lowerCased(subtype);
+  result.mediaType = asciiLowercase(type) + "/" + asciiLowercase(subtype);
 
   while (!cursor.atEnd()) {
     if (cursor.peek() != ';') {
@@ -132,7 +126,7 @@ ContentType parseContentType(std::string_view header) {
       value = cursor.takeBareValue();
     }
     // RFC 9110 leaves repeated parameters undefined; the first one wins, like most servers.
-    result.parameters.emplace(lowerCased(name), std::move(value));
+    result.parameters.emplace(asciiLowercase(name), std::move(value));
   }
   return result;
 }

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "util/ascii.h"
+
 namespace cloudfilm::body {
 namespace {
 
@@ -19,14 +21,6 @@ std::string_view trimmed(std::string_view text) {
   while (!text.empty() && isBlank(text.front())) text.remove_prefix(1);
   while (!text.empty() && (isBlank(text.back()) || text.back() == '\r')) text.remove_suffix(1);
   return text;
-}
-
-std::string lowerCased(std::string_view text) {
-  std::string result(text);
-  for (char& c : result) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return result;
 }
 
 std::string_view withoutTrailingCarriageReturn(std::string_view line) {
@@ -229,7 +223,7 @@ std::size_t MultipartSplitter::processHeaders(std::string_view data, std::size_t
     }
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;  // not a header; tolerated rather than fatal
-    const std::string name = lowerCased(trimmed(line.substr(0, colon)));
+    const std::string name = asciiLowercase(trimmed(line.substr(0, colon)));
     if (name.empty()) continue;
     headers_.emplace(name, std::string(trimmed(line.substr(colon + 1))));
     lastHeaderName_ = name;

@@ -2,18 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 #include "dicom/dataset_sniff.h"
+#include "util/ascii.h"
 
 namespace cloudfilm::body {
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool startsWith(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
@@ -71,7 +65,7 @@ const char* bodyKindName(BodyKind kind) {
 Recognition recognizeBody(const ContentType& contentType, std::string_view url, std::string_view head,
                           std::uint64_t totalBytes) {
   const std::string& type = contentType.mediaType;
-  const std::string lowerUrl = lowercase(url.substr(0, 4096));
+  const std::string lowerUrl = asciiLowercase(url.substr(0, 4096));
 
   // The bytes are the strongest evidence: servers label DICOM as octet-stream, text/plain, even image/png.
   if (dicom::hasPart10Signature(head)) return {BodyKind::Part10, "", ""};

@@ -10,6 +10,9 @@
 #include <memory>
 #include <string_view>
 
+#include "util/ascii.h"
+#include "util/utf8.h"
+
 namespace cloudfilm::har {
 namespace {
 
@@ -43,40 +46,11 @@ std::FILE* openForReading(const std::filesystem::path& file) {
 #endif
 }
 
-void appendUtf8(std::string& out, std::uint32_t codePoint) {
-  if (codePoint < 0x80) {
-    out.push_back(static_cast<char>(codePoint));
-  } else if (codePoint < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (codePoint >> 6)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  } else if (codePoint < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (codePoint >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (codePoint >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  }
-}
-
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // The file in blocks: a window [position_, end_) of buffer_, whose first byte is at file offset base_.
@@ -355,7 +329,7 @@ class BlockSource {
       if (isByte) {
         out->push_back(static_cast<char>(codePoint));
       } else {
-        appendUtf8(*out, codePoint);
+        appendUtf8(*out, static_cast<char32_t>(codePoint));
       }
     };
     if (c != 'u') {
@@ -598,7 +572,7 @@ class HarParser {
         entry_.hasText = readStringValue(entry_.text, 6);
       } else if (key == "encoding") {
         readStringValue(encoding_, 6);
-        entry_.base64 = equalsIgnoringCase(encoding_, "base64");
+        entry_.base64 = equalsIgnoreAsciiCase(encoding_, "base64");
       } else {
         source_.skipValue(6);
       }

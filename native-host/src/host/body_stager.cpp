@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "protocol/errors.h"
+#include "util/ascii.h"
+#include "util/fd_io.h"
 
 namespace cloudfilm::host {
 namespace fs = std::filesystem;
@@ -16,8 +18,7 @@ using protocol::ProtocolError;
 namespace {
 
 ProtocolError ioFailure(const std::string& what, int error, const std::string& body) {
-  const ErrorCode code = (error == ENOSPC || error == EDQUOT) ? ErrorCode::DiskFull : ErrorCode::Internal;
-  return ProtocolError(code, what + ": " + std::strerror(error), body);
+  return ProtocolError(errorCodeForErrno(error), what + ": " + std::strerror(error), body);
 }
 
 constexpr std::size_t kSliceChars = 128 * 1024;  // base64 characters decoded per slice (96 KiB of bytes)
@@ -69,15 +70,7 @@ void OpenBody::write(std::string_view decoded) {
   if (bytes_ > kMaxBodyBytes)
     throw ProtocolError(ErrorCode::BodyTooLarge, "the body grew past the host's limit of 4 GiB", id_);
   sha_.update(decoded);
-  std::size_t written = 0;
-  while (written < decoded.size()) {
-    const ssize_t n = ::write(fd_, decoded.data() + written, decoded.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw ioFailure("cannot write the staging file", errno, id_);
-    }
-    written += static_cast<std::size_t>(n);
-  }
+  if (!writeAll(fd_, decoded)) throw ioFailure("cannot write the staging file", errno, id_);
 }
 
 void OpenBody::append(std::int64_t seq, std::string_view base64, std::string& scratch) {
@@ -105,9 +98,7 @@ void OpenBody::append(std::int64_t seq, std::string_view base64, std::string& sc
 fs::path OpenBody::finish(const std::optional<std::string>& sha256Hex) {
   std::string expected;
   if (sha256Hex) {
-    expected = *sha256Hex;
-    for (char& c : expected)
-      if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    expected = asciiLowercase(*sha256Hex);
     if (!isLowerHexDigest(expected))
       throw ProtocolError(ErrorCode::BadRequest, "`sha256` must be 64 hexadecimal digits", id_);
   }

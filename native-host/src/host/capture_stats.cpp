@@ -1,35 +1,16 @@
 #include "host/capture_stats.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "util/file_lock.h"
+
 namespace cloudfilm::host {
 namespace fs = std::filesystem;
 
 namespace {
-
-class FileLock {
- public:
-  explicit FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    if (fd_ >= 0)
-      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
-      }
-  }
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
-  }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_;
-};
 
 CaptureCounts readUnlocked(const fs::path& file) {
   CaptureCounts counts;

@@ -6,9 +6,11 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <stdexcept>
 
 #include <nlohmann/json.hpp>
+
+#include "util/error.h"
+#include "util/fd_io.h"
 
 namespace cloudfilm::host {
 namespace fs = std::filesystem;
@@ -39,19 +41,12 @@ void saveSettings(const fs::path& file, const Settings& settings) {
   if (settings.outputFolder) json["outputFolder"] = settings.outputFolder->string();
   const std::string text = json.dump(2) + "\n";
   const fs::path temporary = file.string() + "." + std::to_string(::getpid()) + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      fs::remove(temporary, ec);
-      throw std::runtime_error("cannot write " + temporary.string());
-    }
-  }
+  writeWholeFile(temporary, text, 0666);
   fs::rename(temporary, file, ec);
   if (ec) {
+    const int error = ec.value();
     fs::remove(temporary, ec);
-    throw std::runtime_error("cannot write " + file.string() + ": " + ec.message());
+    throw ioError("cannot write", file.string(), error);
   }
 }
 

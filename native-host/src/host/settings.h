@@ -14,7 +14,7 @@ struct Settings {
 
 // A missing file gives empty settings; an unreadable or broken one too (the reason goes to `problem`).
 Settings loadSettings(const std::filesystem::path& file, std::string* problem = nullptr);
-// Writes atomically (temporary file + rename). Throws std::runtime_error on failure.
+// Writes atomically (temporary file + rename). Throws cloudfilm::Error on failure (DiskFull for a full disk).
 void saveSettings(const std::filesystem::path& file, const Settings& settings);
 
 // Environment override > settings > default (the Downloads folder's CloudFilm).

@@ -1,10 +1,11 @@
 #include "protocol/frame.h"
 
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "util/fd_io.h"
 
 namespace cloudfilm::protocol {
 namespace {
@@ -74,30 +75,7 @@ bool writeFrame(int fd, std::string_view payload) {
   if (payload.size() > kMaxOutboundFrameBytes) return false;
   unsigned char prefix[4];
   encodeLengthPrefix(static_cast<std::uint32_t>(payload.size()), prefix);
-  iovec parts[2] = {{prefix, 4}, {const_cast<char*>(payload.data()), payload.size()}};
-  std::size_t total = 4 + payload.size();
-  std::size_t written = 0;
-  while (written < total) {
-    // Rebuild the vector from what is left after a partial write.
-    iovec left[2];
-    int count = 0;
-    std::size_t skip = written;
-    for (const iovec& part : parts) {
-      if (skip >= part.iov_len) {
-        skip -= part.iov_len;
-        continue;
-      }
-      left[count++] = {static_cast<char*>(part.iov_base) + skip, part.iov_len - skip};
-      skip = 0;
-    }
-    const ssize_t n = ::writev(fd, left, count);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  return true;
+  return writeAll(fd, {std::string_view(reinterpret_cast<const char*>(prefix), 4), payload});
 }
 
 }  // namespace cloudfilm::protocol
