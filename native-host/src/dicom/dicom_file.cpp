@@ -11,17 +11,22 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/oflog/oflog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <stdexcept>
 #include <string_view>
 #include <vector>
 
 #include "dicom/dataset_sniff.h"
 #include "dicom/nesting_scan.h"
+#include "util/error.h"
+#include "util/fd_io.h"
 
 namespace cloudfilm::dicom {
 namespace {
@@ -34,6 +39,9 @@ constexpr const char* kImplementationVersionName = "CLOUDFILM_" CLOUDFILM_VERSIO
 // Values above this many bytes are not read into memory while inspecting: DCMTK keeps a handle on the file and
 // reads them only if asked, which we never do. Inspection memory is therefore independent of the pixel data size.
 constexpr Uint32 kLazyValueThreshold = 4096;
+
+// Dataset bytes copied at a time behind a meta header we write.
+constexpr std::size_t kCopyBlockBytes = 1 << 20;
 
 std::string getString(DcmItem& item, const DcmTagKey& tag) {
   OFString value;
@@ -178,37 +186,6 @@ std::optional<std::string> initialize() {
   return std::nullopt;
 }
 
-bool isValidUid(const std::string& uid) {
-  if (uid.empty() || uid.size() > 64) return false;
-  if (uid.front() == '.' || uid.back() == '.') return false;
-  char previous = '.';
-  for (char c : uid) {
-    if (c == '.') {
-      if (previous == '.') return false;
-    } else if (c < '0' || c > '9') {
-      return false;
-    }
-    previous = c;
-  }
-  return true;
-}
-
-bool isLossyTransferSyntax(const std::string& uid) {
-  static const std::array<std::string_view, 14> lossy = {
-      "1.2.840.10008.1.2.4.50",  "1.2.840.10008.1.2.4.51",  "1.2.840.10008.1.2.4.52",
-      "1.2.840.10008.1.2.4.53",  "1.2.840.10008.1.2.4.54",  "1.2.840.10008.1.2.4.55",
-      "1.2.840.10008.1.2.4.81",  "1.2.840.10008.1.2.4.91",  "1.2.840.10008.1.2.4.93",
-      "1.2.840.10008.1.2.4.100", "1.2.840.10008.1.2.4.101", "1.2.840.10008.1.2.4.102",
-      "1.2.840.10008.1.2.4.103", "1.2.840.10008.1.2.4.203"};
-  return std::find(lossy.begin(), lossy.end(), uid) != lossy.end();
-}
-
-std::string transferSyntaxName(const std::string& uid) {
-  DcmXfer xfer(uid.c_str());
-  if (xfer.getXfer() == EXS_Unknown) return uid;
-  return xfer.getXferName();
-}
-
 namespace {
 
 // DCMTK reads nested sequences recursively: a hostile body nesting them thousands of levels deep would overflow the
@@ -237,7 +214,23 @@ std::string nestingProblem(const std::filesystem::path& file, Framing framing, c
   return {};
 }
 
+// Why a meta header's transfer syntax cannot describe the dataset as sniffed (explicit or implicit VR, byte order);
+// empty when they agree or when either is not known for sure.
+std::string metaContradiction(const DatasetSniff& sniff, const DcmXfer& metaXfer) {
+  if (!sniff.encodingKnown || metaXfer.getXfer() == EXS_Unknown || metaXfer.getStreamCompression() != ESC_none)
+    return {};
+  if (sniff.explicitVr == metaXfer.isExplicitVR() && sniff.bigEndian == (metaXfer.getByteOrder() == EBO_BigEndian))
+    return {};
+  return "the meta header says " + std::string(metaXfer.getXferName()) + " but the dataset is encoded otherwise";
+}
+
 }  // namespace
+
+std::optional<InstanceInfo> usablePart10Instance(const std::filesystem::path& file) {
+  Inspection inspection = inspectFile(file, Framing::Part10);
+  if (!inspection.usable) return std::nullopt;
+  return std::move(inspection.info);
+}
 
 Inspection inspectFile(const std::filesystem::path& file, Framing framing) {
   Inspection result;
@@ -261,13 +254,10 @@ Inspection inspectFile(const std::filesystem::path& file, Framing framing) {
 
   // A meta header that contradicts how the dataset is encoded usually makes DCMTK fail half-way with a misleading
   // "premature end of stream": say what is wrong before parsing.
-  if (framing == Framing::Part10 && sniff.encodingKnown && !sniff.metaTransferSyntax.empty()) {
-    const DcmXfer metaXfer(sniff.metaTransferSyntax.c_str());
-    if (metaXfer.getXfer() != EXS_Unknown && metaXfer.getStreamCompression() == ESC_none &&
-        (sniff.explicitVr != metaXfer.isExplicitVR() ||
-         sniff.bigEndian != (metaXfer.getByteOrder() == EBO_BigEndian))) {
-      result.reason = "the meta header says " + std::string(metaXfer.getXferName()) +
-                      " but the dataset is encoded otherwise";
+  if (framing == Framing::Part10 && !sniff.metaTransferSyntax.empty()) {
+    if (std::string contradiction = metaContradiction(sniff, DcmXfer(sniff.metaTransferSyntax.c_str()));
+        !contradiction.empty()) {
+      result.reason = contradiction;
       return result;
     }
   }
@@ -307,11 +297,8 @@ Inspection inspectFile(const std::filesystem::path& file, Framing framing) {
         result.reason = "the meta header names an unknown transfer syntax " + metaTransferSyntax;
         return result;
       }
-      if (sniff.encodingKnown && metaXfer.getStreamCompression() == ESC_none &&
-          (sniff.explicitVr != metaXfer.isExplicitVR() ||
-           sniff.bigEndian != (metaXfer.getByteOrder() == EBO_BigEndian))) {
-        result.reason = "the meta header says " + std::string(metaXfer.getXferName()) +
-                        " but the dataset is encoded otherwise";
+      if (std::string contradiction = metaContradiction(sniff, metaXfer); !contradiction.empty()) {
+        result.reason = contradiction;
         return result;
       }
       info.transferSyntaxUid = metaTransferSyntax;
@@ -428,12 +415,29 @@ void writePart10Wrapper(const std::filesystem::path& datasetFile, const Instance
   header += elements;
 
   std::ifstream in(datasetFile, std::ios::binary);
-  std::ofstream out(target, std::ios::binary | std::ios::trunc);
-  if (!in || !out) throw std::runtime_error("cannot write " + target.string());
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  out << in.rdbuf();
-  out.flush();
-  if (!out) throw std::runtime_error("cannot write " + target.string());
+  if (!in) throw ioError("cannot read", datasetFile.string(), errno);
+  const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw ioError("cannot write", target.string(), errno);
+  // Never leave a partial file behind: whatever fails, `target` goes.
+  const auto fail = [&](Error error) {
+    ::close(fd);
+    ::unlink(target.c_str());
+    throw std::move(error);
+  };
+  if (!writeAll(fd, header)) fail(ioError("cannot write", target.string(), errno));
+  std::string block(kCopyBlockBytes, '\0');
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got > 0 && !writeAll(fd, std::string_view(block.data(), got)))
+      fail(ioError("cannot write", target.string(), errno));
+  }
+  if (in.bad()) fail(Error(ErrorCode::Internal, "cannot read " + datasetFile.string()));
+  if (::close(fd) != 0) {
+    const int error = errno;
+    ::unlink(target.c_str());
+    throw ioError("cannot write", target.string(), error);
+  }
 }
 
 }  // namespace cloudfilm::dicom

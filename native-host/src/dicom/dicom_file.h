@@ -5,6 +5,8 @@
 #include <string>
 
 #include "dicom/instance_info.h"
+#include "dicom/transfer_syntax.h"
+#include "dicom/usable_instance.h"
 
 namespace cloudfilm::dicom {
 
@@ -30,18 +32,9 @@ struct Inspection {
 Inspection inspectFile(const std::filesystem::path& file, Framing framing);
 
 // Writes `target`: preamble + "DICM" + a correct meta header for `info` (transfer syntax as detected) followed by
-// the bytes of `datasetFile` unchanged. Throws std::runtime_error on I/O failure.
+// the bytes of `datasetFile` unchanged. Throws cloudfilm::Error on I/O failure (DiskFull for a full disk), leaving
+// no partial `target` behind.
 void writePart10Wrapper(const std::filesystem::path& datasetFile, const InstanceInfo& info,
                         const std::filesystem::path& target);
-
-// True for transfer syntaxes that may discard information (JPEG baseline/extended, JPEG-LS near-lossless,
-// JPEG 2000 (irreversible allowed), MPEG, HTJ2K lossy...).
-bool isLossyTransferSyntax(const std::string& uid);
-
-// A short name for a transfer syntax ("Explicit VR Little Endian"); the UID itself when unknown.
-std::string transferSyntaxName(const std::string& uid);
-
-// True for a syntactically valid UID: 1-64 chars, digits and dots, no empty component.
-bool isValidUid(const std::string& uid);
 
 }  // namespace cloudfilm::dicom

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -32,6 +33,7 @@
 #include "dicom/dicom_file.h"
 #include "dicom/dicom_json_dcmtk.h"
 #include "util/base64.h"
+#include "util/error.h"
 
 namespace cloudfilm::dicom {
 namespace {
@@ -698,8 +700,9 @@ RebuildNotes writeInstanceFromJson(const json& instance, const BulkDataResolver&
   const OFCondition status = dataset.saveFile(OFFilename(datasetFile.c_str()), xfer, EET_ExplicitLength,
                                               EGL_recalcGL, EPD_noChange);
   if (status.bad()) {
+    const int error = errno;  // DCMTK's file stream leaves the failed write's errno: a full disk is told apart
     std::filesystem::remove(datasetFile, ec);
-    throw std::runtime_error("cannot write " + datasetFile.string() + ": " + status.text());
+    throw Error(errorCodeForErrno(error), "cannot write " + datasetFile.string() + ": " + status.text());
   }
   try {
     writePart10Wrapper(datasetFile, info, target);

@@ -45,7 +45,7 @@ struct RebuildNotes {
 // object. Pixel data comes from `pixels` when given (any Pixel Data in the JSON is then ignored), else from the
 // JSON's InlineBinary / resolvable BulkDataURI. Text arrives as UTF-8 and is written in the declared
 // SpecificCharacterSet when it can be, else as UTF-8 (ISO_IR 192). Throws DicomJsonError for malformed JSON or
-// pixel data, std::runtime_error when the file cannot be written (nothing is left behind).
+// pixel data, cloudfilm::Error when the file cannot be written (DiskFull for a full disk; nothing is left behind).
 RebuildNotes writeInstanceFromJson(const nlohmann::json& instance, const BulkDataResolver& resolve,
                                    const std::optional<FramePixelData>& pixels, const std::filesystem::path& target,
                                    const DicomJsonLimits& limits = {});
