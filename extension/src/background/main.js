@@ -9,6 +9,7 @@ import { HostConnection } from './host-port.js';
 import { DebuggerCapture, DEBUGGER_EVENTS } from './capture-chromium.js';
 import { FilterCapture } from './capture-firefox.js';
 import { CaptureSink } from './capture-sink.js';
+import { LibraryList } from './library-list.js';
 import { TEST_BUILD, testCommands } from './build-flags.js';
 import { BodyUploader } from '../lib/body-stream.js';
 import { CapturedBodies, checkBodyMessage } from '../lib/captured-body.js';
@@ -18,7 +19,6 @@ import * as Model from '../lib/study-model.js';
 // The most body bytes the extension holds at once, whatever the study size (a single larger body is
 // let through alone: the page needs it whole anyway).
 const MAX_HELD_BYTES = 48 * 1024 * 1024;
-const LIST_DELAY_MS = 700;
 const PERSIST_DELAY_MS = 300;
 const BROADCAST_DELAY_MS = 150;
 
@@ -42,7 +42,8 @@ const uploader = new BodyUploader({
   idPrefix: `${isFirefox ? 'f' : 'c'}${Date.now().toString(36)}`,
 });
 
-const sink = new CaptureSink({ state, host, uploader, budget, changed, filed: () => scheduleList() });
+const library = new LibraryList({ host, model: () => state.model, changed });
+const sink = new CaptureSink({ state, host, uploader, budget, changed, filed: () => library.schedule() });
 const engine = isFirefox ? new FilterCapture(sink) : new DebuggerCapture(sink);
 globalThis.cloudfilmEngine = engine; // read by bench/capture_overhead.mjs (engine.reads); pages cannot reach it
 
@@ -149,46 +150,11 @@ function anyCapture() {
 function onHostStatus(snapshot) {
   if (snapshot.status === 'connected') {
     uploader.configure(host.info ?? {});
-    scheduleList(0);
+    library.schedule(0);
   } else if (snapshot.status === 'disconnected' || snapshot.status === 'host-too-old') {
     uploader.failAll(Object.assign(new Error('host disconnected'), { hostGone: true }));
   }
   changed({ persist: false });
-}
-
-// ---------------------------------------------------------------- the library, as the helper lists it
-
-let listTimer = null;
-let listing = false;
-let listAgain = false;
-
-function scheduleList(delay = LIST_DELAY_MS) {
-  if (listTimer) return;
-  listTimer = setTimeout(() => { listTimer = null; refreshList(); }, delay);
-}
-
-async function refreshList() {
-  if (!host.connected) return;
-  if (listing) { listAgain = true; return; }
-  listing = true;
-  try {
-    const pages = [];
-    let page = 0;
-    let total = 1;
-    do {
-      const reply = await host.request({ type: 'list', page }, { timeoutMs: 30000 });
-      pages.push(reply);
-      total = Math.max(1, Math.min(reply.pages ?? 1, 1000));
-      page += 1;
-    } while (page < total);
-    Model.applyList(state.model, Model.mergeListPages(pages));
-    changed();
-  } catch {
-    // the model keeps what the body results said; the next list will correct it
-  } finally {
-    listing = false;
-    if (listAgain) { listAgain = false; scheduleList(); }
-  }
 }
 
 // ---------------------------------------------------------------- capture on/off
@@ -354,7 +320,7 @@ async function handle(msg, sender) {
     case 'save': {
       await settleCapture();
       const r = await hostRequest(Array.isArray(msg.series) && msg.series.length ? { type: 'save', series: msg.series } : { type: 'save' }, 600000);
-      scheduleList(0);
+      library.schedule(0);
       return r;
     }
     case 'open-folder':
@@ -365,7 +331,7 @@ async function handle(msg, sender) {
       if (r.ok) {
         state.model = Model.forgetSeries(state.model, series);
         if (!series) state.missed = {};
-        scheduleList(0);
+        library.schedule(0);
         changed();
       }
       return r;
