@@ -29,8 +29,7 @@ _cloudfilm_extension_id(CLOUDFILM_NATIVE_HOST_NAME nativeHost "^[a-z0-9_]+(\\.[a
 unset(_cloudfilm_ids)
 unset(_cloudfilm_length)
 
-# Generated where no source tree header can shadow it; the directory's include path reaches every target below.
+# Generated where no source tree header can shadow it; native-host/CMakeLists.txt puts it on the host module's path.
 set(CLOUDFILM_GENERATED_INCLUDE_DIR "${PROJECT_BINARY_DIR}/generated")
 configure_file("${PROJECT_SOURCE_DIR}/native-host/src/host/caller_ids.h.in"
   "${CLOUDFILM_GENERATED_INCLUDE_DIR}/host/caller_ids.h" @ONLY)
-include_directories("${CLOUDFILM_GENERATED_INCLUDE_DIR}")

@@ -110,7 +110,8 @@ std::string describeNumbers(const std::vector<std::uint32_t>& numbers) {
   while (i < numbers.size() && shown < 12) {
     std::size_t j = i;
     while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
-    out += (out.empty() ? "" : ",") + std::to_string(numbers[i]);
+    if (!out.empty()) out += ",";
+    out += std::to_string(numbers[i]);
     if (j > i) out += "-" + std::to_string(numbers[j]);
     i = j + 1;
     ++shown;
