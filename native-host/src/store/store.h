@@ -4,6 +4,7 @@
 // Every source (HAR import, folder import, native host) files through here: one code path.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -11,11 +12,14 @@
 #include <vector>
 
 #include "dicom/instance_info.h"
+#include "dicom/usable_instance.h"
+#include "store/copy_policy.h"
 
 namespace cloudfilm::store {
 
-// Where a copy came from; a copy as served beats one we had to wrap or rebuild.
-enum class Origin { Served = 0, Wrapped = 1, Rebuilt = 2 };
+// Reads a file found in the library that the index does not know: its instance when it is a Part-10 file a viewer
+// could use, nothing otherwise (the file is then left alone).
+using InspectFile = std::function<std::optional<dicom::InstanceInfo>(const std::filesystem::path&)>;
 
 enum class AddOutcome {
   Stored,     // new SOP instance
@@ -53,9 +57,10 @@ struct SeriesSummary {
 class Store {
  public:
   // Opens (or creates) the library at `root`. Reconciles the index with the disk: entries whose file is gone are
-  // dropped, .dcm files the index does not know are inspected and indexed, leftovers of an interrupted write are
-  // removed. Throws std::runtime_error with a one-line message when the folder cannot be created or written.
-  explicit Store(std::filesystem::path root);
+  // dropped, .dcm files the index does not know are read with `inspect` and indexed, leftovers of an interrupted
+  // write are removed. Throws cloudfilm::Error with a one-line message when the folder cannot be created or written
+  // (DiskFull for a full disk); so does every other method that writes.
+  explicit Store(std::filesystem::path root, InspectFile inspect = dicom::usablePart10Instance);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;

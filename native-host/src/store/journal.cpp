@@ -1,0 +1,161 @@
+#include "store/journal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "store/instance_json.h"
+#include "store/path_policy.h"
+#include "util/error.h"
+#include "util/fd_io.h"
+
+namespace fs = std::filesystem;
+
+namespace cloudfilm::store {
+namespace {
+
+constexpr const char* kJournalName = "index.jsonl";
+constexpr std::size_t kCompactionWriteBytes = 1 << 20;  // written at a time, so compaction memory stays small
+
+std::string line(const nlohmann::json& record) {
+  return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+nlohmann::json putRecord(const KeptInstance& kept) {
+  return {{"op", "put"}, {"sop", kept.info.sopInstanceUid}, {"origin", static_cast<int>(kept.origin)},
+          {"path", kept.relativePath}, {"bytes", kept.bytes}, {"info", kept.info}};
+}
+
+}  // namespace
+
+void JournalBatch::put(const KeptInstance& kept) {
+  text_ += line(putRecord(kept));
+  ++lines_;
+}
+
+void JournalBatch::del(const std::string& sopInstanceUid) {
+  text_ += line({{"op", "del"}, {"sop", sopInstanceUid}});
+  ++lines_;
+}
+
+Journal::Journal(fs::path root, const fs::path& metaDir)
+    : root_(std::move(root)), file_(metaDir / kJournalName), metaDir_(metaDir) {
+  const fs::path lockPath = metaDir / "lock";
+  lockFd_ = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lockFd_ < 0) throw ioError("cannot open", lockPath.string(), errno);
+}
+
+Journal::~Journal() {
+  if (lockFd_ >= 0) ::close(lockFd_);
+}
+
+void Journal::applyLine(const std::string& text, InstanceIndex& index) {
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return;
+  const std::string op = json.value("op", "");
+  const std::string sop = json.value("sop", "");
+  if (sop.empty()) return;
+  if (op == "del") {
+    index.erase(sop);
+  } else if (op == "put") {
+    KeptInstance kept;
+    try {
+      kept.info = json.at("info").get<dicom::InstanceInfo>();
+      kept.origin = static_cast<Origin>(std::clamp(json.value("origin", 0), 0, 2));
+      kept.relativePath = json.value("path", "");
+      kept.bytes = json.value("bytes", std::uint64_t{0});
+    } catch (const nlohmann::json::exception&) {
+      return;
+    }
+    if (kept.relativePath.empty() || !isInside(root_, root_ / kept.relativePath)) return;
+    index[sop] = std::move(kept);
+  }
+  ++lines_;
+}
+
+bool Journal::catchUp(InstanceIndex& index) {
+  struct stat status {};
+  if (::stat(file_.c_str(), &status) != 0) {
+    const bool changed = !index.empty();
+    index.clear();
+    offset_ = 0;
+    inode_ = 0;
+    return changed;
+  }
+  bool changed = false;
+  if (status.st_ino != inode_ || static_cast<std::uint64_t>(status.st_size) < offset_) {
+    changed = true;
+    index.clear();  // compacted by another process: replay from the start
+    offset_ = 0;
+    lines_ = 0;
+    inode_ = status.st_ino;
+  }
+  if (static_cast<std::uint64_t>(status.st_size) == offset_) return changed;
+  std::ifstream in(file_, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset_));
+  std::string text;
+  while (std::getline(in, text)) {
+    if (in.eof()) break;  // no newline: a torn line, or one still being written
+    offset_ += text.size() + 1;
+    applyLine(text, index);
+    changed = true;
+  }
+  return changed;
+}
+
+void Journal::append(const JournalBatch& batch) {
+  if (batch.empty()) return;
+  const int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw ioError("cannot write the index", file_.string(), errno);
+  if (!writeAll(fd, batch.text_)) {
+    const int error = errno;
+    ::close(fd);
+    throw ioError("cannot write the index", file_.string(), error);
+  }
+  ::close(fd);
+  // Our own lines are already applied in memory: skip over them.
+  struct stat status {};
+  if (::stat(file_.c_str(), &status) == 0) {
+    inode_ = status.st_ino;
+    offset_ = static_cast<std::uint64_t>(status.st_size);
+  }
+  lines_ += batch.size();
+}
+
+bool Journal::compactIfLarge(InstanceIndex& index) {
+  if (lines_ < 2 * index.size() + 1000) return false;
+  const fs::path temporary = metaDir_ / "index.jsonl.tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw ioError("cannot write the index", temporary.string(), errno);
+  std::string text;
+  bool written = true;
+  for (auto it = index.begin(); written && it != index.end(); ++it) {
+    text += line(putRecord(it->second));
+    if (text.size() >= kCompactionWriteBytes || std::next(it) == index.end()) {
+      written = writeAll(fd, text);
+      text.clear();
+    }
+  }
+  if (!written || ::fsync(fd) != 0) {
+    const int error = errno;
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    throw ioError("cannot write the index", temporary.string(), error);
+  }
+  ::close(fd);
+  std::error_code ec;
+  fs::rename(temporary, file_, ec);
+  if (ec) throw ioError("cannot replace the index", file_.string(), ec.value());
+  lines_ = index.size();
+  offset_ = 0;
+  inode_ = 0;
+  catchUp(index);
+  return true;
+}
+
+}  // namespace cloudfilm::store

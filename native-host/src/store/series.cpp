@@ -1,0 +1,104 @@
+#include "store/series.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "store/layout.h"
+#include "store/slice_order.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace cloudfilm::store {
+
+std::vector<std::size_t> anatomicalOrderOf(const std::vector<const KeptInstance*>& members) {
+  std::vector<SliceKey> keys;
+  keys.reserve(members.size());
+  for (const KeptInstance* kept : members)
+    keys.push_back({kept->info.sopInstanceUid, kept->info.imagePositionPatient, kept->info.imageOrientationPatient,
+                    kept->info.instanceNumber, kept->info.acquisitionTime});
+  return anatomicalOrder(keys);
+}
+
+fs::path freeSliceName(const fs::path& folder, std::size_t from) {
+  for (std::size_t n = from;; ++n) {
+    fs::path candidate = folder / sliceFileName(n, n + 1);
+    std::error_code ec;
+    if (!fs::exists(candidate, ec)) return candidate;
+  }
+}
+
+std::vector<const KeptInstance*> renumberSeries(const fs::path& root, std::vector<KeptInstance*> members) {
+  std::vector<const KeptInstance*> moved;
+  if (members.empty()) return moved;
+  const auto order = anatomicalOrderOf({members.begin(), members.end()});
+  struct Move {
+    KeptInstance* kept;
+    fs::path temporary, target;
+  };
+  std::vector<Move> moves;
+  for (std::size_t rank = 0; rank < order.size(); ++rank) {
+    KeptInstance* kept = members[order[rank]];
+    const fs::path folder = fs::path(kept->relativePath).parent_path();
+    const fs::path target = folder / sliceFileName(rank, order.size());
+    if (fs::path(kept->relativePath) != target) moves.push_back({kept, {}, target});
+  }
+  const std::string tag = std::string(kRenumberingPrefix) + std::to_string(::getpid()) + "-";
+  for (std::size_t i = 0; i < moves.size(); ++i) {
+    Move& move = moves[i];
+    move.temporary = move.target.parent_path() / (tag + std::to_string(i) + ".tmp");
+    const fs::path from = root / move.kept->relativePath;
+    std::error_code ec;
+    fs::rename(from, root / move.temporary, ec);
+    if (ec) throw ioError("cannot rename", from.string(), ec.value());
+  }
+  for (Move& move : moves) {
+    std::error_code ec;
+    fs::rename(root / move.temporary, root / move.target, ec);
+    if (ec) throw ioError("cannot rename", (root / move.temporary).string(), ec.value());
+    move.kept->relativePath = move.target.generic_string();
+    moved.push_back(move.kept);
+  }
+  return moved;
+}
+
+SeriesSummary summarizeSeries(const fs::path& root, const std::vector<const KeptInstance*>& members) {
+  SeriesSummary summary;
+  const auto order = anatomicalOrderOf(members);
+  const fs::path seriesFolder = fs::path(members[order.front()]->relativePath).parent_path();
+  summary.seriesFolder = seriesFolder.filename().string();
+  summary.studyFolder = seriesFolder.parent_path().filename().string();
+  summary.patientFolder = seriesFolder.parent_path().parent_path().string();
+  summary.folder = root / seriesFolder;
+  summary.studyInstanceUid = members.front()->info.studyInstanceUid;
+  summary.seriesInstanceUid = members.front()->info.seriesInstanceUid;
+  summary.first = members[order.front()]->info;
+  summary.instances = members.size();
+  std::set<long> numbers;
+  for (std::size_t index : order) {
+    const KeptInstance* kept = members[index];
+    summary.sopInstanceUids.push_back(kept->info.sopInstanceUid);
+    if (kept->origin == Origin::Rebuilt) ++summary.rebuilt;
+    if (kept->info.instanceNumber) numbers.insert(*kept->info.instanceNumber);
+    if (kept->info.expectedSlices)
+      summary.expected = std::max(summary.expected.value_or(0), *kept->info.expectedSlices);
+  }
+  if (!numbers.empty()) {
+    summary.instanceNumberMin = *numbers.begin();
+    summary.instanceNumberMax = *numbers.rbegin();
+    // Gaps only mean something for a plausible range; a hostile number must not make us list billions.
+    const long span = *numbers.rbegin() - *numbers.begin() + 1;
+    if (span > 0 && span <= 100000) {
+      for (long n = *numbers.begin(); n <= *numbers.rbegin(); ++n)
+        if (!numbers.count(n)) summary.missingInstanceNumbers.push_back(n);
+      const long fromNumbers = static_cast<long>(numbers.size() + summary.missingInstanceNumbers.size());
+      summary.expected = std::max(summary.expected.value_or(0), fromNumbers);
+    }
+  }
+  return summary;
+}
+
+}  // namespace cloudfilm::store
