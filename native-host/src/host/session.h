@@ -32,7 +32,7 @@ enum ExitStatus : int {
 
 class Session {
  public:
-  // Opens the staging library (reconciling what earlier hosts left). Throws std::runtime_error when it cannot.
+  // Opens the staging library (reconciling what earlier hosts left). Throws cloudfilm::Error when it cannot.
   Session(HostPaths paths, EnvLookup env = processEnvironment);
   ~Session();
 

@@ -25,22 +25,6 @@ namespace {
 constexpr int kMaxMultipartDepth = 1;
 constexpr std::size_t kReadBlockBytes = 1 << 20;
 
-void writeWholeFile(const fs::path& path, std::string_view bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw ioError("cannot write", path.string(), errno);
-  if (!writeAll(fd, bytes)) {
-    const int error = errno;
-    ::close(fd);
-    ::unlink(path.c_str());  // never leave a half-written file behind
-    throw ioError("cannot write", path.string(), error);
-  }
-  if (::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(path.c_str());
-    throw ioError("cannot write", path.string(), error);
-  }
-}
-
 std::string readHead(const fs::path& path, std::size_t bytes) {
   std::ifstream in(path, std::ios::binary);
   std::string head(bytes, '\0');
