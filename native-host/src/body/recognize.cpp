@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "body/zip_archive.h"
 #include "dicom/dataset_sniff.h"
 #include "util/ascii.h"
 
@@ -48,11 +49,23 @@ bool looksLikeDicomJson(std::string_view head) {
                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
+// `DICM` at 128 + k followed by a group 0002 element tag (every meta header starts with one): a Part-10 file behind a
+// k-byte transport prefix. Returns k, or 0. The group check keeps four random bytes of a binary message from passing.
+std::size_t transportPrefixBytes(std::string_view head) {
+  for (std::size_t k = 1; k <= kMaxTransportPrefixBytes; ++k) {
+    const std::size_t at = dicom::kPart10PreambleBytes + k;
+    if (head.size() >= at + 6 && head.compare(at, 4, "DICM") == 0 && head[at + 4] == '\x02' && head[at + 5] == '\0')
+      return k;
+  }
+  return 0;
+}
+
 }  // namespace
 
 const char* bodyKindName(BodyKind kind) {
   switch (kind) {
     case BodyKind::Part10: return "part10";
+    case BodyKind::Zip: return "zip";
     case BodyKind::Dataset: return "dataset";
     case BodyKind::Multipart: return "multipart";
     case BodyKind::DicomJson: return "dicom-json";
@@ -68,7 +81,10 @@ Recognition recognizeBody(const ContentType& contentType, std::string_view url, 
   const std::string lowerUrl = asciiLowercase(url.substr(0, 4096));
 
   // The bytes are the strongest evidence: servers label DICOM as octet-stream, text/plain, even image/png.
-  if (dicom::hasPart10Signature(head)) return {BodyKind::Part10, "", ""};
+  if (dicom::hasPart10Signature(head)) return {BodyKind::Part10, "", "", 0};
+  // Sites ship studies and single images as ZIPs labelled anything (octet-stream, application/zip, even image/jpeg).
+  if (looksLikeZip(head)) return {BodyKind::Zip, "", "", 0};
+  if (const std::size_t prefix = transportPrefixBytes(head); prefix > 0) return {BodyKind::Part10, "", "", prefix};
 
   if (startsWith(type, "multipart/")) return {BodyKind::Multipart, "", contentType.parameter("boundary")};
   if (type.empty() && startsWith(head, "--") && contains(head.substr(0, 200), "\n"))

@@ -9,7 +9,8 @@
 namespace cloudfilm::body {
 
 enum class BodyKind {
-  Part10,       // a whole DICOM file (preamble + DICM + meta header)
+  Part10,       // a whole DICOM file (preamble + DICM + meta header), possibly behind a transport prefix
+  Zip,          // a ZIP archive, whatever its Content-Type: open it, then recognise each entry
   Dataset,      // a bare dataset without preamble or meta header
   Multipart,    // multipart/related (WADO-RS): split, then recognise each part
   DicomJson,    // DICOMweb metadata (application/dicom+json): kept aside for reconstruction
@@ -21,7 +22,14 @@ struct Recognition {
   BodyKind kind = BodyKind::NotDicom;
   std::string reason;    // for NotDicom: why, in words a person understands
   std::string boundary;  // for Multipart: from the Content-Type, or empty to take it from the body
+  // For Part10: bytes in front of the file that a transport added (Socket.IO's binary message type byte 0x04). The
+  // file is what follows them: keep it without them, byte-identical to what the site stored.
+  std::size_t prefixBytes = 0;
 };
+
+// At most this many bytes of transport prefix are looked behind for a Part-10 file (`DICM` at 128 + k, 1 <= k <= 16).
+// Socket.IO needs 1; engine.io's base64-less framing a few; 16 leaves room without guessing at arbitrary offsets.
+inline constexpr std::size_t kMaxTransportPrefixBytes = 16;
 
 // How many leading bytes recognizeBody wants to see (it copes with fewer).
 inline constexpr std::size_t kRecognitionHeadBytes = 512;
