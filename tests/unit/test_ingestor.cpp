@@ -238,7 +238,9 @@ TEST_F(IngestorTest, Ingestor_ExistingFile_CopiedOriginalUntouched) {
   const fs::path original = dir_.path() / "brain.dcm";
   fs::copy_file(brainSlice(7), original);
   const auto before = fs::last_write_time(original);
-  const auto result = ingestor_->ingestExistingFile(original);
+  const auto results = ingestor_->ingestExistingFile(original);
+  ASSERT_EQ(results.size(), 1u);
+  const auto& result = results[0];
   EXPECT_EQ(result.outcome, Outcome::Stored);
   EXPECT_TRUE(fs::exists(original));
   EXPECT_EQ(fs::last_write_time(original), before);
@@ -251,15 +253,15 @@ TEST_F(IngestorTest, Ingestor_ExistingFileWithKnownOrigin_KeepsIt) {
   CF_REQUIRE_FILE(brainSlice(13));
   const fs::path sameSopOtherBytes = daikonDir() / "explicit_big.dcm";
   CF_REQUIRE_FILE(sameSopOtherBytes);
-  ASSERT_EQ(ingestor_->ingestExistingFile(brainSlice(13), store::Origin::Rebuilt).outcome, Outcome::Stored);
-  const auto original = ingestor_->ingestExistingFile(sameSopOtherBytes);
+  ASSERT_EQ(ingestor_->ingestExistingFile(brainSlice(13), store::Origin::Rebuilt).at(0).outcome, Outcome::Stored);
+  const auto original = ingestor_->ingestExistingFile(sameSopOtherBytes).at(0);
   EXPECT_EQ(original.outcome, Outcome::Replaced) << original.reason;
   EXPECT_NE(original.reason.find("served"), std::string::npos) << original.reason;
   EXPECT_EQ(readFile(original.file), readFile(sameSopOtherBytes));
 }
 
 TEST_F(IngestorTest, Ingestor_ExistingFileMissing_RejectedWithReason) {
-  const auto result = ingestor_->ingestExistingFile(dir_.path() / "no-such.dcm");
+  const auto result = ingestor_->ingestExistingFile(dir_.path() / "no-such.dcm").at(0);
   EXPECT_EQ(result.outcome, Outcome::Rejected);
   EXPECT_NE(result.reason.find("cannot read"), std::string::npos) << result.reason;
 }

@@ -12,6 +12,7 @@
 #include "body/content_type.h"
 #include "body/multipart.h"
 #include "body/recognize.h"
+#include "body/zip_archive.h"
 #include "dicom/dicom_file.h"
 #include "util/error.h"
 #include "util/fd_io.h"
@@ -23,7 +24,49 @@ namespace {
 
 // WADO-RS bodies hold Part-10 files; a multipart inside a multipart part is not something a viewer sends.
 constexpr int kMaxMultipartDepth = 1;
+// A ZIP inside a ZIP is opened (a series ZIP inside a study ZIP, a one-image ZIP inside a download); one level deeper
+// is refused: no site nests further, and each level multiplies what a bomb can hide.
+constexpr int kMaxZipDepth = 1;
 constexpr std::size_t kReadBlockBytes = 1 << 20;
+
+// Writes one ZIP entry to its work file as it inflates, keeping the head for recognition. The file is removed unless
+// finish() succeeded.
+class EntryFileWriter {
+ public:
+  explicit EntryFileWriter(fs::path path) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw ioError("cannot write", path_.string(), errno);
+  }
+  ~EntryFileWriter() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!finished_) ::unlink(path_.c_str());
+  }
+  EntryFileWriter(const EntryFileWriter&) = delete;
+  EntryFileWriter& operator=(const EntryFileWriter&) = delete;
+
+  void write(std::string_view bytes) {
+    if (head_.size() < body::kRecognitionHeadBytes)
+      head_.append(bytes.substr(0, body::kRecognitionHeadBytes - head_.size()));
+    if (!writeAll(fd_, bytes)) throw ioError("cannot write", path_.string(), errno);
+    size_ += bytes.size();
+  }
+  void finish() {
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw ioError("cannot write", path_.string(), errno);
+    finished_ = true;
+  }
+  const fs::path& path() const { return path_; }
+  const std::string& head() const { return head_; }
+  std::uint64_t size() const { return size_; }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+  bool finished_ = false;
+  std::string head_;
+  std::uint64_t size_ = 0;
+};
 
 std::string readHead(const fs::path& path, std::size_t bytes) {
   std::ifstream in(path, std::ios::binary);
@@ -91,6 +134,14 @@ class PartFileWriter : public body::MultipartSink {
 
 }  // namespace
 
+struct Ingestor::Nesting {
+  int multipart = 0;
+  int zip = 0;
+  body::ZipBudget* zipBudget = nullptr;  // the outermost ZIP's, shared by the ZIPs nested in it
+};
+
+std::string zipEntryReasonPrefix(const std::string& entry) { return "ZIP entry \"" + entry + "\": "; }
+
 const char* outcomeName(Outcome outcome) {
   switch (outcome) {
     case Outcome::Stored: return "stored";
@@ -139,50 +190,153 @@ std::vector<ObjectResult> Ingestor::ingestBody(const BodyMeta& meta, std::string
     result.reason = recognition.reason;
     return {result};
   }
+  // A transport prefix is left out as the body is written: the file is the one the site stored.
+  const std::string_view kept = bytes.substr(recognition.prefixBytes);
   const fs::path file = newWorkFile("body");
-  writeWholeFile(file, bytes);
-  return ingestRecognisedFile(meta, file, bytes.substr(0, body::kRecognitionHeadBytes), bytes.size(), 0);
+  writeWholeFile(file, kept);
+  return ingestRecognisedFile(meta, file, kept.substr(0, body::kRecognitionHeadBytes), kept.size(), Nesting{});
 }
 
 std::vector<ObjectResult> Ingestor::ingestBodyFile(const BodyMeta& meta, const fs::path& bodyFile) {
   std::error_code ec;
   const std::uint64_t size = fs::file_size(bodyFile, ec);
   if (ec) throw ioError("cannot read", bodyFile.string(), ec.value());
-  return ingestRecognisedFile(meta, bodyFile, readHead(bodyFile, body::kRecognitionHeadBytes), size, 0);
+  return ingestRecognisedFile(meta, bodyFile, readHead(bodyFile, body::kRecognitionHeadBytes), size, Nesting{});
 }
 
-ObjectResult Ingestor::ingestExistingFile(const fs::path& file, std::optional<store::Origin> origin) {
-  const fs::path copy = newWorkFile("import");
-  std::error_code ec;
-  fs::copy_file(file, copy, fs::copy_options::overwrite_existing, ec);
-  if (ec) {
-    fs::remove(copy, ec);
-    ObjectResult result;
-    result.outcome = Outcome::Rejected;
-    result.reason = "cannot read " + file.string() + ": " + ec.message();
-    return result;
-  }
+std::vector<ObjectResult> Ingestor::ingestExistingFile(const fs::path& file, std::optional<store::Origin> origin) {
   BodyMeta meta;
   meta.url = file.string();
   meta.origin = origin;
-  auto results = ingestBodyFile(meta, copy);
-  if (results.size() == 1) return results.front();
-  ObjectResult result;  // a file on disk holding a multipart body or metadata: not an instance file
-  result.outcome = Outcome::NotDicom;
-  result.reason = "not a single DICOM file";
-  for (const auto& part : results)
-    if (part.outcome != Outcome::NotDicom && part.outcome != Outcome::Rejected) return part;
-  return result;
+  // A ZIP on disk is read where it is: copying a study download of some GiB first would only cost time and disk.
+  std::error_code ec;
+  if (fs::is_regular_file(file, ec) && body::looksLikeZip(readHead(file, 4))) return ingestZip(meta, file, false, Nesting{});
+
+  const fs::path copy = newWorkFile("import");
+  fs::copy_file(file, copy, fs::copy_options::overwrite_existing, ec);
+  if (ec) {
+    const std::string why = ec.message();
+    fs::remove(copy, ec);
+    ObjectResult result;
+    result.outcome = Outcome::Rejected;
+    result.reason = "cannot read " + file.string() + ": " + why;
+    return {result};
+  }
+  return ingestBodyFile(meta, copy);
 }
 
-std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, const fs::path& file,
-                                                         std::string_view head, std::uint64_t size, int depth) {
+fs::path Ingestor::withoutPrefix(const fs::path& file, std::size_t prefixBytes) {
+  const fs::path stripped = newWorkFile("unprefixed");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ioError("cannot read", file.string(), errno);
+  in.seekg(static_cast<std::streamoff>(prefixBytes));
+  const int fd = ::open(stripped.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw ioError("cannot write", stripped.string(), errno);
+  std::string block(kReadBlockBytes, '\0');
+  int failed = 0;
+  while (failed == 0 && in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0) break;
+    if (!writeAll(fd, std::string_view(block.data(), got))) failed = errno;
+  }
+  if (failed == 0 && in.bad()) failed = EIO;
+  if (::close(fd) != 0 && failed == 0) failed = errno;
+  if (failed != 0) {
+    ::unlink(stripped.c_str());  // never leave a half-written file behind
+    throw ioError("cannot write", stripped.string(), failed);
+  }
+  std::error_code ec;
+  fs::remove(file, ec);
+  return stripped;
+}
+
+std::vector<ObjectResult> Ingestor::ingestZip(const BodyMeta& meta, const fs::path& zipFile, bool consume,
+                                              const Nesting& nesting) {
+  std::vector<ObjectResult> results;
+  const auto refuse = [&](Outcome outcome, std::string reason) {
+    ObjectResult result;
+    result.outcome = outcome;
+    result.reason = std::move(reason);
+    results.push_back(std::move(result));
+  };
+  struct ConsumeOnExit {
+    const fs::path& file;
+    bool consume;
+    ~ConsumeOnExit() {
+      std::error_code ec;
+      if (consume) fs::remove(file, ec);
+    }
+  } consumeOnExit{zipFile, consume};
+
+  if (nesting.zip > kMaxZipDepth) {
+    refuse(Outcome::Rejected, "a ZIP inside a ZIP inside a ZIP: only one level of nesting is opened");
+    return results;
+  }
+  body::ZipArchive archive(zipFile);
+  if (archive.status() != body::ZipOpenStatus::Opened) {
+    refuse(Outcome::Rejected, archive.problem());
+    return results;
+  }
+  body::ZipBudget ownBudget;
+  Nesting inner = nesting;
+  inner.zip += 1;
+  inner.zipBudget = nesting.zipBudget != nullptr ? nesting.zipBudget : &ownBudget;
+
+  for (std::uint64_t index = 0; index < archive.entryCount(); ++index) {
+    const body::ZipEntry entry = archive.entry(index);
+    if (entry.directory) continue;
+    std::vector<ObjectResult> objects;
+    bool stopReading = false;
+    {
+      EntryFileWriter writer(newWorkFile("zip-entry"));
+      const auto read = archive.read(index, *inner.zipBudget, [&](std::string_view bytes) { writer.write(bytes); });
+      if (read.status == body::ZipReadStatus::Read) {
+        writer.finish();
+        BodyMeta entryMeta = meta;
+        entryMeta.url = meta.url + "!/" + entry.name;
+        entryMeta.contentType.clear();  // an entry has no Content-Type: its bytes say what it is
+        entryMeta.status = meta.status;
+        entryMeta.part = 0;
+        objects = ingestRecognisedFile(entryMeta, writer.path(), writer.head(), writer.size(), inner);
+      } else {
+        ObjectResult result;
+        result.outcome = Outcome::Rejected;
+        result.reason = read.reason;
+        if (read.status == body::ZipReadStatus::ArchiveTooLarge) {
+          const std::uint64_t left = archive.entryCount() - index - 1;
+          if (left > 0) result.reason += " (" + std::to_string(left) + " more entries not read)";
+          stopReading = true;
+        }
+        objects.push_back(std::move(result));
+      }
+    }
+    for (auto& object : objects) {
+      object.entry = object.entry.empty() ? entry.name : entry.name + "!/" + object.entry;
+      object.part = 0;
+      // Only the outermost ZIP names the entry in the reason, with the whole path through nested ZIPs.
+      if (nesting.zip == 0 && (object.outcome == Outcome::NotDicom || object.outcome == Outcome::Rejected))
+        object.reason = zipEntryReasonPrefix(object.entry) + object.reason;
+      results.push_back(std::move(object));
+    }
+    if (stopReading) break;
+  }
+  if (results.empty()) refuse(Outcome::NotDicom, archive.entryCount() == 0 ? "an empty ZIP" : "a ZIP holding only folders");
+  return results;
+}
+
+std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, const fs::path& bodyFile,
+                                                         std::string_view head, std::uint64_t size,
+                                                         const Nesting& nesting) {
   const auto contentType = body::parseContentType(meta.contentType);
   const auto recognition = body::recognizeBody(contentType, meta.url, head, size);
   std::error_code ec;
   ObjectResult result;
+  fs::path file = bodyFile;
 
   switch (recognition.kind) {
+    case body::BodyKind::Zip: return ingestZip(meta, file, true, nesting);
+
     case body::BodyKind::NotDicom:
       fs::remove(file, ec);
       result.outcome = Outcome::NotDicom;
@@ -201,7 +355,7 @@ std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, c
     }
 
     case body::BodyKind::Multipart: {
-      if (depth >= kMaxMultipartDepth) {
+      if (nesting.multipart >= kMaxMultipartDepth) {
         fs::remove(file, ec);
         result.outcome = Outcome::Rejected;
         result.reason = "a multipart body nested inside another";
@@ -229,7 +383,9 @@ std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, c
         // A part without its own Content-Type takes the multipart's "type" parameter (RFC 2387).
         partMeta.contentType = part.contentType.empty() ? contentType.parameter("type") : part.contentType;
         partMeta.part = ++partNumber;
-        for (auto& object : ingestRecognisedFile(partMeta, part.path, part.head, part.size, depth + 1)) {
+        Nesting inPart = nesting;
+        inPart.multipart += 1;
+        for (auto& object : ingestRecognisedFile(partMeta, part.path, part.head, part.size, inPart)) {
           object.part = partNumber;
           results.push_back(std::move(object));
         }
@@ -252,6 +408,7 @@ std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, c
 
     case body::BodyKind::Part10:
     case body::BodyKind::Dataset: {
+      if (recognition.prefixBytes > 0) file = withoutPrefix(file, recognition.prefixBytes);
       const bool bare = recognition.kind == body::BodyKind::Dataset;
       auto inspection = dicom::inspectFile(file, bare ? dicom::Framing::DatasetOnly : dicom::Framing::Part10);
       if (!inspection.usable) {

@@ -33,6 +33,9 @@ struct ObjectResult {
   dicom::InstanceInfo info;    // filled for Stored / Duplicate / Replaced / KeptWorse
   std::filesystem::path file;  // the kept file, where there is one
   std::size_t part = 0;        // 1-based part number inside a multipart body, 0 for a single body
+  // For an object that came out of a ZIP: the entry's name as shown to a person (body::zipEntryDisplayName; an entry
+  // of a nested ZIP as "inner.zip!/x.dcm"). Never a path: kept files are named by the store, work files by a counter.
+  std::string entry;
   bool rebuilt = false;        // the file was rebuilt from DICOMweb metadata and frames (dicomweb::Reconstructor)
 };
 
@@ -48,9 +51,10 @@ class Ingestor {
   // moved into the library or deleted.
   std::vector<ObjectResult> ingestBodyFile(const BodyMeta& meta, const std::filesystem::path& bodyFile);
 
-  // A DICOM file already on disk anywhere (folder import, or saving staged captures to the output folder).
-  // The file is copied, never moved or changed.
-  ObjectResult ingestExistingFile(const std::filesystem::path& file, std::optional<store::Origin> origin = {});
+  // A file already on disk anywhere (folder import): a DICOM file gives one result; a ZIP (a study downloaded with a
+  // site's own button) is read where it is and gives one result per entry. The file is never moved or changed.
+  std::vector<ObjectResult> ingestExistingFile(const std::filesystem::path& file,
+                                               std::optional<store::Origin> origin = {});
 
   // Rebuilds what the pieces in the inbox now complete and files it (rebuilt = true). Instances still incomplete
   // come back as KeptForReconstruction with what they lack. Does not commit. Cheap to call again.
@@ -59,8 +63,15 @@ class Ingestor {
   dicomweb::PieceInbox& inbox() { return inbox_; }
 
  private:
+  struct Nesting;  // how deep in multipart bodies and ZIPs the current body is, and the ZIP's inflation budget
+
   std::vector<ObjectResult> ingestRecognisedFile(const BodyMeta& meta, const std::filesystem::path& file,
-                                                 std::string_view head, std::uint64_t size, int depth);
+                                                 std::string_view head, std::uint64_t size, const Nesting& nesting);
+  // Reads a ZIP entry by entry through ingestRecognisedFile. `consume`: delete the ZIP afterwards (a work file).
+  std::vector<ObjectResult> ingestZip(const BodyMeta& meta, const std::filesystem::path& zipFile, bool consume,
+                                      const Nesting& nesting);
+  // A copy of `file` without its first `prefixBytes` bytes, streamed in blocks; `file` is deleted.
+  std::filesystem::path withoutPrefix(const std::filesystem::path& file, std::size_t prefixBytes);
   std::filesystem::path newWorkFile(const char* purpose);
 
   store::Store& store_;
@@ -70,5 +81,9 @@ class Ingestor {
 };
 
 const char* outcomeName(Outcome outcome);
+
+// What a NotDicom or Rejected reason of a ZIP entry starts with: `ZIP entry "IMAGE/x.exe": `. The import report groups
+// reasons without it.
+std::string zipEntryReasonPrefix(const std::string& entry);
 
 }  // namespace cloudfilm::ingest

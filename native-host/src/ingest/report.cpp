@@ -28,15 +28,24 @@ void ImportReport::record(const std::vector<ObjectResult>& results, const std::s
       continue;
     }
     ++counts_[result.outcome];
+    // A ZIP's entries share their reasons ("not DICOM" for each file of a viewer program): grouped without the
+    // entry's name, which goes to the example instead.
+    std::string reason = result.reason;
+    std::string example = source;
+    if (!result.entry.empty()) {
+      const std::string prefix = zipEntryReasonPrefix(result.entry);
+      if (reason.compare(0, prefix.size(), prefix) == 0) reason.erase(0, prefix.size());
+      example += "!/" + result.entry;
+    }
     switch (result.outcome) {
       case Outcome::Rejected: {
-        auto& entry = rejected_[result.reason];
-        if (entry.count++ == 0) entry.example = source;
+        auto& entry = rejected_[reason];
+        if (entry.count++ == 0) entry.example = example;
         break;
       }
       case Outcome::NotDicom: {
-        auto& entry = notDicom_[result.reason];
-        if (entry.count++ == 0) entry.example = source;
+        auto& entry = notDicom_[reason];
+        if (entry.count++ == 0) entry.example = example;
         break;
       }
       case Outcome::Replaced:
