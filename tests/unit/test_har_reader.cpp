@@ -425,3 +425,104 @@ TEST(HarReader, RandomCorruption_NeverCrashes) {
     EXPECT_FALSE(outcome.result.stop != HarStop::Complete && outcome.result.message.empty());
   }
 }
+
+// ---- WebSocket messages (Chromium's `_webSocketMessages`) --------------------------------------------------------
+
+namespace {
+
+using cloudfilm::har::HarWebSocketMessage;
+
+struct MessagesOutcome {
+  HarReadResult result;
+  std::vector<std::string> events;  // "entry <url>" and "message <entry> <index> <url> <type> <opcode> <data>"
+};
+
+MessagesOutcome readWithMessages(const std::string& name, const std::string& content) {
+  MessagesOutcome outcome;
+  outcome.result = readHar(
+      writeFile(name, content), [&](HarEntry& entry) { outcome.events.push_back("entry " + entry.url); },
+      [&](HarWebSocketMessage& message) {
+        outcome.events.push_back("message " + std::to_string(message.entryIndex) + " " +
+                                 std::to_string(message.index) + " " + message.url + " " +
+                                 (message.received ? "receive" : "send") + " " + std::to_string(message.opcode) + " " +
+                                 message.data);
+      });
+  return outcome;
+}
+
+// Chromium's key order: `_webSocketMessages` comes before `request`, so the url is only known after the messages.
+const std::string kSocketEntry = R"({"_resourceType": "websocket", "_webSocketMessages": [
+    {"type": "send", "time": 1772438400.25, "opcode": 1, "data": "42[\"sendMessage\",{}]"},
+    {"type": "receive", "time": 1772438400.5, "opcode": 1, "data": "451-[\"dicom\"]"},
+    {"type": "receive", "time": 1772438400.75, "opcode": 2, "data": "BERJQ00="},
+    "not a message",
+    {"opcode": 2.0, "data": "AA==", "type": "receive", "extra": {"nested": [1, {"a": "b"}]}}],
+  "request": {"method": "GET", "url": "wss://film.example/socket.io/?EIO=4&transport=websocket"},
+  "response": {"status": 101, "headers": [], "content": {"size": 0, "mimeType": "x-unknown"}}})";
+
+}  // namespace
+
+TEST(HarReader, WebSocketMessages_DeliveredAfterTheirEntryWithTheSocketsUrl) {
+  const auto outcome = readWithMessages("socket.har", chromeHar({kChromeEntryOne, kSocketEntry, kChromeEntryOne}));
+  EXPECT_EQ(outcome.result.stop, HarStop::Complete) << outcome.result.message;
+  const std::string socket = "wss://film.example/socket.io/?EIO=4&transport=websocket";
+  const std::string wado = "https://pacs.example/wado-rs/studies/1.2.3/series/4/instances?accept=\xc3\xa9";
+  const std::vector<std::string> expected = {
+      "entry " + wado,
+      "entry " + socket,
+      "message 1 0 " + socket + " send 1 42[\"sendMessage\",{}]",
+      "message 1 1 " + socket + " receive 1 451-[\"dicom\"]",
+      "message 1 2 " + socket + " receive 2 BERJQ00=",
+      "message 1 4 " + socket + " receive 2 AA==",
+      "entry " + wado};
+  EXPECT_EQ(outcome.events, expected);
+}
+
+TEST(HarReader, WebSocketMessages_AfterTheRequestToo) {
+  const std::string entry = R"({"request": {"url": "wss://x/ws"}, "response": {"status": 101},
+    "_webSocketMessages": [{"type": "receive", "opcode": 2, "data": "AQID"}]})";
+  const auto outcome = readWithMessages("socket-late.har", chromeHar({entry}));
+  EXPECT_EQ(outcome.result.stop, HarStop::Complete);
+  EXPECT_EQ(outcome.events, (std::vector<std::string>{"entry wss://x/ws", "message 0 0 wss://x/ws receive 2 AQID"}));
+}
+
+TEST(HarReader, WebSocketMessages_WithoutAMessageCallbackAreSkipped) {
+  const auto outcome = readText("socket-plain.har", chromeHar({kSocketEntry, kChromeEntryTwo}));
+  EXPECT_EQ(outcome.result.stop, HarStop::Complete);
+  ASSERT_EQ(outcome.entries.size(), 2u);
+  EXPECT_EQ(outcome.entries[0].url, "wss://film.example/socket.io/?EIO=4&transport=websocket");
+}
+
+TEST(HarReader, WebSocketMessages_CutInsideTheSocketEntry_NoMessagesDelivered) {
+  std::vector<std::size_t> ends;
+  const std::string har = chromeHar({kChromeEntryOne, kSocketEntry}, &ends);
+  const std::size_t inMessages = ends[0] + 200;  // inside the second entry's messages
+  const auto outcome = readWithMessages("socket-cut.har", har.substr(0, inMessages));
+  EXPECT_EQ(outcome.result.stop, HarStop::Truncated);
+  ASSERT_EQ(outcome.events.size(), 1u);
+  EXPECT_EQ(outcome.events[0].rfind("entry https://pacs.example/", 0), 0u);
+}
+
+TEST(HarReader, WebSocketMessages_ManyLargeMessagesOneAtATime) {
+  // 40 messages of 1.5 MiB each, across the reader's 1 MiB blocks: each arrives whole, the next block reads resume
+  // where the main reader stopped.
+  std::string messages;
+  for (int i = 0; i < 40; ++i) {
+    if (i) messages += ",";
+    messages += R"({"type":"receive","opcode":2,"data":")" + std::string(3 << 19, static_cast<char>('A' + i % 26)) + "\"}";
+  }
+  const std::string entry = R"({"_webSocketMessages":[)" + messages + R"(],"request":{"url":"wss://x/big"}})";
+  std::size_t count = 0;
+  bool allWhole = true;
+  const auto result = readHar(
+      writeFile("socket-big.har", chromeHar({entry, kChromeEntryOne})), [&](HarEntry&) {},
+      [&](HarWebSocketMessage& message) {
+        allWhole = allWhole && message.data == std::string(3 << 19, static_cast<char>('A' + count % 26)) &&
+                   message.url == "wss://x/big";
+        ++count;
+      });
+  EXPECT_EQ(result.stop, HarStop::Complete) << result.message;
+  EXPECT_EQ(result.entries, 2u);
+  EXPECT_EQ(count, 40u);
+  EXPECT_TRUE(allWhole);
+}

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "util/ascii.h"
@@ -57,6 +58,16 @@ int hexValue(char c) {
 class BlockSource {
  public:
   explicit BlockSource(std::FILE* file) : file_(file), buffer_(new char[kBlockSize]) {}
+  // A second reader of the same file from `start` (the file position is moved there; restore it with resume()).
+  BlockSource(std::FILE* file, std::uint64_t start) : file_(file), buffer_(new char[kBlockSize]), base_(start) {
+    if (::fseeko(file_, static_cast<off_t>(start), SEEK_SET) != 0) stop(StopKind::ReadFailed, std::strerror(errno));
+  }
+
+  // Puts the file position back where this source's next read expects it, after another source used the file.
+  void resume() {
+    if (::fseeko(file_, static_cast<off_t>(base_ + end_), SEEK_SET) != 0)
+      stop(StopKind::ReadFailed, std::strerror(errno));
+  }
 
   std::uint64_t offset() const { return base_ + position_; }
 
@@ -383,8 +394,9 @@ class BlockSource {
 // Walks the HAR structure, descending only into the members CloudFilm keeps and skipping the rest whole.
 class HarParser {
  public:
-  HarParser(BlockSource& source, const std::function<void(HarEntry&)>& onEntry)
-      : source_(source), onEntry_(onEntry) {}
+  HarParser(std::FILE* file, BlockSource& source, const std::function<void(HarEntry&)>& onEntry,
+            const std::function<void(HarWebSocketMessage&)>& onMessage)
+      : file_(file), source_(&source), onEntry_(onEntry), onMessage_(onMessage) {}
 
   bool sawLog() const { return sawLog_; }
   bool sawEntries() const { return sawEntries_; }
@@ -395,11 +407,11 @@ class HarParser {
 
   void parseRoot() {
     forEachMember(1, [&](const std::string& key) {
-      if (key == "log" && source_.peekNonSpace() == '{') {
+      if (key == "log" && source_->peekNonSpace() == '{') {
         sawLog_ = true;
         parseLog();
       } else {
-        source_.skipValue(1);
+        source_->skipValue(1);
       }
     });
   }
@@ -408,89 +420,147 @@ class HarParser {
   // Calls `onMember` with each key of the object that starts here; it must consume the value.
   template <typename OnMember>
   void forEachMember(int depth, OnMember&& onMember) {
-    if (depth > kMaxDepth) source_.stop(StopKind::TooDeep, "");
-    source_.expect('{', "'{'");
-    if (source_.peekNonSpace() == '}') {
-      source_.next();
+    if (depth > kMaxDepth) source_->stop(StopKind::TooDeep, "");
+    source_->expect('{', "'{'");
+    if (source_->peekNonSpace() == '}') {
+      source_->next();
       return;
     }
     std::string key;
     while (true) {
-      source_.readMemberNameAndColon(&key);
+      source_->readMemberNameAndColon(&key);
       if (key.size() > kMaxKeptKeyLength) key.clear();  // no member we want has such a name
       onMember(key);
-      const char c = source_.peekNonSpace();
-      source_.next();
+      const char c = source_->peekNonSpace();
+      source_->next();
       if (c == '}') return;
-      if (c != ',') source_.stop(StopKind::Syntax, "expected ',' or '}'");
+      if (c != ',') source_->stop(StopKind::Syntax, "expected ',' or '}'");
     }
   }
 
   template <typename OnElement>
   void forEachElement(int depth, OnElement&& onElement) {
-    if (depth > kMaxDepth) source_.stop(StopKind::TooDeep, "");
-    source_.expect('[', "'['");
-    if (source_.peekNonSpace() == ']') {
-      source_.next();
+    if (depth > kMaxDepth) source_->stop(StopKind::TooDeep, "");
+    source_->expect('[', "'['");
+    if (source_->peekNonSpace() == ']') {
+      source_->next();
       return;
     }
     while (true) {
       onElement();
-      const char c = source_.peekNonSpace();
-      source_.next();
+      const char c = source_->peekNonSpace();
+      source_->next();
       if (c == ']') return;
-      if (c != ',') source_.stop(StopKind::Syntax, "expected ',' or ']'");
+      if (c != ',') source_->stop(StopKind::Syntax, "expected ',' or ']'");
     }
   }
 
   // A string value kept whole; anything else is skipped and leaves `out` empty. Returns whether it was a string.
   bool readStringValue(std::string& out, int depth) {
     out.clear();
-    if (source_.peekNonSpace() != '"') {
-      source_.skipValue(depth);
+    if (source_->peekNonSpace() != '"') {
+      source_->skipValue(depth);
       return false;
     }
-    source_.next();
-    source_.readString(&out, std::numeric_limits<std::size_t>::max());
+    source_->next();
+    source_->readString(&out, std::numeric_limits<std::size_t>::max());
     return true;
   }
 
   void parseLog() {
     forEachMember(2, [&](const std::string& key) {
-      if (key == "entries" && source_.peekNonSpace() == '[') {
+      if (key == "entries" && source_->peekNonSpace() == '[') {
         sawEntries_ = true;
         entriesClosed_ = false;
         forEachElement(3, [&] { parseEntry(); });
         entriesClosed_ = true;
       } else {
-        source_.skipValue(2);
+        source_->skipValue(2);
       }
     });
   }
 
   void parseEntry() {
     insideEntry_ = true;
-    if (source_.peekNonSpace() != '{') {
-      source_.skipValue(3);  // not an entry object: nothing to deliver, but it holds a place in the array
+    if (source_->peekNonSpace() != '{') {
+      source_->skipValue(3);  // not an entry object: nothing to deliver, but it holds a place in the array
     } else {
       resetEntry();
+      std::optional<std::uint64_t> messagesAt;
       forEachMember(4, [&](const std::string& key) {
-        if (key == "request" && source_.peekNonSpace() == '{') {
+        if (key == "_webSocketMessages" && onMessage_ && source_->peekNonSpace() == '[') {
+          messagesAt = source_->offset();  // read again once the entry (and its url) is complete
+          source_->skipValue(4);
+        } else if (key == "request" && source_->peekNonSpace() == '{') {
           parseRequest();
-        } else if (key == "response" && source_.peekNonSpace() == '{') {
+        } else if (key == "response" && source_->peekNonSpace() == '{') {
           parseResponse();
         } else {
-          source_.skipValue(4);
+          source_->skipValue(4);
         }
       });
       entry_.index = entryIndex_;
       insideEntry_ = false;
       ++delivered_;
       onEntry_(entry_);
+      if (messagesAt) replayWebSocketMessages(*messagesAt);
     }
     insideEntry_ = false;
     ++entryIndex_;
   }
+
+  // Reads a socket's `_webSocketMessages` array again from its offset with a second block reader, delivering each
+  // message as soon as it is read, then hands the file back to the main reader.
+  void replayWebSocketMessages(std::uint64_t offset) {
+    BlockSource replay(file_, offset);
+    BlockSource* main = source_;
+    source_ = &replay;
+    std::uint64_t index = 0;
+    try {
+      forEachElement(5, [&] { parseWebSocketMessage(index++); });
+    } catch (...) {
+      source_ = main;
+      throw;
+    }
+    source_ = main;
+    source_->resume();
+  }
+
+  void parseWebSocketMessage(std::uint64_t index) {
+    if (source_->peekNonSpace() != '{') {
+      source_->skipValue(5);
+      return;
+    }
+    message_.entryIndex = entryIndex_;
+    message_.index = index;
+    message_.url = entry_.url;
+    message_.received = false;
+    message_.opcode = 0;
+    message_.time = 0;
+    message_.data.clear();
+    forEachMember(6, [&](const std::string& key) {
+      if (key == "type") {
+        readStringValue(messageType_, 6);
+        message_.received = messageType_ == "receive";
+      } else if ((key == "opcode" || key == "time") && isNumberStart(source_->peekNonSpace())) {
+        numberText_.clear();
+        source_->readNumber(&numberText_);
+        double value = 0;
+        const auto [end, error] = std::from_chars(numberText_.data(), numberText_.data() + numberText_.size(), value);
+        (void)end;
+        if (error != std::errc() || !std::isfinite(value)) return;
+        if (key == "time") message_.time = value;
+        else if (value >= 0 && value <= 15) message_.opcode = static_cast<int>(value);  // a 4-bit opcode
+      } else if (key == "data") {
+        readStringValue(message_.data, 6);
+      } else {
+        source_->skipValue(6);
+      }
+    });
+    onMessage_(message_);
+  }
+
+  static bool isNumberStart(char c) { return c == '-' || (c >= '0' && c <= '9'); }
 
   void resetEntry() {
     entry_.url.clear();
@@ -507,7 +577,7 @@ class HarParser {
       if (key == "url") {
         readStringValue(entry_.url, 5);
       } else {
-        source_.skipValue(5);
+        source_->skipValue(5);
       }
     });
   }
@@ -516,25 +586,25 @@ class HarParser {
     forEachMember(5, [&](const std::string& key) {
       if (key == "status") {
         parseStatus();
-      } else if (key == "headers" && source_.peekNonSpace() == '[') {
+      } else if (key == "headers" && source_->peekNonSpace() == '[') {
         entry_.responseHeaders.clear();
         forEachElement(6, [&] { parseHeader(); });
-      } else if (key == "content" && source_.peekNonSpace() == '{') {
+      } else if (key == "content" && source_->peekNonSpace() == '{') {
         parseContent();
       } else {
-        source_.skipValue(5);
+        source_->skipValue(5);
       }
     });
   }
 
   void parseStatus() {
-    const char first = source_.peekNonSpace();
+    const char first = source_->peekNonSpace();
     if (first != '-' && (first < '0' || first > '9')) {
-      source_.skipValue(5);
+      source_->skipValue(5);
       return;
     }
     numberText_.clear();
-    source_.readNumber(&numberText_);
+    source_->readNumber(&numberText_);
     double value = 0;
     const auto [end, error] = std::from_chars(numberText_.data(), numberText_.data() + numberText_.size(), value);
     (void)end;
@@ -545,8 +615,8 @@ class HarParser {
   }
 
   void parseHeader() {
-    if (source_.peekNonSpace() != '{') {
-      source_.skipValue(6);
+    if (source_->peekNonSpace() != '{') {
+      source_->skipValue(6);
       return;
     }
     headerName_.clear();
@@ -558,7 +628,7 @@ class HarParser {
       } else if (key == "value") {
         readStringValue(headerValue_, 7);
       } else {
-        source_.skipValue(7);
+        source_->skipValue(7);
       }
     });
     if (hasName) entry_.responseHeaders.emplace_back(std::move(headerName_), std::move(headerValue_));
@@ -574,13 +644,17 @@ class HarParser {
         readStringValue(encoding_, 6);
         entry_.base64 = equalsIgnoreAsciiCase(encoding_, "base64");
       } else {
-        source_.skipValue(6);
+        source_->skipValue(6);
       }
     });
   }
 
-  BlockSource& source_;
+  std::FILE* file_;
+  BlockSource* source_;  // the main reader, or the one re-reading a socket's messages
   const std::function<void(HarEntry&)>& onEntry_;
+  const std::function<void(HarWebSocketMessage&)>& onMessage_;
+  HarWebSocketMessage message_;
+  std::string messageType_;
   HarEntry entry_;
   std::string headerName_;
   std::string headerValue_;
@@ -604,7 +678,8 @@ std::string describePlace(const HarParser& parser) {
 
 }  // namespace
 
-HarReadResult readHar(const std::filesystem::path& file, const std::function<void(HarEntry&)>& onEntry) {
+HarReadResult readHar(const std::filesystem::path& file, const std::function<void(HarEntry&)>& onEntry,
+                      const std::function<void(HarWebSocketMessage&)>& onMessage) {
   HarReadResult result;
   errno = 0;
   std::unique_ptr<std::FILE, FileCloser> handle(openForReading(file));
@@ -618,7 +693,7 @@ HarReadResult readHar(const std::filesystem::path& file, const std::function<voi
   std::setvbuf(handle.get(), nullptr, _IONBF, 0);
 
   BlockSource source(handle.get());
-  HarParser parser(source, onEntry);
+  HarParser parser(handle.get(), source, onEntry, onMessage);
   try {
     source.skipByteOrderMark();
     if (!source.skipSpaceUntilEnd()) {

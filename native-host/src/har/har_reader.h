@@ -21,6 +21,17 @@ struct HarEntry {
   bool hasText = false;     // response.content.text was present
 };
 
+// One WebSocket message Chromium's DevTools kept with the socket's entry (`_webSocketMessages[]`).
+struct HarWebSocketMessage {
+  std::uint64_t entryIndex = 0;  // the socket's entry in log.entries
+  std::uint64_t index = 0;       // position in the socket's _webSocketMessages, from 0
+  std::string url;               // the socket's request.url (wss://...)
+  bool received = false;         // type == "receive" (else "send")
+  int opcode = 0;                // 1 text, 2 binary (RFC 6455)
+  double time = 0;               // seconds since the epoch, as DevTools wrote it
+  std::string data;              // JSON-unescaped: base64 for binary messages, the text itself for text ones
+};
+
 enum class HarStop {
   Complete,   // the whole file was read and is a HAR
   Truncated,  // the file ends (or turns to garbage) in the middle; entries before the cut were delivered
@@ -37,6 +48,12 @@ struct HarReadResult {
 
 // Calls `onEntry` for every complete entry of log.entries, in file order. The HarEntry is reused between calls:
 // the callback may move out of `text`. Keys may come in any order (e.g. "encoding" after "text").
-HarReadResult readHar(const std::filesystem::path& file, const std::function<void(HarEntry&)>& onEntry);
+//
+// With `onMessage`, an entry's `_webSocketMessages` are then delivered one message at a time, after its onEntry: the
+// reader notes where the array starts, reads the rest of the entry (its url may come later: Chromium writes keys in
+// alphabetical order, `_webSocketMessages` before `request`), then reads the array again from that offset. Memory
+// stays bounded by the largest single message, however many a socket received. The message is reused between calls.
+HarReadResult readHar(const std::filesystem::path& file, const std::function<void(HarEntry&)>& onEntry,
+                      const std::function<void(HarWebSocketMessage&)>& onMessage = {});
 
 }  // namespace cloudfilm::har

@@ -12,7 +12,7 @@ namespace cloudfilm::ingest {
 
 void importHar(const fs::path& har, Ingestor& ingestor, ImportReport& report) {
   std::string decoded;  // reused: memory is bounded by the largest body, not the HAR
-  const auto read = har::readHar(har, [&](har::HarEntry& entry) {
+  const auto onEntry = [&](har::HarEntry& entry) {
     if (!entry.hasText || entry.text.empty()) return;
     BodyMeta meta;
     meta.url = entry.url;
@@ -34,7 +34,26 @@ void importHar(const fs::path& har, Ingestor& ingestor, ImportReport& report) {
       bytes = decoded;
     }
     report.record(ingestor.ingestBody(meta, bytes), entry.url);
-  });
+  };
+  // Chromium keeps a socket's messages with its entry. Binary messages received are bodies like any other (with the
+  // transport prefix rule, a Socket.IO message gives the file itself); text messages and what the page sent are not.
+  const auto onMessage = [&](har::HarWebSocketMessage& message) {
+    constexpr int kBinaryOpcode = 2;
+    if (!message.received || message.opcode != kBinaryOpcode || message.data.empty()) return;
+    const std::string source = message.url + " (WebSocket message " + std::to_string(message.index) + ")";
+    decoded.clear();
+    if (!decodeBase64(message.data, decoded)) {
+      ObjectResult bad;
+      bad.outcome = Outcome::Rejected;
+      bad.reason = "the HAR's base64 WebSocket message is corrupt";
+      report.record(bad, source);
+      return;
+    }
+    BodyMeta meta;
+    meta.url = message.url;  // a socket has no Content-Type: the bytes say what the message holds
+    report.record(ingestor.ingestBody(meta, decoded), source);
+  };
+  const auto read = har::readHar(har, onEntry, onMessage);
   InputStatus status{har.string(), "", false};
   switch (read.stop) {
     case har::HarStop::Complete: break;
