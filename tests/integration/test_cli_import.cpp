@@ -6,6 +6,7 @@
 
 #include "cli_runner.h"
 #include "test_files.h"
+#include "zip_maker.h"
 
 namespace cloudfilm {
 namespace {
@@ -484,6 +485,72 @@ TEST_F(CliImport, CliImportHar_NothingLeftInWorkFolders) {
   ASSERT_EQ(importHar({writeHar("brain.har", bodies)}).exitCode, kExitOk);
   const fs::path tmp = out_ / ".cloudfilm" / "tmp";
   if (fs::exists(tmp)) EXPECT_EQ(countEntries(tmp), 0u) << "work folders removed at exit";
+}
+
+// A study downloaded with a site's own button, beside another site's series ZIP: DICOM under IMAGE/ next to a viewer
+// program (wehzsy), `*.dcm.pk` entries (radonline), a folder of loose files too. Every kept file is the original.
+TEST_F(CliImport, CliImport_FolderWithStudyZips_EveryFileByteIdentical) {
+  CF_REQUIRE_FILE(brainSlice(20));
+  const fs::path input = dir_.path() / "downloads";
+  fs::create_directories(input / "loose");
+  std::vector<ZipItem> study = {{"IMAGE/", "", false, false, true}};
+  for (int n = 1; n <= 10; ++n) study.push_back({"IMAGE/S0001/I" + std::to_string(n), readFile(brainSlice(n))});
+  study.push_back({"Viewer.exe", std::string("MZ\x90\0\x03", 5) + std::string(20000, '\x01')});
+  study.push_back({"autorun.inf", "[autorun]\r\nopen=Viewer.exe\r\n"});
+  writeFile(input / "study.zip", makeZip(study));
+  std::vector<ZipItem> series;
+  for (int n = 11; n <= 17; ++n) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%04d.dcm.pk", n);
+    series.push_back({name, readFile(brainSlice(n)), n % 2 == 0});  // some stored, some deflated
+  }
+  writeFile(input / "radonline-series.zip", makeZip(series));
+  for (int n = 18; n <= 20; ++n) fs::copy_file(brainSlice(n), input / "loose" / ("slice" + std::to_string(n)));
+
+  const auto run = runCli({"import", input.string(), "--out", out_.string(), "--json"});
+  ASSERT_EQ(run.exitCode, kExitOk) << describe(run);
+  const auto report = run.json();
+  EXPECT_EQ(count(report, "stored"), 20) << run.out;
+  EXPECT_EQ(count(report, "not-dicom"), 2) << run.out;  // the viewer program and autorun.inf, one result each
+  expectOneSeriesInAnatomicalOrder(brainSlices());
+  EXPECT_TRUE(fs::exists(input / "study.zip")) << "the ZIP is read where it is, never moved";
+
+  const auto again = runCli({"import", (input / "study.zip").string(), "--out", out_.string(), "--json"});
+  ASSERT_EQ(again.exitCode, kExitOk) << describe(again);
+  EXPECT_EQ(count(again.json(), "duplicate"), 10) << again.out;
+  EXPECT_EQ(listDicomFiles(out_).size(), 20u);
+}
+
+TEST_F(CliImport, CliImport_HostileZip_ReasonsAndNothingKept) {
+  const fs::path input = dir_.path() / "hostile";
+  fs::create_directories(input);
+  const std::string zip = makeZip({{"a.dcm", makePart10(SyntheticImage{})}, {"b.dcm", makePart10(SyntheticImage{})}});
+  writeFile(input / "cut.zip", zip.substr(0, zip.size() / 2));
+  writeFile(input / "locked.zip", makeZip({{"../../x.dcm", makePart10(SyntheticImage{}), false, true}}));
+  const auto run = runCli({"import", input.string(), "--out", out_.string()});
+  ASSERT_EQ(run.exitCode, kExitOk) << describe(run);
+  EXPECT_NE(run.out.find("this ZIP is cut off"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("this ZIP is password-protected"), std::string::npos) << run.out;
+  EXPECT_TRUE(listDicomFiles(out_).empty());
+  EXPECT_FALSE(fs::exists(dir_.path() / "x.dcm"));
+}
+
+TEST_F(CliImport, CliImportHar_SocketIoMessagesAndZipBodies_ByteIdentical) {
+  CF_REQUIRE_FILE(brainSlice(20));
+  std::vector<HarBody::SocketMessage> messages = {{"send", 1, "42[\"sendMessage\",{}]"}};
+  for (int n = 1; n <= 10; ++n) {
+    messages.push_back({"receive", 1, "451-[\"dicom\",{\"_placeholder\":true,\"num\":0}]"});
+    messages.push_back({"receive", 2, socketIoMessage(readFile(brainSlice(n)))});
+  }
+  std::vector<HarBody> bodies = {webSocketBody("wss://film.example/socket.io/?EIO=4&transport=websocket", messages)};
+  for (int n = 11; n <= 20; ++n)
+    bodies.push_back(dicomBody(wadoUrl("PK:" + std::to_string(n)),
+                               makeZip({{std::to_string(n) + ".dcm", readFile(brainSlice(n))}}), "image/jpeg"));
+  const auto run = importHar({writeHar("socket-and-zips.har", bodies)});
+  ASSERT_EQ(run.exitCode, kExitOk) << describe(run);
+  EXPECT_EQ(count(run.json(), "stored"), 20) << run.out;
+  EXPECT_EQ(count(run.json(), "not-dicom"), 0) << run.out;
+  expectOneSeriesInAnatomicalOrder(brainSlices());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "host_process.h"
 #include "part10_writer.h"
+#include "zip_maker.h"
 
 using namespace cftest;
 
@@ -664,4 +665,57 @@ TEST(HostFixtures, MalformedFixturesGetTheirCodes) {
     const json reply = host.expect("error", std::chrono::seconds(10));
     EXPECT_EQ(reply["code"], code) << name;
   }
+}
+
+// ---- ZIP bodies and transport prefixes (issue 13) ------------------------------------------------------------------
+
+TEST(HostZipAndSocket, ZipBodyAndSocketIoPrefixedBody_FiledByteIdentical) {
+  Sandbox sandbox;
+  HostProcess host(sandbox);
+  hello(host);
+  const auto slices = brainSeries();
+  ASSERT_GE(slices.size(), 3u);
+  const std::string one = readFile(slices[0]), two = readFile(slices[1]), three = readFile(slices[2]);
+  ASSERT_FALSE(one.empty()) << "run tests/data/fetch.sh";
+
+  // A study ZIP, labelled as a download, streamed in odd chunks.
+  const std::string zip = cloudfilm::test::makeZip({{"IMAGE/", "", false, false, true},
+                                                    {"IMAGE/0001", one},
+                                                    {"IMAGE/0002.dcm.pk", two},
+                                                    {"Viewer.exe", "MZ not a DICOM file"}});
+  const json zipped = streamBody(host, "zip", zip, 4099, "application/zip", "https://film.example/download.zip");
+  ASSERT_EQ(zipped["type"], "body-end-result") << zipped.dump();
+  ASSERT_EQ(zipped["objects"].size(), 3u) << zipped.dump();
+  EXPECT_EQ(zipped["objects"][0]["outcome"], "stored") << zipped.dump();
+  EXPECT_EQ(zipped["objects"][1]["outcome"], "stored") << zipped.dump();
+  EXPECT_EQ(zipped["objects"][2]["outcome"], "not-dicom") << zipped.dump();
+  EXPECT_EQ(zipped["objects"][2]["reason"].get<std::string>().rfind("ZIP entry \"Viewer.exe\": ", 0), 0u)
+      << zipped.dump();
+
+  // A Socket.IO binary message: 0x04, then the file. No Content-Type, the socket's URL.
+  const json socket = streamBody(host, "ws", std::string(1, '\x04') + three, 1 << 20, "",
+                                 "wss://film.example/socket.io/?EIO=4&transport=websocket");
+  ASSERT_EQ(socket["objects"].size(), 1u) << socket.dump();
+  EXPECT_EQ(socket["objects"][0]["outcome"], "stored") << socket.dump();
+  EXPECT_EQ(socket["bytes"], three.size() + 1);
+
+  const json saved = host.request({{"type", "save"}, {"id", 3}});
+  ASSERT_EQ(saved["type"], "save-result") << saved.dump();
+  EXPECT_EQ(saved["written"], 3);
+  std::set<std::string> savedDigests;
+  for (const auto& [digest, path] : dicomFilesByDigest(sandbox.outputDir())) savedDigests.insert(digest);
+  EXPECT_EQ(savedDigests, (std::set<std::string>{cloudfilm::sha256Hex(one), cloudfilm::sha256Hex(two),
+                                                 cloudfilm::sha256Hex(three)}));
+}
+
+TEST(HostZipAndSocket, CutZipBody_RejectedWithAReasonHostServes) {
+  Sandbox sandbox;
+  HostProcess host(sandbox);
+  hello(host);
+  const std::string zip = cloudfilm::test::makeZip({{"a", std::string(5000, 'a')}, {"b", std::string(5000, 'b')}});
+  const json reply = streamBody(host, "cut", zip.substr(0, zip.size() - 30), 1 << 20, "application/octet-stream");
+  ASSERT_EQ(reply["objects"].size(), 1u) << reply.dump();
+  EXPECT_EQ(reply["objects"][0]["outcome"], "rejected");
+  EXPECT_NE(reply["objects"][0]["reason"].get<std::string>().find("cut off"), std::string::npos) << reply.dump();
+  expectStillServing(host);
 }

@@ -169,7 +169,23 @@ struct HarBody {
   std::optional<std::string> rawText;  // overrides the encoded text (e.g. corrupt base64)
   std::string mimeType;                // content.mimeType when it should differ from the header
   int status = 200;
+  // A WebSocket entry as Chromium's DevTools saves it: `_webSocketMessages` (written before `request`, as keys are in
+  // alphabetical order), status 101, no content text.
+  struct SocketMessage {
+    std::string type = "receive";  // or "send"
+    int opcode = 2;                // 1 text, 2 binary (base64 in the HAR)
+    std::string bytes;
+  };
+  std::vector<SocketMessage> socketMessages;
 };
+
+inline HarBody webSocketBody(const std::string& url, std::vector<HarBody::SocketMessage> messages) {
+  HarBody body;
+  body.url = url;
+  body.status = 101;
+  body.socketMessages = std::move(messages);
+  return body;
+}
 
 enum class HarFlavour { Chrome, Firefox };
 
@@ -214,9 +230,22 @@ inline std::string makeHar(const std::vector<HarBody>& bodies, HarFlavour flavou
         {"response", response},
         {"cache", nlohmann::json::object()},
         {"timings", {{"send", 0}, {"wait", 10}, {"receive", 2.5}}}};
+    if (!body.socketMessages.empty()) {
+      // DevTools keeps no body for a socket; its messages go alongside, binary ones in base64.
+      entry["response"]["content"] = {{"size", 0}, {"mimeType", "x-unknown"}};
+      nlohmann::json messages = nlohmann::json::array();
+      double time = 1772438400.0;
+      for (const auto& message : body.socketMessages)
+        messages.push_back({{"type", message.type},
+                            {"time", time += 0.25},
+                            {"opcode", message.opcode},
+                            {"data", message.opcode == 2 ? base64Encode(message.bytes) : message.bytes}});
+      entry["_webSocketMessages"] = std::move(messages);
+      entry["_resourceType"] = "websocket";
+    }
     if (flavour == HarFlavour::Chrome) {
       entry["_initiator"] = {{"type", "script"}};
-      entry["_resourceType"] = "xhr";
+      if (body.socketMessages.empty()) entry["_resourceType"] = "xhr";
     } else {
       entry["pageref"] = "page_1";
     }
