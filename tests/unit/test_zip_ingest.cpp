@@ -172,6 +172,42 @@ TEST_F(ZipArchiveTest, TotalOverTheBound_StopsTheArchive) {
   EXPECT_LE(budget.inflated, limits.maxTotalBytes + 1);
 }
 
+// David Fifield's overlapping-entry bomb: every central directory record points at the same local entry, so each
+// entry is modest on its own and only the whole archive shows the ratio.
+TEST_F(ZipArchiveTest, OverlappingEntries_StoppedByTheArchiveRatio) {
+  std::string data(2 << 20, '\0');
+  std::uint32_t seed = 7;
+  for (std::size_t i = 0; i < data.size(); i += 64) data[i] = static_cast<char>((seed = seed * 1103515245u + 12345u) >> 24);
+  std::vector<ZipItem> items;
+  for (int i = 0; i < 10; ++i) items.push_back({"e" + std::to_string(i), data});
+  const std::string zip = makeZip(items);
+  // Keep the first local entry only, then every central record pointing at it, then the end record moved to match.
+  const std::string local("PK\x03\x04", 4), central("PK\x01\x02", 4), end("PK\x05\x06", 4);
+  const std::string firstEntry = zip.substr(0, zip.find(local, 4));
+  std::string directory = zip.substr(zip.find(central), zip.find(end) - zip.find(central));
+  for (auto at = directory.find(central); at != std::string::npos; at = directory.find(central, at + 4))
+    directory.replace(at + 42, 4, std::string(4, '\0'));  // relative offset of the local header: the first entry's
+  std::string endRecord = zip.substr(zip.find(end));
+  const auto offset = static_cast<std::uint32_t>(firstEntry.size());
+  for (int i = 0; i < 4; ++i) endRecord[16 + i] = static_cast<char>(offset >> (8 * i));
+  const fs::path path = write("overlap.zip", firstEntry + directory + endRecord);
+  body::ZipLimits limits;
+  limits.ratioCheckedAbove = 1 << 20;
+  limits.maxRatio = 60;
+  body::ZipArchive archive(path, limits);
+  ASSERT_EQ(archive.status(), body::ZipOpenStatus::Opened) << archive.problem();
+  body::ZipBudget budget;
+  body::ZipReadResult result;
+  std::uint64_t index = 0;
+  for (; index < archive.entryCount(); ++index) {
+    readAll(archive, index, budget, result);
+    if (result.status != body::ZipReadStatus::Read) break;
+  }
+  EXPECT_EQ(result.status, body::ZipReadStatus::ArchiveTooLarge) << result.reason;
+  EXPECT_GT(index, 0u) << "each entry alone is within the entry ratio";
+  EXPECT_LT(index, 10u);
+}
+
 TEST_F(ZipArchiveTest, EntryCountOverTheBound_NotOpened) {
   body::ZipLimits limits;
   limits.maxEntries = 10;

@@ -296,7 +296,6 @@ std::vector<ObjectResult> Ingestor::ingestZip(const BodyMeta& meta, const fs::pa
         BodyMeta entryMeta = meta;
         entryMeta.url = meta.url + "!/" + entry.name;
         entryMeta.contentType.clear();  // an entry has no Content-Type: its bytes say what it is
-        entryMeta.status = meta.status;
         entryMeta.part = 0;
         objects = ingestRecognisedFile(entryMeta, writer.path(), writer.head(), writer.size(), inner);
       } else {
@@ -313,7 +312,6 @@ std::vector<ObjectResult> Ingestor::ingestZip(const BodyMeta& meta, const fs::pa
     }
     for (auto& object : objects) {
       object.entry = object.entry.empty() ? entry.name : entry.name + "!/" + object.entry;
-      object.part = 0;
       // Only the outermost ZIP names the entry in the reason, with the whole path through nested ZIPs.
       if (nesting.zip == 0 && (object.outcome == Outcome::NotDicom || object.outcome == Outcome::Rejected))
         object.reason = zipEntryReasonPrefix(object.entry) + object.reason;
@@ -321,7 +319,8 @@ std::vector<ObjectResult> Ingestor::ingestZip(const BodyMeta& meta, const fs::pa
     }
     if (stopReading) break;
   }
-  if (results.empty()) refuse(Outcome::NotDicom, archive.entryCount() == 0 ? "an empty ZIP" : "a ZIP holding only folders");
+  if (results.empty())
+    refuse(Outcome::NotDicom, archive.entryCount() == 0 ? "an empty ZIP" : "a ZIP holding only folders");
   return results;
 }
 
