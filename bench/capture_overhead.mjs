@@ -122,13 +122,13 @@ async function untilCaptureIdle(worker) {
   for (;;) {
     const idle = await worker.evaluate(async () => {
       const e = globalThis.cloudfilmEngine;
-      return !!e && (await e.isIdle()) && e.ctx.uploader.openBodies === 0;
+      return !!e && (await e.isIdle()) && e.sink.uploader.openBodies === 0;
     });
     if (idle) return performance.now() - t0;
     if (performance.now() - t0 > 120000) {
       const state = await worker.evaluate(() => {
         const e = globalThis.cloudfilmEngine;
-        return JSON.stringify({ contextsHolding: e.holding.size, bodiesInParts: e.parts.size, sending: e.ctx.uploader.openBodies });
+        return JSON.stringify({ contextsHolding: e.holding.size, bodiesInParts: e.parts.size, sending: e.sink.uploader.openBodies });
       });
       throw new Error(`capture did not catch up within 2 minutes: ${state}`);
     }

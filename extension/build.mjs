@@ -14,6 +14,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { makeIcon } from './tools/icon.mjs';
+import { installSocketTap } from './src/background/page-hook.js';
+import { pageRelaySource } from './src/content/socket-relay.js';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, 'dist');
@@ -37,7 +39,8 @@ export function manifestFor(browser, { test = false } = {}) {
   }
   out.version = version;
   if (test) {
-    out.content_scripts = [{ matches: ['<all_urls>'], js: ['test-bridge/bridge.js'], run_at: 'document_start' }];
+    out.content_scripts = [...(out.content_scripts ?? []),
+      { matches: ['<all_urls>'], js: ['test-bridge/bridge.js'], run_at: 'document_start' }];
     out.name = `${out.short_name} (TEST BUILD)`;
   }
   return out;
@@ -75,6 +78,11 @@ export function buildOne(browser, { test = testBuild, into = path.join(dist, tes
   fs.copyFileSync(path.join(root, 'ids.json'), path.join(out, 'ids.json'));
   fs.mkdirSync(path.join(out, 'icons'), { recursive: true });
   for (const size of [16, 32, 48, 128]) fs.writeFileSync(path.join(out, 'icons', `icon-${size}.png`), makeIcon(size));
+  if (browser === 'firefox') {
+    // Firefox's page-world socket script: the page hook's socket code, serialized (src/content/socket-relay.js).
+    fs.writeFileSync(path.join(out, 'src/content/socket-page.js'),
+      `// Written by build.mjs from src/content/socket-relay.js and src/background/page-hook.js.\n${pageRelaySource(installSocketTap)}`);
+  }
   if (test) {
     copyDir(path.join(root, 'test-bridge'), path.join(out, 'test-bridge'));
     fs.writeFileSync(path.join(out, 'src/background/build-flags.js'), testBuildFlags());

@@ -28,13 +28,16 @@ test('Firefox manifest: background scripts, gecko id, filterResponseData permiss
     assert.ok(m.permissions.includes(p), p);
   }
   assert.ok(!m.permissions.includes('debugger'));
-  assert.equal(m.content_scripts, undefined);
+  // WebSocket capture (src/content/socket-relay.js): the page-world copier and its isolated-world relay, every frame.
+  assert.deepEqual(m.content_scripts.map((c) => [c.js, c.world ?? 'ISOLATED', c.run_at, c.all_frames]), [
+    [['src/content/socket-isolated.js'], 'ISOLATED', 'document_start', true],
+    [['src/content/socket-page.js'], 'MAIN', 'document_start', true]]);
 });
 
 test('only a --test build carries the test bridge', () => {
   for (const b of ['chromium', 'firefox']) {
     const m = manifestFor(b, { test: true });
-    assert.deepEqual(m.content_scripts[0].js, ['test-bridge/bridge.js']);
+    assert.deepEqual(m.content_scripts.at(-1).js, ['test-bridge/bridge.js']);
     assert.match(m.name, /TEST BUILD/);
   }
 });

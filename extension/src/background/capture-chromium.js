@@ -1,6 +1,7 @@
 // Chromium capture: chrome.debugger on the tab. The debugger is used to put a small hook (page-hook.js) into the
 // page, each of its frames and each dedicated worker before their own code runs, and to give that hook a binding
-// (Runtime.addBinding) through which it hands over each body the page received by fetch() or XMLHttpRequest.
+// (Runtime.addBinding) through which it hands over each body the page received by fetch() or XMLHttpRequest, and
+// each binary message its WebSockets received (source "websocket", with its place in the socket's stream).
 //
 // Why not the Network domain, which watched before: it sends the extension about eight events per request (headers,
 // extra info, each chunk of data), and Chromium's dispatch of those to the service worker, not our handling of them,
@@ -65,11 +66,6 @@ export class DebuggerCapture {
   /** Bodies arriving in parts: `${tabId}|${sessionId}|${contextId}|${id}` -> { writer, next, parts }. */
   get parts() {
     return this.bodies.inParts;
-  }
-
-  /** The sink under its former name: bench/capture_overhead.mjs reads `ctx.uploader`. */
-  get ctx() {
-    return this.sink;
   }
 
   /**
@@ -240,6 +236,7 @@ export class DebuggerCapture {
       case 'held': this.holding.set(where, { tabId, sessionId: target.sessionId, contextId }); return;
       case 'flushed': this.holding.delete(where); return;
       case 'seen':
+      case 'missed':
       case 'body':
         if (this.sink.isCaptured(tabId)) this.bodies.receive(where, tabId, m);
         return;

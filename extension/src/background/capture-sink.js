@@ -58,9 +58,9 @@ export class CaptureSink {
     this.changed();
   }
 
-  /** An image passed while the helper was away. */
-  missed(tabId) {
-    this.state.missed[tabId] = (this.state.missed[tabId] ?? 0) + 1;
+  /** An image passed while the helper was away, or `n` socket messages were dropped over the bounds. */
+  missed(tabId, n = 1) {
+    this.state.missed[tabId] = (this.state.missed[tabId] ?? 0) + n;
     this.changed();
   }
 

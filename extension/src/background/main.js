@@ -91,6 +91,11 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
 });
 
 api.runtime.onConnect.addListener((port) => {
+  // Firefox's socket relay is a content script: a page's, not one of ours (its messages are the page's input).
+  if (port.name === 'socket' && isFirefox && port.sender?.id === api.runtime.id && Number.isInteger(port.sender.tab?.id)) {
+    connectSocketRelay(port);
+    return;
+  }
   if (!trustedSender(port.sender)) { port.disconnect(); return; }
   if (port.name === 'ui') connectUi(port);
   else if (port.name === 'devtools') connectDevtools(port);
@@ -128,6 +133,7 @@ let persistTimer = null;
 let broadcastTimer = null;
 
 function changed({ persist = true } = {}) {
+  tellSocketRelays();
   if (persist && !persistTimer) {
     persistTimer = setTimeout(() => {
       persistTimer = null;
@@ -391,6 +397,54 @@ function connectDevtools(port) {
   port.onDisconnect.addListener(() => {
     uiPorts.delete(port);
     uiPortsChanged();
+    bodies.forget();
+  });
+}
+
+// ---------------------------------------------------------------- Firefox: WebSocket messages from content scripts
+
+const socketRelays = new Map(); // port -> { tabId, on (what it was last told) }
+
+/** Tells each relay whose tab's capture was turned on or off (the page-world script copies only while on). */
+function tellSocketRelays() {
+  for (const [port, relay] of socketRelays) {
+    const on = !!state.captured[relay.tabId];
+    if (on === relay.on) continue;
+    relay.on = on;
+    try { port.postMessage({ type: 'state', on }); } catch { socketRelays.delete(port); }
+  }
+}
+
+/**
+ * A frame's socket relay (src/content/socket-isolated.js, Firefox): WebSocket messages as captured-body messages
+ * (lib/captured-body.js), each answered {type: 'captured', n, ok} once the helper has it, as the DevTools panel's.
+ * Only socket messages are taken, and only while capture is on for the tab.
+ */
+function connectSocketRelay(port) {
+  const tabId = port.sender.tab.id;
+  const from = `${tabId}|${port.sender.frameId ?? 0}`;
+  const bodies = new CapturedBodies(sink, { source: 'websocket' });
+  const relay = { tabId, on: undefined };
+  ready.then(() => { socketRelays.set(port, relay); tellSocketRelays(); });
+  port.onMessage.addListener(async (msg) => {
+    await ready;
+    if (msg?.type === 'cut') { // a body DevTools cut short: not sent, but the person must be told
+      if (panelTabId !== undefined) state.devtoolsCut[panelTabId] = (state.devtoolsCut[panelTabId] ?? 0) + 1;
+      changed({ persist: false });
+      return;
+    }
+    if (msg?.type !== 'captured') return;
+    const ack = (ok) => {
+      if (msg.n === undefined) return;
+      try { port.postMessage({ type: 'captured', n: msg.n, ok }); } catch { /* the frame went */ }
+    };
+    const message = checkBodyMessage(msg.message);
+    const socketMessage = message && (message.t === 'missed' || (message.t === 'body' && (message.part > 0 || message.via === 'websocket')));
+    if (!socketMessage || !state.captured[tabId]) { ack(false); return; }
+    ack(!!(await bodies.receive(from, tabId, message)));
+  });
+  port.onDisconnect.addListener(() => {
+    socketRelays.delete(port);
     bodies.forget();
   });
 }

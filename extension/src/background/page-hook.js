@@ -1,7 +1,8 @@
 // What Chromium capture runs inside a captured page, its frames and its dedicated workers (installed through the
 // debugger: Page.addScriptToEvaluateOnNewDocument before the page's own scripts, Runtime.evaluate before a worker
 // runs). It keeps a copy of each body the page receives through fetch() or XMLHttpRequest and hands it to the
-// extension through a debugger binding (Runtime.addBinding: one call, one event). Why not watch with the Network
+// extension through a debugger binding (Runtime.addBinding: one call, one event); so does each binary message a
+// WebSocket of the page, frame or worker receives (installSocketTap below, shared with Firefox). Why not watch with the Network
 // domain: it sends the extension about eight events per request (headers, extra info, every chunk), and dispatching
 // those cost a 200-slice load 20-30% more on two cores (bench/README.md); this sends one per body, after the load.
 //
@@ -15,9 +16,10 @@
 /**
  * Installs the hook on `scope` (the page's or worker's global). options: { binding (the debugger binding's name),
  * control (name of the function the extension calls: flush, stop), worker (send at once), quietMs, maxDelayMs,
- * maxHeldBytes, partBytes }.
+ * maxHeldBytes, partBytes, and installSocketTap's options: socketBytesPerSecond, socketText ... }. `socketTap`:
+ * installSocketTap (passed in: this function is serialized alone).
  */
-export function installPageHook(scope, options) {
+export function installPageHook(scope, options, socketTap) {
   if (scope[options.control]) return;
   const { binding, worker } = options;
   const quietMs = options.quietMs ?? 250;
@@ -39,6 +41,7 @@ export function installPageHook(scope, options) {
   let nextId = 1;
   const seen = []; // pictures loaded by <img> and the like: { url, contentType, size } (told, never copied)
   let finishClose = null; // a worker that asked to close while copies were still being read
+  let droppedMessages = 0; // socket messages dropped over the tap's bounds, not yet told
 
   /** Calls the binding with a message (lib/captured-body.js); false when there is no binding (yet). */
   const callBinding = (message) => {
@@ -89,6 +92,7 @@ export function installPageHook(scope, options) {
     }
     hadBinding = true;
     if (seen.length) callBinding({ t: 'seen', list: seen.splice(0, seen.length) });
+    if (droppedMessages) { callBinding({ t: 'missed', n: droppedMessages }); droppedMessages = 0; }
     while (held.length) {
       const { meta, bytes } = held.shift();
       heldBytes -= bytes.length;
@@ -240,6 +244,24 @@ export function installPageHook(scope, options) {
     } catch { /* no resource timing here */ }
   }
 
+  // ---- WebSocket: each binary message (and, when asked, JSON text) copied before the page's listeners run; a Blob
+  // is immutable, so it is kept as it is and read once the copy is due.
+  const readingDone = () => { reading -= 1; networkActivity(); if (worker && reading === 0 && finishClose) finishClose(); };
+  if (typeof socketTap === 'function') {
+    socketTap(scope, {
+      isOn: () => !stopped,
+      take: (meta, data) => {
+        if (ArrayBuffer.isView(data)) { keep(meta, data); return; }
+        reading += 1;
+        data.arrayBuffer().then((buffer) => keep(meta, new Uint8Array(buffer)), () => {}).finally(readingDone);
+      },
+      dropped: (n) => {
+        droppedMessages += n;
+        if (worker) flush(); else flushLater(quietMs);
+      },
+    }, options);
+  }
+
   // ---- a worker that ends itself first lets the copies still being read finish (at most a few seconds).
   if (worker && typeof scope.close === 'function') {
     const workerClose = scope.close;
@@ -270,7 +292,80 @@ export function installPageHook(scope, options) {
   });
 }
 
+/**
+ * Wraps `scope.WebSocket` so that every message a socket receives is looked at before the page's own listeners (ours
+ * is added in the constructor, before the page can add any, and runs first): a binary one (ArrayBuffer, copied; or
+ * Blob, immutable, kept as is) goes to `tap.take(meta, data)` with meta = {url (the socket's), status 0, headers [],
+ * via 'websocket', stream {socket, message}}; with options.socketText, a text one that looks like JSON (starts with
+ * `{` or `[`, at most socketMaxTextBytes) goes too, as UTF-8 with a JSON content-type. Nothing is copied while
+ * `tap.isOn()` is false. A page flooding its socket must not make us hold or send without bound: binary messages
+ * pass at most socketBytesPerSecond on average (a burst of socketBurstBytes, or one larger message when nothing
+ * was spent), JSON text a tenth of that; the others are dropped and counted (`tap.dropped(n)`: shown as missed).
+ * Serialized with the page hook (Chromium) and alone in Firefox's page-world content script: it must not refer to
+ * anything outside itself.
+ */
+export function installSocketTap(scope, tap, options = {}) {
+  const PageWebSocket = scope.WebSocket;
+  if (typeof PageWebSocket !== 'function' || PageWebSocket.cloudfilmTapped) return;
+  const bytesPerSecond = options.socketBytesPerSecond ?? 64 * 1024 * 1024;
+  const burstBytes = options.socketBurstBytes ?? 64 * 1024 * 1024;
+  const wantText = !!options.socketText;
+  const maxTextBytes = options.socketMaxTextBytes ?? 1024 * 1024;
+  const bucket = (rate, burst) => {
+    let tokens = burst;
+    let last = Date.now();
+    return (n) => {
+      const now = Date.now();
+      tokens = Math.min(burst, tokens + ((now - last) * rate) / 1000);
+      last = now;
+      if (tokens < n && tokens < burst) return false;
+      tokens -= n;
+      return true;
+    };
+  };
+  const binaryAllowed = bucket(bytesPerSecond, burstBytes);
+  const textAllowed = bucket(bytesPerSecond / 10, burstBytes / 10);
+  const Blob = scope.Blob;
+  let sockets = 0;
+
+  const onMessage = (url, socket, message, data) => {
+    const meta = { url, status: 0, headers: [], via: 'websocket', stream: { socket, message } };
+    if (typeof data === 'string') {
+      if (!wantText || data.length > maxTextBytes || !/^\s*[[{]/.test(data.slice(0, 64))) return;
+      const bytes = new scope.TextEncoder().encode(data);
+      if (bytes.length > maxTextBytes) return;
+      if (!textAllowed(bytes.length)) { tap.dropped(1); return; }
+      meta.headers = [['content-type', 'application/json']];
+      tap.take(meta, bytes);
+      return;
+    }
+    const blob = typeof Blob === 'function' && data instanceof Blob;
+    const size = blob ? data.size : data?.byteLength;
+    if (!Number.isFinite(size) || size === 0) return;
+    if (!binaryAllowed(size)) { tap.dropped(1); return; }
+    // An ArrayBuffer is the page's to change or transfer the moment we return: copied now.
+    tap.take(meta, blob ? data : new Uint8Array(data.slice(0)));
+  };
+
+  class WebSocket extends PageWebSocket {
+    constructor(...args) {
+      super(...args);
+      sockets += 1;
+      const socket = sockets;
+      const url = this.url;
+      let message = 0;
+      this.addEventListener('message', (event) => {
+        message += 1;
+        if (!tap.isOn()) return;
+        try { onMessage(url, socket, message, event.data); } catch { /* the page's message goes on untouched */ }
+      });
+    }
+  }
+  Object.defineProperty(WebSocket, 'cloudfilmTapped', { value: true });
+  scope.WebSocket = WebSocket;
+}
+
 /** The source evaluated in a page or worker: the hook, called on its global. */
 export function pageHookSource(opts) {
-  return `(${installPageHook.toString()})(globalThis, ${JSON.stringify(opts)});`;
+  return `(${installPageHook.toString()})(globalThis, ${JSON.stringify(opts)}, ${installSocketTap.toString()});`;
 }

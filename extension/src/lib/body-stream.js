@@ -41,7 +41,7 @@ export class BodyUploader {
     return `${this.idPrefix}-${this.counter.toString(36)}`;
   }
 
-  /** Starts a body. `meta` = {url, status, mimeType, headers, totalBytes?, tabId, source}. */
+  /** Starts a body. `meta` = {url, status, mimeType, headers, totalBytes?, tabId, source, stream?}. */
   start(meta) {
     const writer = new BodyWriter(this, this.nextBodyId(), meta);
     this.open.set(writer.id, writer);
@@ -155,6 +155,7 @@ export class BodyWriter {
         mimeType: this.meta.mimeType || '', headers: this.meta.headers || {}, tabId: this.meta.tabId ?? -1,
         source: this.meta.source || 'debugger' };
       if (Number.isFinite(this.meta.totalBytes)) begin.totalBytes = this.meta.totalBytes;
+      if (this.meta.stream) begin.stream = this.meta.stream; // a WebSocket message's place: {socket, message}
       await transport.request(begin);
       begun = true;
       const chunker = new Chunker(this.up.maxChunkBytes);

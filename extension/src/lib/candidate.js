@@ -124,11 +124,17 @@ export function normalizeHeaders(headers) {
   return out;
 }
 
+// A WebSocket binary message shorter than this cannot hold an image (a Part-10 file's preamble and DICM alone are
+// 132 bytes): control messages of a socket protocol are not sent to the helper.
+export const SOCKET_MIN_BYTES = 132;
+
 /**
- * @param {{url: string, status?: number, contentType?: string, resourceType?: string, contentLength?: number}} r
+ * @param {{url: string, status?: number, contentType?: string, resourceType?: string, contentLength?: number,
+ *   transport?: 'websocket'}} r  `transport` 'websocket': one message received on a socket (its url is the socket's)
  * @returns {{verdict: 'candidate'|'sniff'|'rendered'|'skip', kind: string, reason: string}}
  */
 export function classifyResponse(r) {
+  if (r.transport === 'websocket') return classifySocketMessage(r);
   const url = r.url || '';
   const status = r.status ?? 200;
   const type = mediaType(r.contentType);
@@ -189,11 +195,25 @@ export function classifyResponse(r) {
 }
 
 /**
+ * A message received on a WebSocket: a binary one is a candidate whatever it holds (a Part-10 file behind a few
+ * bytes of framing, such as Socket.IO's 0x04, a ZIP, a vendor's format: the helper recognises them, and bytes the
+ * extension would sniff here could be cut by a prefix it cannot know). Text (JSON) is for a recognizer that asks for
+ * it: none does yet, so it is not sent.
+ */
+function classifySocketMessage(r) {
+  if (/^(text\/|application\/json)/i.test(mediaType(r.contentType))) return { verdict: 'skip', kind: 'other', reason: 'socket text' };
+  if (r.contentLength !== undefined && r.contentLength < SOCKET_MIN_BYTES) return { verdict: 'skip', kind: 'other', reason: 'small socket message' };
+  return { verdict: 'candidate', kind: 'socket', reason: 'socket binary' };
+}
+
+/**
  * Whether a response that passed uncaptured (helper away) is counted as a missed image for the person: surely
  * DICOM images only, not metadata (JSON) nor bodies that would have needed sniffing.
  */
 export function isMissedImage(verdict) {
-  return verdict?.verdict === 'candidate' && verdict.kind !== 'metadata';
+  // A socket message is counted only once its bytes say it is DICOM (lib/captured-body.js): a socket carries more
+  // than images.
+  return verdict?.verdict === 'candidate' && verdict.kind !== 'metadata' && verdict.kind !== 'socket';
 }
 
 /**
@@ -215,6 +235,18 @@ export function sniffBytes(bytes) {
   if (/^[A-Z]{2}$/.test(vr)) return true;
   const len = (bytes[4] | (bytes[5] << 8) | (bytes[6] << 16)) + bytes[7] * 0x1000000;
   return len < 1024;
+}
+
+/** The most bytes of transport framing before a Part-10 file's preamble the helper looks behind (docs/protocol.md). */
+export const MAX_TRANSPORT_PREFIX = 16;
+
+/** Whether bytes look like DICOM, behind at most MAX_TRANSPORT_PREFIX bytes of framing (a socket message). */
+export function sniffPrefixedBytes(bytes) {
+  if (sniffBytes(bytes)) return true;
+  for (let k = 1; k <= MAX_TRANSPORT_PREFIX && bytes && bytes.length >= 132 + k; k += 1) {
+    if (bytes[128 + k] === 0x44 && bytes[129 + k] === 0x49 && bytes[130 + k] === 0x43 && bytes[131 + k] === 0x4d) return true;
+  }
+  return false;
 }
 
 /** Whether a body looks like a DICOM Part-10 file: used to tell DICOM from "rendered pictures only". */

@@ -6,6 +6,11 @@
 //   {t: 'body', id, part: 0, parts, size, url, status, headers: [[name, value], ...], data}   first (or only) part
 //   {t: 'body', id, part, parts, data}                                                         each further part
 //   {t: 'seen', list: [{url, contentType, size}, ...]}           pictures shown but never read: only counted
+//   {t: 'missed', n}                          socket messages the sender dropped (over its bounds): counted as missed
+//
+// A WebSocket message is a body too: its first part says `via: 'websocket'` and `stream: {socket, message}` (the
+// socket's number in its document or worker and the message's number on that socket, both from 1); its url is the
+// socket's, its status 0, its headers none (or a JSON text's content-type).
 //
 // `data` is base64 of the part's bytes (whole 4-character groups, padded only in the last part). It is never
 // decoded here: it leaves for the helper as it came (the host's chunk format). Whatever sends these messages is
@@ -15,7 +20,7 @@
 // Firefox's engine, which reads bytes as they stream, uses judgeResponse() and wantsBody() from here too.
 
 import { base64DecodedLength, base64ToBytes } from './base64.js';
-import { classifyResponse, headerValue, isMissedImage, normalizeHeaders, sniffBytes } from './candidate.js';
+import { classifyResponse, headerValue, isMissedImage, normalizeHeaders, sniffBytes, sniffPrefixedBytes } from './candidate.js';
 
 const MAX_PARTS = 4096;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -23,6 +28,12 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const SNIFF_BASE64_CHARS = 4 * 64;
 // Large bodies arriving in parts at once: a hook (or the panel) sends one at a time; more is a page playing games.
 export const MAX_OPEN_PART_BODIES = 16;
+// Socket messages are a page's stream, not its requests: one that floods a socket could fill the extension faster
+// than the helper files. Beyond this many times the byte budget already held, a socket message is dropped and
+// counted as missed (other bodies keep the budget's own rule: counted, never refused).
+export const SOCKET_BUDGET_FACTOR = 2;
+// The most a single 'missed' message may add (a page can send anything).
+const MAX_MISSED_PER_MESSAGE = 100000;
 
 /**
  * Checks a 'body' message (any other `t` is passed through for the caller to judge); null when malformed. The first
@@ -39,8 +50,20 @@ export function checkBodyMessage(m) {
     if (typeof m.url !== 'string' || m.url.length > 64 * 1024 || !Number.isInteger(m.status) || !Array.isArray(m.headers)) return null;
     m.headers = m.headers.filter((h) => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'string')
       .slice(0, 200).map(([name, value]) => ({ name: name.slice(0, 256), value: value.slice(0, 8192) }));
+    if (m.via === 'websocket') {
+      const s = m.stream;
+      if (!s || !Number.isSafeInteger(s.socket) || !Number.isSafeInteger(s.message) || s.socket < 1 || s.message < 1) return null;
+      m.stream = { socket: s.socket, message: s.message };
+    } else {
+      delete m.stream;
+    }
   }
   return m;
+}
+
+/** How many socket messages a 'missed' message says were dropped (bounded); 0 when malformed. */
+export function missedCount(m) {
+  return Number.isSafeInteger(m?.n) && m.n > 0 ? Math.min(m.n, MAX_MISSED_PER_MESSAGE) : 0;
 }
 
 /** Whether a body given as base64 starts like DICOM (decodes only its first bytes). */
@@ -52,13 +75,14 @@ export function base64LooksDicom(text) {
  * A response judged by its headers ([{name, value}]): the verdict, its announced size (none when content-encoded:
  * the length is then of the encoded bytes) and the body's metadata for the host (`source`: which way it came in).
  */
-export function judgeResponse({ url, status, headers, mimeType, resourceType, tabId, source }) {
+export function judgeResponse({ url, status, headers, mimeType, resourceType, tabId, source, transport, stream }) {
   const contentType = headerValue(headers, 'content-type') || mimeType;
   const lengthText = headerValue(headers, 'content-length');
   const encoded = !!headerValue(headers, 'content-encoding');
   const contentLength = lengthText && !encoded ? Number(lengthText) : undefined;
-  const verdict = classifyResponse({ url, status, contentType, resourceType, contentLength });
+  const verdict = classifyResponse({ url, status, contentType, resourceType, contentLength, transport });
   const meta = { url, status, mimeType: contentType, headers: normalizeHeaders(headers), tabId, source };
+  if (stream) meta.stream = stream; // a socket message's place in its socket's stream: body-begin's `stream`
   return { verdict, contentLength, meta };
 }
 
@@ -119,6 +143,7 @@ export class CapturedBodies {
    */
   receive(from, tabId, m) {
     if (m.t === 'seen') { this.#seen(tabId, m.list); return undefined; }
+    if (m.t === 'missed') { const n = missedCount(m); if (n) this.sink.missed(tabId, n); return undefined; }
     if (m.t !== 'body') return undefined;
     return m.part === 0 ? this.#first(from, tabId, m) : this.#next(from, m);
   }
@@ -147,9 +172,11 @@ export class CapturedBodies {
 
   #first(from, tabId, m) {
     const headers = m.headers;
-    if (m.parts > 1) headers.push({ name: 'content-length', value: String(m.size) });
+    const socket = m.via === 'websocket';
+    if (m.parts > 1 || socket) headers.push({ name: 'content-length', value: String(m.size) });
     const judged = judgeResponse({ url: m.url, status: m.status, headers, mimeType: undefined, resourceType: 'XHR', tabId,
-      source: this.source });
+      source: socket ? 'websocket' : this.source, transport: socket ? 'websocket' : undefined, stream: m.stream });
+    if (socket && judged.verdict.verdict === 'candidate' && !this.#socketMessageFits(tabId, m)) return undefined;
     if (!wantsBody(this.sink, tabId, judged.verdict)) return undefined;
     this.reads.bytes += base64DecodedLength(m.data);
     if (m.parts === 1) {
@@ -164,6 +191,24 @@ export class CapturedBodies {
     this.inParts.set(`${from}|${m.id}`, { writer, next: 1, parts: m.parts });
     this.reads.parts += 1;
     return Promise.resolve(true);
+  }
+
+  /**
+   * A socket message is refused (and counted as missed when it looks like DICOM, or when it is dropped for room)
+   * while the helper is away, or when the extension already holds SOCKET_BUDGET_FACTOR times its byte budget.
+   */
+  #socketMessageFits(tabId, m) {
+    const { budget } = this.sink;
+    if (this.sink.isPaused()) {
+      if (sniffPrefixedBytes(base64ToBytes(m.data.slice(0, SNIFF_BASE64_CHARS)))) this.sink.missed(tabId);
+      return false;
+    }
+    if (budget && budget.used > SOCKET_BUDGET_FACTOR * budget.limit) {
+      this.reads.rejected += 1;
+      this.sink.missed(tabId);
+      return false;
+    }
+    return true;
   }
 
   #next(from, m) {
