@@ -13,7 +13,6 @@
 #include "protocol/frame.h"
 #include "protocol/messages.h"
 #include "store/path_policy.h"
-#include "util/ascii.h"
 #include "util/disk_space.h"
 
 namespace cloudfilm::host {
@@ -31,14 +30,6 @@ Json requestId(const Json& message) {
   return it == message.end() ? Json(nullptr) : *it;
 }
 
-// The Content-Type among a body's response headers (names compared without case, as HTTP does).
-std::string contentTypeHeader(const Json& headers) {
-  if (!headers.is_object()) return {};
-  for (const auto& [name, value] : headers.items())
-    if (equalsIgnoreAsciiCase(name, "content-type") && value.is_string()) return value.get<std::string>();
-  return {};
-}
-
 }  // namespace
 
 Session::Session(HostPaths paths, EnvLookup env)
@@ -48,6 +39,7 @@ Session::Session(HostPaths paths, EnvLookup env)
   if (!problem.empty()) logWarning(problem);
   staging_ = std::make_unique<store::Store>(paths_.stagingDir);
   ingestor_ = std::make_unique<ingest::Ingestor>(*staging_);
+  bodies_ = std::make_unique<BodyIntake>(staging_->workDir());
   logInfo("staging library " + paths_.stagingDir.string() + " holds " + std::to_string(staging_->size()) +
           " instances; output folder " + outputFolder().string());
   // Pieces kept aside by an earlier host: what they still lack is what the popup asks the person to scroll through.
@@ -105,9 +97,8 @@ int Session::serve(int inFd, int outFd) {
     status = kExitInternal;
     break;
   }
-  if (!openBodies_.empty())
-    logInfo("discarding " + std::to_string(openBodies_.size()) + " unfinished bodies");
-  openBodies_.clear();  // unfinished bodies are never filed: their files are deleted
+  if (const std::size_t unfinished = bodies_->discardAll())
+    logInfo("discarding " + std::to_string(unfinished) + " unfinished bodies");
   return status;
 }
 
@@ -156,10 +147,10 @@ void Session::handleFrame(std::string_view frame) {
     dispatch(type, *message, largeData);
   } catch (const ProtocolError& error) {
     const std::string& body = error.body().empty() ? bodyId : error.body();
-    if (!error.body().empty()) openBodies_.erase(error.body());  // a bad chunk or end drops its body
+    if (!error.body().empty()) bodies_->drop(error.body());  // a bad chunk or end drops its body
     sendError(id, error.code(), error.what(), body);
   } catch (const std::exception& error) {
-    if (!bodyId.empty()) openBodies_.erase(bodyId);
+    if (!bodyId.empty()) bodies_->drop(bodyId);
     sendError(id, errorCodeOf(error), error.what(), bodyId);
   }
 }
@@ -196,92 +187,32 @@ void Session::onHello(const Json& message) {
 // ---- bodies -----------------------------------------------------------------------------------------------------
 
 void Session::onBodyBegin(const Json& message) {
-  const std::string id = protocol::requireString(message, "body");
-  if (!isValidBodyId(id))
-    throw ProtocolError(ErrorCode::BadRequest, "`body` must be 1-64 characters of [A-Za-z0-9._-]");
-  if (openBodies_.count(id))
-    throw ProtocolError(ErrorCode::DuplicateBody, "body " + id + " is already open");  // no body: keep the open one
-  if (openBodies_.size() >= kMaxBodiesInFlight)
-    throw ProtocolError(ErrorCode::TooManyBodies,
-                        "at most " + std::to_string(kMaxBodiesInFlight) + " bodies may be open at once");
-  CapturedBodyMeta meta;
-  meta.url = protocol::optionalString(message, "url").value_or("");
-  const auto status = protocol::optionalInteger(message, "status").value_or(0);
-  if (status < 0 || status > 999) throw ProtocolError(ErrorCode::BadRequest, "`status` is out of range");
-  meta.status = static_cast<int>(status);
-  const std::string mimeType = protocol::optionalString(message, "mimeType").value_or("");
-  if (auto headers = message.find("headers"); headers != message.end() && !headers->is_null()) {
-    if (!headers->is_object()) throw ProtocolError(ErrorCode::BadRequest, "`headers` must be an object");
-    meta.contentType = contentTypeHeader(*headers);
-  }
-  if (meta.contentType.empty()) meta.contentType = mimeType;
-  if (auto total = protocol::optionalInteger(message, "totalBytes")) {
-    if (*total < 0) throw ProtocolError(ErrorCode::BadRequest, "`totalBytes` must not be negative");
-    if (static_cast<std::uint64_t>(*total) > kMaxBodyBytes)
-      throw ProtocolError(ErrorCode::BodyTooLarge, "the body is larger than the host's limit of 4 GiB");
-    meta.totalBytes = static_cast<std::uint64_t>(*total);
-  }
-  meta.tabId = protocol::optionalInteger(message, "tabId");
-  meta.source = protocol::optionalString(message, "source").value_or("");
-
-  // The file name is ours, never the extension's body id.
-  const fs::path file = staging_->workDir() / ("capture-" + std::to_string(++bodyFileCounter_) + ".part");
-  try {
-    openBodies_[id] = std::make_unique<OpenBody>(id, std::move(meta), file);
-  } catch (const ProtocolError& error) {
-    throw ProtocolError(error.code(), error.what());  // nothing was opened: no body to drop
-  }
+  const std::string id = bodies_->begin(message);
   send(bodyReply("body-begin", requestId(message), id));
 }
 
 void Session::onBodyChunk(const Json& message, std::string_view largeData) {
-  const std::string id = protocol::requireString(message, "body");
-  auto it = openBodies_.find(id);
-  if (it == openBodies_.end()) throw ProtocolError(ErrorCode::UnknownBody, "no body " + id.substr(0, 64) + " is open");
-  try {
-    const std::int64_t seq = protocol::requireInteger(message, "seq");
-    auto data = message.find("data");
-    if (data == message.end()) throw ProtocolError(ErrorCode::BadRequest, "`data` is missing");
-    if (protocol::isLargeFieldPlaceholder(*data)) {
-      it->second->append(seq, largeData, scratch_);
-    } else {
-      if (!data->is_string()) throw ProtocolError(ErrorCode::BadRequest, "`data` must be a string");
-      it->second->append(seq, data->get_ref<const std::string&>(), scratch_);
-    }
-  } catch (const ProtocolError& error) {
-    throw ProtocolError(error.code(), error.what(), id);  // every bad chunk drops its body
-  }
-  if (scratch_.capacity() > 2 * kMaxChunkBytes) std::string().swap(scratch_);  // an oversized chunk: give it back
+  const std::int64_t written = bodies_->chunk(message, largeData);
   const Json requestedAck = requestId(message);
   if (!requestedAck.is_null())  // capability chunk-ack: a chunk with an id is acknowledged once written
-    send(chunkReply(requestedAck, it->first, it->second->nextSeq() - 1));
+    send(chunkReply(requestedAck, protocol::requireString(message, "body"), static_cast<std::uint64_t>(written)));
 }
 
 void Session::onBodyAbort(const Json& message) {
   const std::string id = protocol::requireString(message, "body");
-  auto it = openBodies_.find(id);
-  if (it == openBodies_.end()) throw ProtocolError(ErrorCode::UnknownBody, "no body " + id.substr(0, 64) + " is open");
-  logInfo("body " + id + " aborted by the extension after " + std::to_string(it->second->bytes()) + " bytes");
-  openBodies_.erase(it);  // deletes the staging file
+  const std::uint64_t bytes = bodies_->abort(id);
+  logInfo("body " + id + " aborted by the extension after " + std::to_string(bytes) + " bytes");
   send(bodyReply("body-abort", requestId(message), id));
 }
 
 void Session::onBodyEnd(const Json& message) {
-  const std::string id = protocol::requireString(message, "body");
-  auto it = openBodies_.find(id);
-  if (it == openBodies_.end()) throw ProtocolError(ErrorCode::UnknownBody, "no body " + id.substr(0, 64) + " is open");
-  std::unique_ptr<OpenBody> body = std::move(it->second);
-  openBodies_.erase(it);
-  fs::path file;
-  try {
-    file = body->finish(protocol::optionalString(message, "sha256"));
-  } catch (const ProtocolError& error) {
-    throw ProtocolError(error.code(), error.what(), id);
-  }
-  const CapturedBodyMeta& meta = body->meta();
-  if (meta.totalBytes && *meta.totalBytes != body->bytes())
+  const FinishedBody body = bodies_->end(message);
+  const std::string& id = body.id;
+  const fs::path& file = body.file;
+  const CapturedBodyMeta& meta = body.meta;
+  if (meta.totalBytes && *meta.totalBytes != body.bytes)
     logInfo("body " + id + " announced " + std::to_string(*meta.totalBytes) + " bytes and brought " +
-            std::to_string(body->bytes()));
+            std::to_string(body.bytes));
 
   ingest::BodyMeta ingestMeta;
   ingestMeta.url = meta.url;
@@ -314,9 +245,9 @@ void Session::onBodyEnd(const Json& message) {
   stats_.add(delta);
   std::string summary;
   for (const auto& result : results) summary += std::string(summary.empty() ? "" : ",") + ingest::outcomeName(result.outcome);
-  logInfo("body " + id + " (" + std::to_string(body->bytes()) + " bytes, " + meta.contentType.substr(0, 80) +
+  logInfo("body " + id + " (" + std::to_string(body.bytes) + " bytes, " + meta.contentType.substr(0, 80) +
           "): " + summary.substr(0, 200));
-  send(bodyEndReply(requestId(message), id, body->bytes(), results));
+  send(bodyEndReply(requestId(message), id, body.bytes, results));
 }
 
 // ---- list, save, forget -----------------------------------------------------------------------------------------

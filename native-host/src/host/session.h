@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "host/body_stager.h"
+#include "host/body_intake.h"
 #include "host/capture_stats.h"
 #include "host/paths.h"
 #include "host/settings.h"
@@ -72,9 +72,7 @@ class Session {
   std::unique_ptr<ingest::Ingestor> ingestor_;
   std::vector<ingest::ObjectResult> awaiting_;  // instances whose metadata or frames are not all captured yet
   CaptureStats stats_;
-  std::map<std::string, std::unique_ptr<OpenBody>> openBodies_;
-  std::string scratch_;  // decoded chunk bytes, shared by every body
-  std::uint64_t bodyFileCounter_ = 0;
+  std::unique_ptr<BodyIntake> bodies_;  // bodies between their begin and their end
   int outFd_ = 1;
   bool peerGone_ = false;
 };
