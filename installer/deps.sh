@@ -12,7 +12,7 @@ done
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
-packages=(build-essential cmake pkg-config dcmtk libdcmtk-dev zlib1g-dev libzip-dev nlohmann-json3-dev libboost-dev
+packages=(build-essential cmake pkg-config dcmtk libdcmtk-dev zlib1g-dev libzip-dev libarchive-dev nlohmann-json3-dev libboost-dev
           libboost-filesystem-dev zip ca-certificates)
 if [ "$with_tests" = 1 ]; then
   packages+=(libgtest-dev googletest python3 python3-pydicom time orthanc orthanc-dicomweb chromium firefox-esr

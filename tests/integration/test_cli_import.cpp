@@ -521,17 +521,20 @@ TEST_F(CliImport, CliImport_FolderWithStudyZips_EveryFileByteIdentical) {
   EXPECT_EQ(listDicomFiles(out_).size(), 20u);
 }
 
-TEST_F(CliImport, CliImport_HostileZip_ReasonsAndNothingKept) {
+TEST_F(CliImport, CliImport_HostileZip_ReasonsAndOnlyWholeEntriesKept) {
   const fs::path input = dir_.path() / "hostile";
   fs::create_directories(input);
-  const std::string zip = makeZip({{"a.dcm", makePart10(SyntheticImage{})}, {"b.dcm", makePart10(SyntheticImage{})}});
-  writeFile(input / "cut.zip", zip.substr(0, zip.size() / 2));
+  const std::string whole = makePart10(SyntheticImage{});
+  const std::string zip = makeZip({{"a.dcm", whole}, {"b.dcm", makePart10(SyntheticImage{})}});
+  writeFile(input / "cut.zip", zip.substr(0, zip.find("b.dcm") + 5 + 100));  // a download cut inside b.dcm
   writeFile(input / "locked.zip", makeZip({{"../../x.dcm", makePart10(SyntheticImage{}), false, true}}));
   const auto run = runCli({"import", input.string(), "--out", out_.string()});
   ASSERT_EQ(run.exitCode, kExitOk) << describe(run);
   EXPECT_NE(run.out.find("this ZIP is cut off"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("this ZIP is password-protected"), std::string::npos) << run.out;
-  EXPECT_TRUE(listDicomFiles(out_).empty());
+  const auto kept = listDicomFiles(out_);
+  ASSERT_EQ(kept.size(), 1u) << run.out;
+  EXPECT_EQ(readFile(out_ / kept[0]), whole);
   EXPECT_FALSE(fs::exists(dir_.path() / "x.dcm"));
 }
 

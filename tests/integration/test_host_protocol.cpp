@@ -708,14 +708,17 @@ TEST(HostZipAndSocket, ZipBodyAndSocketIoPrefixedBody_FiledByteIdentical) {
                                                  cloudfilm::sha256Hex(three)}));
 }
 
-TEST(HostZipAndSocket, CutZipBody_RejectedWithAReasonHostServes) {
+TEST(HostZipAndSocket, CutZipBody_WholeEntriesReadTheCutReported_HostServes) {
   Sandbox sandbox;
   HostProcess host(sandbox);
   hello(host);
   const std::string zip = cloudfilm::test::makeZip({{"a", std::string(5000, 'a')}, {"b", std::string(5000, 'b')}});
+  // Cut inside its table of contents: both entries are whole (and not DICOM), the cut is reported once.
   const json reply = streamBody(host, "cut", zip.substr(0, zip.size() - 30), 1 << 20, "application/octet-stream");
-  ASSERT_EQ(reply["objects"].size(), 1u) << reply.dump();
-  EXPECT_EQ(reply["objects"][0]["outcome"], "rejected");
-  EXPECT_NE(reply["objects"][0]["reason"].get<std::string>().find("cut off"), std::string::npos) << reply.dump();
+  ASSERT_EQ(reply["objects"].size(), 3u) << reply.dump();
+  EXPECT_EQ(reply["objects"][0]["outcome"], "not-dicom");
+  EXPECT_EQ(reply["objects"][1]["outcome"], "not-dicom");
+  EXPECT_EQ(reply["objects"][2]["outcome"], "rejected");
+  EXPECT_NE(reply["objects"][2]["reason"].get<std::string>().find("cut off"), std::string::npos) << reply.dump();
   expectStillServing(host);
 }

@@ -421,15 +421,41 @@ TEST_F(ZipIngest, CrcErrorInOneEntry_TheOthersKept) {
   EXPECT_EQ(keptContents(), (std::set<std::string>{good1, good2}));
 }
 
-TEST_F(ZipIngest, TruncatedArchive_SaysItIsCutOff) {
-  const std::string zip = makeZip({{"1.dcm", makePart10(SyntheticImage{})}, {"2.dcm", makePart10(SyntheticImage{})}});
-  for (std::size_t cut : {zip.size() / 2, zip.size() - 10, std::size_t{40}}) {
-    const auto results = ingest(zip.substr(0, cut));
-    ASSERT_EQ(results.size(), 1u) << describe(results);
-    EXPECT_EQ(results[0].outcome, Outcome::Rejected);
-    EXPECT_NE(results[0].reason.find("cut off"), std::string::npos) << results[0].reason;
+// A download cut short has no table of contents: the entries that are whole before the cut are kept (read as a
+// stream), the cut is reported once, and nothing of a cut entry is kept.
+TEST_F(ZipIngest, TruncatedArchive_WholeEntriesBeforeTheCutKept_TheCutReported) {
+  std::set<std::string> whole;
+  for (const bool stored : {false, true}) {
+    const std::string first = makePart10(SyntheticImage{}), second = makePart10(SyntheticImage{});
+    whole.insert(first);
+    whole.insert(second);
+    const std::string zip = makeZip({{"1.dcm", first, stored}, {"2.dcm", second, stored}});
+    {  // cut inside the table of contents: both entries are whole
+      const auto results = ingest(zip.substr(0, zip.size() - 10));
+      ASSERT_EQ(results.size(), 3u) << describe(results);
+      EXPECT_EQ(results[0].outcome, Outcome::Stored);
+      EXPECT_EQ(results[1].outcome, Outcome::Stored);
+      EXPECT_EQ(results[2].outcome, Outcome::Rejected);
+      EXPECT_NE(results[2].reason.find("cut off"), std::string::npos) << results[2].reason;
+      EXPECT_NE(results[2].reason.find("the 2 whole entries"), std::string::npos) << results[2].reason;
+    }
+    {  // cut inside the second entry's bytes: the first is kept, the second is not
+      const std::size_t secondData = zip.find("2.dcm") + 5 + 200;
+      const auto results = ingest(zip.substr(0, secondData));
+      ASSERT_GE(results.size(), 2u) << describe(results);
+      EXPECT_EQ(results[0].outcome, Outcome::Duplicate);  // the first entry, whole again: already kept above
+      for (std::size_t i = 1; i < results.size(); ++i) EXPECT_EQ(results[i].outcome, Outcome::Rejected);
+      EXPECT_NE(results.back().reason.find("cut off"), std::string::npos) << results.back().reason;
+    }
+    {  // cut inside the first entry's header: nothing could be read
+      const auto results = ingest(zip.substr(0, 20));
+      ASSERT_EQ(results.size(), 1u) << describe(results);
+      EXPECT_EQ(results[0].outcome, Outcome::Rejected);
+      EXPECT_NE(results[0].reason.find("cut off"), std::string::npos) << results[0].reason;
+    }
   }
-  EXPECT_TRUE(keptContents().empty());
+  // Only whole entries were kept, byte-identical.
+  EXPECT_EQ(keptContents(), whole);
 }
 
 TEST_F(ZipIngest, EmptyArchiveAndFoldersOnly_NotDicom) {

@@ -1,9 +1,12 @@
 #include "body/zip_archive.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <zip.h>
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 
 namespace cloudfilm::body {
 namespace {
@@ -86,6 +89,7 @@ std::string zipEntryDisplayName(std::string_view rawName) {
 
 ZipArchive::ZipArchive(const std::filesystem::path& file, ZipLimits limits)
     : handle_(std::make_unique<Handle>()), limits_(limits) {
+  file_ = file;
   std::error_code ec;
   fileBytes_ = std::filesystem::file_size(file, ec);
   if (ec) fileBytes_ = 0;
@@ -93,13 +97,17 @@ ZipArchive::ZipArchive(const std::filesystem::path& file, ZipLimits limits)
   handle_->archive = zip_open(file.c_str(), ZIP_RDONLY, &code);
   if (handle_->archive == nullptr) {
     switch (code) {
-      case ZIP_ER_NOZIP:
-        // libzip finds entries through the central directory at the end of the file; without it nothing can be
-        // read. Entries before a cut could be recovered by walking local headers (libarchive's streaming ZIP reader
-        // does that), but a cut archive is a failed download to fetch again, not something to half-keep quietly.
-        status_ = ZipOpenStatus::CutOff;
+      case ZIP_ER_NOZIP: {
+        // libzip finds entries through the central directory at the end of the file. Without it, an archive that
+        // starts with an entry header is a download cut short: its whole entries are read as a stream.
+        std::ifstream in(file, std::ios::binary);
+        char head[4] = {};
+        in.read(head, 4);
+        const bool startsWithEntry = in.gcount() == 4 && std::memcmp(head, "PK\x03\x04", 4) == 0;
+        status_ = startsWithEntry ? ZipOpenStatus::Recovering : ZipOpenStatus::CutOff;
         problem_ = "this ZIP is cut off (its table of contents at the end is missing): nothing in it could be read";
         break;
+      }
       case ZIP_ER_INCONS:
         status_ = ZipOpenStatus::Damaged;
         problem_ = "this ZIP is damaged (its table of contents contradicts itself)";
@@ -182,9 +190,7 @@ ZipReadResult ZipArchive::read(std::uint64_t index, ZipBudget& budget,
   }
   const std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> file(opened, zip_fclose);
   if (!handle_->block) handle_->block = std::make_unique<char[]>(kBlockBytes);
-  const std::uint64_t compressed = std::max<std::uint64_t>(info.compressedSize, 1);
   if (budget.archiveBytes == 0) budget.archiveBytes = fileBytes_;
-  const std::uint64_t archiveBytes = std::max<std::uint64_t>(budget.archiveBytes, 1);
   while (true) {
     // Never ask for more than the limits leave, so the count stops at the bound, not a block past it.
     const std::uint64_t entryRoom = limits_.maxEntryBytes - std::min(limits_.maxEntryBytes, result.bytes);
@@ -199,24 +205,122 @@ ZipReadResult ZipArchive::read(std::uint64_t index, ZipBudget& budget,
     }
     if (got == 0) break;
     const auto count = static_cast<std::uint64_t>(got);
-    result.bytes += count;
-    budget.inflated += count;
-    if (result.bytes > limits_.maxEntryBytes)
-      return stop(ZipReadStatus::TooLarge, "an entry that inflates to more than the " + mib(limits_.maxEntryBytes) +
-                                               " a file may have (a zip bomb?): not kept");
-    if (budget.inflated > limits_.maxTotalBytes)
-      return stop(ZipReadStatus::ArchiveTooLarge, "this ZIP inflates to more than " + mib(limits_.maxTotalBytes) +
-                                                      " in all (a zip bomb?): the rest was not read");
-    if (result.bytes > limits_.ratioCheckedAbove && result.bytes / compressed > limits_.maxRatio)
-      return stop(ZipReadStatus::TooCompressed, "an entry that inflates more than " +
-                                                    std::to_string(limits_.maxRatio) +
-                                                    " times (a zip bomb?): not kept");
-    if (budget.inflated > limits_.ratioCheckedAbove && budget.inflated / archiveBytes > limits_.maxRatio)
-      return stop(ZipReadStatus::ArchiveTooLarge, "this ZIP inflates to more than " + std::to_string(limits_.maxRatio) +
-                                                    " times its size (a zip bomb?): the rest was not read");
+    if (const auto status = countBlock(count, info.compressedSize, budget, result); status != ZipReadStatus::Read)
+      return result;
     sink(std::string_view(handle_->block.get(), static_cast<std::size_t>(got)));
   }
   return result;
+}
+
+ZipReadStatus ZipArchive::countBlock(std::uint64_t count, std::uint64_t compressedSize, ZipBudget& budget,
+                                     ZipReadResult& result) const {
+  const auto stop = [&](ZipReadStatus status, std::string reason) {
+    result.status = status;
+    result.reason = std::move(reason);
+    return status;
+  };
+  result.bytes += count;
+  budget.inflated += count;
+  if (result.bytes > limits_.maxEntryBytes)
+    return stop(ZipReadStatus::TooLarge, "an entry that inflates to more than the " + mib(limits_.maxEntryBytes) +
+                                             " a file may have (a zip bomb?): not kept");
+  if (budget.inflated > limits_.maxTotalBytes)
+    return stop(ZipReadStatus::ArchiveTooLarge, "this ZIP inflates to more than " + mib(limits_.maxTotalBytes) +
+                                                    " in all (a zip bomb?): the rest was not read");
+  // A streamed entry may not say its compressed size (it comes after the data): then only the whole-archive ratio
+  // applies, which is enough to stop a bomb.
+  if (compressedSize > 0 && result.bytes > limits_.ratioCheckedAbove &&
+      result.bytes / compressedSize > limits_.maxRatio)
+    return stop(ZipReadStatus::TooCompressed,
+                "an entry that inflates more than " + std::to_string(limits_.maxRatio) + " times (a zip bomb?): not kept");
+  const std::uint64_t archiveBytes = std::max<std::uint64_t>(budget.archiveBytes, 1);
+  if (budget.inflated > limits_.ratioCheckedAbove && budget.inflated / archiveBytes > limits_.maxRatio)
+    return stop(ZipReadStatus::ArchiveTooLarge, "this ZIP inflates to more than " + std::to_string(limits_.maxRatio) +
+                                                    " times its size (a zip bomb?): the rest was not read");
+  return ZipReadStatus::Read;
+}
+
+void ZipArchive::forEachEntry(ZipBudget& budget,
+                              const std::function<bool(const ZipEntry&, const EntryReader&)>& visit) {
+  if (status_ == ZipOpenStatus::Recovering) return recoverEntries(budget, visit);
+  if (status_ != ZipOpenStatus::Opened) return;
+  for (std::uint64_t index = 0; index < entryCount_; ++index) {
+    const ZipEntry info = entry(index);
+    if (!visit(info, [&](const Sink& sink) { return read(index, budget, sink); })) return;
+  }
+}
+
+void ZipArchive::recoverEntries(ZipBudget& budget,
+                                const std::function<bool(const ZipEntry&, const EntryReader&)>& visit) {
+  const std::unique_ptr<archive, int (*)(archive*)> reader(archive_read_new(), archive_read_free);
+  if (!reader) return;
+  // The streaming ZIP reader walks local headers from the start: what a cut-off archive still has.
+  archive_read_support_format_zip_streamable(reader.get());
+  if (archive_read_open_filename(reader.get(), file_.c_str(), 64 * 1024) != ARCHIVE_OK) {
+    cutNote_ = "this ZIP is cut off (its table of contents at the end is missing) and could not be read";
+    return;
+  }
+  if (budget.archiveBytes == 0) budget.archiveBytes = fileBytes_;
+  if (!handle_->block) handle_->block = std::make_unique<char[]>(kBlockBytes);
+  std::uint64_t index = 0, whole = 0;
+  bool stopped = false;
+  archive_entry* header = nullptr;
+  int status = ARCHIVE_OK;
+  while ((status = archive_read_next_header(reader.get(), &header)) == ARCHIVE_OK || status == ARCHIVE_WARN) {
+    if (index >= limits_.maxEntries) {
+      cutNote_ = "this ZIP holds more than the " + std::to_string(limits_.maxEntries) +
+                 " entries a study needs: the rest was not read";
+      return;
+    }
+    ZipEntry info;
+    info.index = index++;
+    const char* rawName = archive_entry_pathname(header);
+    const std::string_view raw = rawName != nullptr ? std::string_view(rawName) : std::string_view();
+    info.name = raw.empty() ? "(no name)" : zipEntryDisplayName(raw);
+    info.directory = archive_entry_filetype(header) == AE_IFDIR || (!raw.empty() && (raw.back() == '/' || raw.back() == '\\'));
+    info.encrypted = archive_entry_is_encrypted(header) != 0;
+    if (archive_entry_size_is_set(header) != 0 && archive_entry_size(header) > 0)
+      info.declaredSize = static_cast<std::uint64_t>(archive_entry_size(header));
+    bool cut = false;
+    const EntryReader readEntry = [&](const Sink& sink) {
+      ZipReadResult result;
+      if (info.encrypted) {
+        result.status = ZipReadStatus::PasswordProtected;
+        result.reason = "this ZIP is password-protected";
+        return result;
+      }
+      while (true) {
+        const std::uint64_t entryRoom = limits_.maxEntryBytes - std::min(limits_.maxEntryBytes, result.bytes);
+        const std::uint64_t totalRoom = limits_.maxTotalBytes - std::min(limits_.maxTotalBytes, budget.inflated);
+        const std::uint64_t ask = std::min<std::uint64_t>({kBlockBytes, entryRoom + 1, totalRoom + 1});
+        const la_ssize_t got = archive_read_data(reader.get(), handle_->block.get(), static_cast<std::size_t>(ask));
+        if (got < 0) {
+          cut = true;
+          result.status = ZipReadStatus::Damaged;
+          result.reason = "an entry cut off or damaged where the download stopped";
+          return result;
+        }
+        if (got == 0) return result;
+        if (countBlock(static_cast<std::uint64_t>(got), 0, budget, result) != ZipReadStatus::Read) return result;
+        sink(std::string_view(handle_->block.get(), static_cast<std::size_t>(got)));
+      }
+    };
+    bool read = false;
+    const bool goOn = visit(info, [&](const Sink& sink) {
+      read = true;
+      auto result = readEntry(sink);
+      if (result.status == ZipReadStatus::Read && !info.directory) ++whole;
+      return result;
+    });
+    if (cut || !goOn) {
+      stopped = !cut;
+      break;
+    }
+    if (!read && archive_read_data_skip(reader.get()) != ARCHIVE_OK) break;
+  }
+  if (!stopped)
+    cutNote_ = "this ZIP is cut off (its table of contents at the end is missing): the " + std::to_string(whole) +
+               " whole entries before the cut were read, the rest is missing";
 }
 
 }  // namespace cloudfilm::body

@@ -1,7 +1,12 @@
 #pragma once
-// Reading a ZIP body, entry by entry, with the bounds an untrusted archive needs. The only code that uses libzip (as
-// dicom/ is the only code that uses DCMTK): the archive is read from its file on disk, each entry is inflated in
-// blocks into a caller's sink, and the bytes actually inflated are counted while reading, never taken from headers.
+// Reading a ZIP body, entry by entry, with the bounds an untrusted archive needs. The only code that uses libzip and
+// libarchive (as dicom/ is the only code that uses DCMTK): the archive is read from its file on disk, each entry is
+// inflated in blocks into a caller's sink, and the bytes actually inflated are counted while reading, never taken
+// from headers.
+//
+// libzip reads a ZIP through its table of contents (the central directory at the end). A ZIP cut off before its end
+// has none: then libarchive's streaming ZIP reader walks the entries' own headers from the start, so the entries
+// that are whole before the cut are still kept, and the cut is reported.
 //
 // Entry names come from the archive and are hostile by assumption (`../`, `/etc/x`, `C:\x`, NUL, control bytes):
 // they are only ever shown (zipEntryDisplayName), never used to build a path.
@@ -50,7 +55,8 @@ std::string zipEntryDisplayName(std::string_view rawName);
 
 enum class ZipOpenStatus {
   Opened,
-  CutOff,          // no end-of-central-directory record: the archive is cut off (or is not a ZIP after all)
+  CutOff,          // no end-of-central-directory record and no entry header at the start: nothing to read
+  Recovering,      // no end-of-central-directory record, but entries at the start: read as a stream (forEachEntry)
   Damaged,         // a central directory that contradicts itself or the file
   TooManyEntries,  // more than ZipLimits::maxEntries
   Unreadable,      // the file could not be read
@@ -97,12 +103,26 @@ class ZipArchive {
 
   ZipEntry entry(std::uint64_t index) const;
 
+  // Reads an entry's bytes into the sink: call at most once per entry, from inside forEachEntry's visitor.
+  using Sink = std::function<void(std::string_view)>;
+  using EntryReader = std::function<ZipReadResult(const Sink&)>;
+  // Visits every entry in order, whether the archive Opened or is Recovering; `visit` returns false to stop. An entry
+  // the visitor does not read is skipped. After a Recovering archive, cutNote() says where it ended.
+  void forEachEntry(ZipBudget& budget, const std::function<bool(const ZipEntry&, const EntryReader&)>& visit);
+  const std::string& cutNote() const { return cutNote_; }
+
   // Inflates entry `index` into `sink` in blocks of at most 1 MiB, counting against the limits and `budget`. When the
   // result is not Read, the sink has been given a prefix of the entry (or nothing) that must be discarded. The sink
   // may throw; the entry is closed on the way out.
   ZipReadResult read(std::uint64_t index, ZipBudget& budget, const std::function<void(std::string_view)>& sink);
 
  private:
+  void recoverEntries(ZipBudget& budget, const std::function<bool(const ZipEntry&, const EntryReader&)>& visit);
+  // The bounds every inflated block is held to; returns the status that stops reading, or Read to go on.
+  ZipReadStatus countBlock(std::uint64_t count, std::uint64_t compressed, ZipBudget& budget, ZipReadResult& result) const;
+
+  std::filesystem::path file_;
+  std::string cutNote_;
   struct Handle;
   std::unique_ptr<Handle> handle_;
   ZipLimits limits_;

@@ -274,7 +274,8 @@ std::vector<ObjectResult> Ingestor::ingestZip(const BodyMeta& meta, const fs::pa
     return results;
   }
   body::ZipArchive archive(zipFile);
-  if (archive.status() != body::ZipOpenStatus::Opened) {
+  const bool recovering = archive.status() == body::ZipOpenStatus::Recovering;
+  if (archive.status() != body::ZipOpenStatus::Opened && !recovering) {
     refuse(Outcome::Rejected, archive.problem());
     return results;
   }
@@ -283,15 +284,16 @@ std::vector<ObjectResult> Ingestor::ingestZip(const BodyMeta& meta, const fs::pa
   inner.zip += 1;
   inner.zipBudget = nesting.zipBudget != nullptr ? nesting.zipBudget : &ownBudget;
 
-  for (std::uint64_t index = 0; index < archive.entryCount(); ++index) {
-    const body::ZipEntry entry = archive.entry(index);
-    if (entry.directory) continue;
+  bool anyFile = false;
+  archive.forEachEntry(*inner.zipBudget, [&](const body::ZipEntry& entry, const body::ZipArchive::EntryReader& read) {
+    if (entry.directory) return true;
+    anyFile = true;
     std::vector<ObjectResult> objects;
     bool stopReading = false;
     {
       EntryFileWriter writer(newWorkFile("zip-entry"));
-      const auto read = archive.read(index, *inner.zipBudget, [&](std::string_view bytes) { writer.write(bytes); });
-      if (read.status == body::ZipReadStatus::Read) {
+      const auto outcome = read([&](std::string_view bytes) { writer.write(bytes); });
+      if (outcome.status == body::ZipReadStatus::Read) {
         writer.finish();
         BodyMeta entryMeta = meta;
         entryMeta.url = meta.url + "!/" + entry.name;
@@ -301,9 +303,9 @@ std::vector<ObjectResult> Ingestor::ingestZip(const BodyMeta& meta, const fs::pa
       } else {
         ObjectResult result;
         result.outcome = Outcome::Rejected;
-        result.reason = read.reason;
-        if (read.status == body::ZipReadStatus::ArchiveTooLarge) {
-          const std::uint64_t left = archive.entryCount() - index - 1;
+        result.reason = outcome.reason;
+        if (outcome.status == body::ZipReadStatus::ArchiveTooLarge) {
+          const std::uint64_t left = recovering ? 0 : archive.entryCount() - entry.index - 1;
           if (left > 0) result.reason += " (" + std::to_string(left) + " more entries not read)";
           stopReading = true;
         }
@@ -317,10 +319,12 @@ std::vector<ObjectResult> Ingestor::ingestZip(const BodyMeta& meta, const fs::pa
         object.reason = zipEntryReasonPrefix(object.entry) + object.reason;
       results.push_back(std::move(object));
     }
-    if (stopReading) break;
-  }
+    return !stopReading;
+  });
+  // A cut-off archive: its whole entries are filed above; the cut itself is reported once.
+  if (recovering && !archive.cutNote().empty()) refuse(Outcome::Rejected, archive.cutNote());
   if (results.empty())
-    refuse(Outcome::NotDicom, archive.entryCount() == 0 ? "an empty ZIP" : "a ZIP holding only folders");
+    refuse(Outcome::NotDicom, !anyFile && archive.entryCount() > 0 ? "a ZIP holding only folders" : "an empty ZIP");
   return results;
 }
 
