@@ -28,9 +28,11 @@ constexpr const char* kHelp = R"(cloudfilm - keep the DICOM images a hospital's 
 Usage:
   cloudfilm import-har FILE.har [FILE.har ...] --out DIR [--json]
       File every DICOM instance found in HAR files saved from the browser's DevTools
-      (Chrome or Firefox; whole files, WADO-RS multipart bodies, bare datasets).
+      (Chrome or Firefox; whole files, WADO-RS multipart bodies, bare datasets, ZIP bodies,
+      DICOMweb metadata and frames, and the WebSocket messages Chrome keeps in a HAR).
   cloudfilm import PATH [PATH ...] --out DIR [--json]
-      File DICOM files, or every file below folders, already on disk.
+      File DICOM files, ZIP files (a study saved with a site's own download button), or every
+      file below folders, already on disk.
   cloudfilm list --out DIR [--json]
       Show the patients, studies and series kept in DIR.
 

@@ -691,12 +691,16 @@ TEST(HostZipAndSocket, ZipBodyAndSocketIoPrefixedBody_FiledByteIdentical) {
   EXPECT_EQ(zipped["objects"][2]["outcome"], "not-dicom") << zipped.dump();
   EXPECT_EQ(zipped["objects"][2]["reason"].get<std::string>().rfind("ZIP entry \"Viewer.exe\": ", 0), 0u)
       << zipped.dump();
+  EXPECT_EQ(zipped["objects"][0]["entry"], "IMAGE/0001") << zipped.dump();
+  EXPECT_EQ(zipped["objects"][1]["entry"], "IMAGE/0002.dcm.pk") << zipped.dump();
+  EXPECT_EQ(zipped["objects"][2]["entry"], "Viewer.exe") << zipped.dump();
 
   // A Socket.IO binary message: 0x04, then the file. No Content-Type, the socket's URL.
   const json socket = streamBody(host, "ws", std::string(1, '\x04') + three, 1 << 20, "",
                                  "wss://film.example/socket.io/?EIO=4&transport=websocket");
   ASSERT_EQ(socket["objects"].size(), 1u) << socket.dump();
   EXPECT_EQ(socket["objects"][0]["outcome"], "stored") << socket.dump();
+  EXPECT_FALSE(socket["objects"][0].contains("entry")) << socket.dump();
   EXPECT_EQ(socket["bytes"], three.size() + 1);
 
   const json saved = host.request({{"type", "save"}, {"id", 3}});

@@ -46,6 +46,7 @@ Json objectEntry(const ingest::ObjectResult& result) {
   Json entry = {{"outcome", ingest::outcomeName(result.outcome)}, {"reason", result.reason}};
   if (result.part > 0) entry["part"] = result.part;
   if (result.rebuilt) entry["rebuilt"] = true;  // rebuilt from DICOMweb metadata and frames
+  if (!result.entry.empty()) entry["entry"] = result.entry;  // which file of a ZIP body
   const auto& info = result.info;
   if (!info.sopInstanceUid.empty()) {
     entry["sopInstanceUid"] = info.sopInstanceUid;
