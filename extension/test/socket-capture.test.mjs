@@ -195,7 +195,7 @@ function firefoxDocument({ order = ['isolated', 'page'], capture = true, autoAck
       return port;
     },
   };
-  const page = vm.createContext({ document, CustomEvent, EventTarget, MessageChannel: FakeChannel, Blob, TextEncoder, URL,
+  const page = vm.createContext({ document, window: new EventTarget(), CustomEvent, EventTarget, MessageChannel: FakeChannel, Blob, TextEncoder, URL,
     setTimeout, clearTimeout, btoa, JSON, Date, browser: { runtime } });
   vm.runInContext(FAKE_WEBSOCKET, page);
   const scripts = {
@@ -223,7 +223,7 @@ for (const order of [['isolated', 'page'], ['page', 'isolated']]) {
   });
 }
 
-test('Firefox: with capture off for the tab the page-world script stops copying; the isolated side bounds its queue', async () => {
+test('Firefox: with capture off for the tab the page-world script stops copying; the isolated side bounds its queue, and empties it when the page is left', async () => {
   const off = firefoxDocument({ capture: false });
   const socket = vm.runInContext('new WebSocket("ws://h/off")', off.page);
   socket.receive(socketImage(300).buffer);
@@ -248,6 +248,9 @@ test('Firefox: with capture off for the tab the page-world script stops copying;
   const queued = Math.floor((64 * 1024 * 1024) / JSON.stringify(stuck.sent[0].message).length);
   const missed = stuck.sent.filter((m) => m.message.t === 'missed').reduce((n, m) => n + m.message.n, 0);
   assert.equal(missed, 40 - 4 - queued, `what did not fit in the queue (${queued}) was counted`);
+  // The document is left: what waits goes at once (the isolated script goes with the document).
+  stuck.page.window.dispatchEvent(new Event('pagehide'));
+  assert.equal(stuck.sent.filter((m) => m.n !== undefined).length, 4 + queued, 'everything queued was sent on pagehide');
 });
 
 // ---------------------------------------------------------------- the extension's side

@@ -1,8 +1,8 @@
 // Firefox, the isolated-world half of WebSocket capture (why, and the page-world half: socket-relay.js). It takes the
 // page-world script's copies over the private MessageChannel that script offers at document_start, and sends them to
-// the background (port "socket") as captured-body messages, at most MAX_IN_FLIGHT unacknowledged: the background
-// acknowledges each once the helper has it. What waits here is bounded (MAX_QUEUED_CHARS): beyond it a message is
-// dropped and counted as missed. The page can forge anything on its side: sizes are checked here, the rest by the
+// the background (port "socket") as captured-body messages, at most MAX_IN_FLIGHT unacknowledged (all at once when
+// the document is left): the background acknowledges each once the helper has it. What waits here is bounded
+// (MAX_QUEUED_CHARS): beyond it a message is dropped and counted as missed. The page can forge anything on its side: sizes are checked here, the rest by the
 // background and the helper.
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
@@ -21,10 +21,11 @@
 
   const tellPage = (what) => { try { pagePort?.postMessage(what); } catch { /* the document is going */ } };
 
-  const pump = () => {
+  /** Sends what may go (`all`: everything queued, when the document is being left and this script goes with it). */
+  const pump = (all = false) => {
     if (!background || !on) return;
     if (missed) { background.postMessage({ type: 'captured', message: { t: 'missed', n: missed } }); missed = 0; }
-    while (inFlight < MAX_IN_FLIGHT && queue.length) {
+    while ((all || inFlight < MAX_IN_FLIGHT) && queue.length) {
       const { message, chars } = queue.shift();
       queuedChars -= chars;
       inFlight += 1;
@@ -85,6 +86,10 @@
     queuedChars += text.length;
     pump();
   };
+
+  // A document being left takes this script and its queue with it: what waits goes now (at most MAX_QUEUED_CHARS,
+  // counted in the background's budget like any body it holds).
+  window.addEventListener('pagehide', () => pump(true), true);
 
   document.addEventListener('cloudfilm-socket-port', (event) => {
     if (pagePort || !event.detail) return;
