@@ -85,6 +85,7 @@ test('sniffing: DICM at 128, or a bare dataset; not HTML, PNG or JPEG', () => {
   assert.ok(sniffBytes(part10()));
   assert.ok(sniffBytes(Uint8Array.from([0x08, 0x00, 0x05, 0x00, 0x43, 0x53, 0x0a, 0x00]))); // (0008,0005) CS
   assert.ok(sniffBytes(Uint8Array.from([0x08, 0x00, 0x05, 0x00, 0x0a, 0x00, 0x00, 0x00]))); // implicit VR
+  assert.ok(sniffBytes(Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0])), 'a ZIP: the helper opens it');
   assert.ok(!sniffBytes(new TextEncoder().encode('<!doctype html><html>')));
   assert.ok(!sniffBytes(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])));
   assert.ok(!sniffBytes(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46])));

@@ -218,11 +218,13 @@ export function isMissedImage(verdict) {
 
 /**
  * Looks at the first bytes of a body whose type said nothing.
- * True for a Part-10 file ("DICM" at offset 128) and for a bare little-endian dataset
- * starting with a group 0002 or 0008 element (files written without the preamble).
+ * True for a Part-10 file ("DICM" at offset 128), for a bare little-endian dataset
+ * starting with a group 0002 or 0008 element (files written without the preamble), and for a ZIP.
  */
 export function sniffBytes(bytes) {
   if (!bytes || bytes.length < 8) return false;
+  // A ZIP (local file header): the helper opens it and files each DICOM entry (one image per ZIP, or a study).
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return true;
   if (bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d) {
     return true;
   }
