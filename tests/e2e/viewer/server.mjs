@@ -1,11 +1,13 @@
 // A hospital-like "cloud film" site for the end-to-end tests, on 127.0.0.1: a dwv 0.36 viewer page, a cornerstone
 // wadors: viewer page (DICOMweb metadata + frames, like OHIF) and a reverse proxy /orthanc/* -> Orthanc, from one
-// origin. Run alone: node viewer/server.mjs ORTHANC_URL [PORT]
+// origin; a Socket.IO-style WebSocket at /socket.io/ (socket.html) and one-image ZIPs at /zip/instance/ID (zip.html).
+// Run alone: node viewer/server.mjs ORTHANC_URL [PORT]
 import http from 'node:http';
 import http2 from 'node:http2';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modules = path.join(here, '..', 'node_modules');
@@ -53,6 +55,15 @@ function makeLink({ latencyMs = 0, bitsPerSecond = 0 } = {}) {
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   return {
     latencyMs,
+    /** Resolves when an answer of `bytes` would have arrived over the link (its latency unless `pipelined`, then its share). */
+    async wait(bytes, { pipelined = false } = {}) {
+      if (latencyMs && !pipelined) await sleep(latencyMs);
+      if (!bitsPerSecond) return;
+      const now = performance.now();
+      const at = Math.max(now, nextFree);
+      nextFree = at + (bytes * 8 * 1000) / bitsPerSecond;
+      await sleep(nextFree - now);
+    },
     async send(answer, res) {
       if (!bitsPerSecond) { answer.pipe(res); return; }
       try {
@@ -73,6 +84,55 @@ function makeLink({ latencyMs = 0, bitsPerSecond = 0 } = {}) {
       }
     },
   };
+}
+
+const ORTHANC_ID = /^[0-9a-f]{8}(-[0-9a-f]{8}){4}$/;
+
+/**
+ * A Socket.IO-style image socket, as szjudianyun's viewer has it (shared/notes/cloud-film-sites.md): the page sends
+ * `42["sendMessage",{"instance":ID,"n":N}]` per image; the server answers a placeholder text `451-[...]`, then one
+ * binary message, the byte 0x04 followed by the instance's Part-10 file (Orthanc's original, GET /instances/ID/file).
+ * Answers go out in the order asked, at the pace of the simulated link.
+ */
+function serveImageSocket(socket, orthancUrl, link) {
+  let queue = Promise.resolve();
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    const match = /^42(\[.*\])$/s.exec(String(data));
+    let request;
+    try { request = match && JSON.parse(match[1]); } catch { /* not ours */ }
+    if (!Array.isArray(request) || request[0] !== 'sendMessage' || !ORTHANC_ID.test(request[1]?.instance ?? '')) return;
+    const { instance, n } = request[1];
+    // The request's latency runs alongside the others' (a socket is one connection, its answers pipelined).
+    const answer = new Promise((resolve) => setTimeout(resolve, link.latencyMs)).then(() => fetch(`${orthancUrl}/instances/${instance}/file`)).then(async (r) => {
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      return Buffer.from(await r.arrayBuffer());
+    });
+    answer.catch(() => {});
+    queue = queue.then(async () => {
+      let file;
+      try { file = await answer; } catch (error) { socket.send(`42["error",${JSON.stringify({ n, error: String(error) })}]`); return; }
+      await link.wait(file.length + 1, { pipelined: true });
+      socket.send(`451-["image",{"_placeholder":true,"num":0},${JSON.stringify({ n })}]`);
+      socket.send(Buffer.concat([Buffer.from([0x04]), file]), { binary: true });
+    });
+  });
+}
+
+/** One instance as a one-entry ZIP, made by Orthanc (POST /tools/create-archive), served as application/zip. */
+async function serveInstanceZip(res, orthancUrl, id, link) {
+  try {
+    if (!ORTHANC_ID.test(id)) throw Object.assign(new Error('bad id'), { status: 404 });
+    const r = await fetch(`${orthancUrl}/tools/create-archive`, { method: 'POST', body: JSON.stringify({ Resources: [id] }) });
+    if (!r.ok) throw Object.assign(new Error(`Orthanc: HTTP ${r.status}`), { status: 502 });
+    const zip = Buffer.from(await r.arrayBuffer());
+    await link.wait(zip.length);
+    res.writeHead(200, { 'Content-Type': 'application/zip', 'Content-Length': zip.length, 'Cache-Control': 'no-store' });
+    res.end(zip);
+  } catch (error) {
+    res.writeHead(error.status ?? 500, { 'Content-Type': 'text/plain' });
+    res.end(String(error.message));
+  }
 }
 
 function proxy(req, res, orthancUrl, target, link) {
@@ -106,6 +166,8 @@ export function startViewer({ orthancUrl, port = 0, network, tls }) {
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname.startsWith('/orthanc/')) {
       proxy(req, res, orthancUrl, req.url.slice('/orthanc'.length), link);
+    } else if (url.pathname.startsWith('/zip/instance/') && req.method === 'GET') {
+      serveInstanceZip(res, orthancUrl, url.pathname.slice('/zip/instance/'.length), link);
     } else if (req.method === 'GET' || req.method === 'HEAD') {
       serveFile(req, res, url.pathname);
     } else {
@@ -116,12 +178,19 @@ export function startViewer({ orthancUrl, port = 0, network, tls }) {
   server.keepAliveTimeout = 60000;
   const sessions = new Set();
   server.on('session', (session) => { sessions.add(session); session.on('close', () => sessions.delete(session)); });
+  // WebSocket upgrades (HTTP/1.1; with TLS too, through allowHTTP1).
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url, 'http://localhost').pathname !== '/socket.io/') { socket.destroy(); return; }
+    sockets.handleUpgrade(req, socket, head, (ws) => serveImageSocket(ws, orthancUrl, link));
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
       const actual = server.address().port;
       resolve({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${actual}`, port: actual,
         stop: () => new Promise((done) => {
+          for (const client of sockets.clients) client.terminate();
           for (const session of sessions) session.destroy();
           server.closeAllConnections?.();
           server.close(() => done());
