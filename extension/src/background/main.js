@@ -25,6 +25,7 @@ const BROADCAST_DELAY_MS = 150;
 const state = {
   captured: {}, // tabId -> {since, site, auto}
   missed: {}, // tabId -> candidate responses that passed while the host was away
+  devtoolsCut: {}, // tabId -> bodies DevTools gave cut short (devtools/capture.js), said in the popup, not kept
   autoSites: [], // hosts where capture starts by itself
   model: Model.emptyModel(),
   problem: null, // a problem that is not the host connection's: {name, message}
@@ -70,6 +71,7 @@ if (isFirefox && api.webRequest?.onHeadersReceived) {
 api.tabs.onRemoved.addListener((tabId) => ready.then(() => {
   if (state.captured[tabId]) { delete state.captured[tabId]; changed({ persist: true }); }
   delete state.missed[tabId];
+  delete state.devtoolsCut[tabId];
 }));
 
 api.tabs.onUpdated.addListener((tabId, info, tab) => ready.then(() => {
@@ -244,6 +246,7 @@ function snapshot(tabId) {
       auto: !!captured?.auto,
       paused: !!captured && !host.connected,
       missed: state.missed[tabId] ?? 0,
+      devtoolsCut: state.devtoolsCut[tabId] ?? 0,
       inFlight: uploader.openBodies,
     },
     autoSites: state.autoSites,
@@ -382,6 +385,11 @@ function connectDevtools(port) {
       port.postMessage({ type: 'state', state: snapshot(panelTabId) });
       return;
     }
+    if (msg?.type === 'cut') { // a body DevTools cut short: not sent, but the person must be told
+      if (panelTabId !== undefined) state.devtoolsCut[panelTabId] = (state.devtoolsCut[panelTabId] ?? 0) + 1;
+      changed({ persist: false });
+      return;
+    }
     if (msg?.type !== 'captured') return;
     const ack = (ok) => {
       if (msg.n === undefined) return; // a 'seen' message waits for nothing
@@ -428,6 +436,11 @@ function connectSocketRelay(port) {
   ready.then(() => { socketRelays.set(port, relay); tellSocketRelays(); });
   port.onMessage.addListener(async (msg) => {
     await ready;
+    if (msg?.type === 'cut') { // a body DevTools cut short: not sent, but the person must be told
+      if (panelTabId !== undefined) state.devtoolsCut[panelTabId] = (state.devtoolsCut[panelTabId] ?? 0) + 1;
+      changed({ persist: false });
+      return;
+    }
     if (msg?.type === 'cut') { // a body DevTools cut short: not sent, but the person must be told
       if (panelTabId !== undefined) state.devtoolsCut[panelTabId] = (state.devtoolsCut[panelTabId] ?? 0) + 1;
       changed({ persist: false });

@@ -1,7 +1,7 @@
 // The toolbar popup. Also works opened in a tab as popup.html?tab=ID (the tests do that).
 
 import { api, t, isFirefox, localize, send, el, problemBanner, renderStudies } from '../ui/common.js';
-import { totalsText } from '../lib/i18n.js';
+import { totalsText, countText } from '../lib/i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const selected = new Set();
@@ -177,6 +177,13 @@ function render() {
   // Said while the helper is still away too: the person should know those images are not kept.
   if (s.tab.capturing && s.tab.missed > 0) {
     problems.append(el('div', { class: 'banner warn' }, el('p', {}, t('missedWhilePaused', s.tab.missed))));
+  }
+
+  // Bodies the DevTools panel's capture got cut short (Firefox keeps at most 1 MiB of a response): not kept.
+  if (s.tab.devtoolsCut > 0) {
+    problems.append(el('div', { class: 'banner warn', role: 'alert', dataset: { problem: 'devtools-cut' } },
+      el('p', { class: 'banner-text' }, s.browser === 'firefox' ? countText(t, 'devtoolsCutFirefox', s.tab.devtoolsCut)
+        : countText(t, 'devtoolsCutChromium', s.tab.devtoolsCut))));
   }
 
   // Capture switch.

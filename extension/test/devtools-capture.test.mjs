@@ -1,0 +1,102 @@
+// The DevTools capture (src/devtools/capture.js) that the devtools page runs: what it sends over the port `devtools`,
+// and what it calls cut short instead of sending (Firefox's DevTools keeps at most 1 MiB of a response).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeContent, expectedSize, isCut, startDevtoolsCapture } from '../src/devtools/capture.js';
+import { part10 } from '../test-support/helpers.mjs';
+
+const MiB = 1024 * 1024;
+const b64 = (bytes) => Buffer.from(bytes).toString('base64');
+
+test('the stated size: content.size first, Content-Length only without Content-Encoding, never bodySize', () => {
+  assert.equal(expectedSize({ response: { content: { size: 5000 }, bodySize: 5158, headers: [] } }), 5000);
+  assert.equal(expectedSize({ response: { content: { size: 0 }, headers: [{ name: 'Content-Length', value: '70' }] } }), 70);
+  assert.equal(expectedSize({ response: { content: {}, headers: [{ name: 'content-length', value: '70' },
+    { name: 'content-encoding', value: 'gzip' }] } }), undefined);
+  assert.equal(expectedSize({ response: { content: {}, bodySize: 900, headers: [] } }), undefined);
+});
+
+test('cut means fewer bytes than stated: a whole body of exactly 1 MiB is not cut, an empty or short one is', () => {
+  assert.equal(isCut(MiB, MiB), false, 'exactly 1 MiB, stated 1 MiB');
+  assert.equal(isCut(MiB, 2 * MiB), true, 'Firefox: 1 MiB kept of 2');
+  assert.equal(isCut(0, 2 * MiB), true, 'Firefox: nothing given for a body over its limit');
+  assert.equal(isCut(3 * MiB, 44411), false, 'a compressed body is longer than its stated (encoded) size');
+  assert.equal(isCut(MiB, undefined), false, 'no stated size: the helper judges the file');
+});
+
+test('content is decoded by the callback\'s encoding (Chromium) or the HAR entry\'s (Firefox)', () => {
+  const bytes = new Uint8Array([0, 1, 2, 250]);
+  assert.deepEqual([...decodeContent({ content: b64(bytes), encoding: 'base64' }, {})], [...bytes]);
+  const firefoxEntry = { response: { content: { encoding: 'base64', mimeType: 'application/dicom' } } };
+  assert.deepEqual([...decodeContent({ content: b64(bytes), encoding: 'application/dicom' }, firefoxEntry)], [...bytes]);
+  assert.equal(new TextDecoder().decode(decodeContent({ content: '{"a":1}', encoding: 'application/json' }, { response: { content: {} } })), '{"a":1}');
+  assert.equal(decodeContent({ content: null }, {}), null);
+});
+
+/** A stand-in for chrome.devtools + runtime: the port acknowledges every captured message. */
+function fakeApi(entries = []) {
+  const sent = [];
+  const listeners = [];
+  const port = {
+    onMessage: { addListener: (f) => { port.deliver = f; } },
+    onDisconnect: { addListener: () => {} },
+    postMessage: (msg) => {
+      sent.push(msg);
+      if (msg.type === 'captured' && msg.n !== undefined) queueMicrotask(() => port.deliver({ type: 'captured', n: msg.n, ok: true }));
+    },
+  };
+  return {
+    sent,
+    finish: (entry) => listeners.forEach((f) => f(entry)),
+    api: {
+      runtime: { connect: () => port },
+      devtools: {
+        inspectedWindow: { tabId: 7 },
+        network: { onRequestFinished: { addListener: (f) => listeners.push(f) }, getHAR: (cb) => cb({ entries }) },
+      },
+    },
+  };
+}
+
+function entry(url, bytes, { size = bytes.length, given = bytes, firefox = false } = {}) {
+  return {
+    startedDateTime: `2026-11-27T00:00:0${url.length % 10}Z`, request: { method: 'GET', url },
+    response: { status: 200, headers: [{ name: 'Content-Type', value: 'application/dicom' }],
+      content: { size, mimeType: 'application/dicom', ...(firefox ? { encoding: 'base64' } : {}) } },
+    getContent: (cb) => (firefox ? cb(b64(given), 'application/dicom') : cb(b64(given), 'base64')),
+  };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+test('opening DevTools is enough: the page watches its tab and sends each whole body in acknowledged parts', async () => {
+  const before = entry('http://site/before.dcm', part10(100));
+  const { api, sent, finish } = fakeApi([before]);
+  const { counts } = startDevtoolsCapture({ api });
+  assert.deepEqual(sent[0], { type: 'watch', tabId: 7 });
+  const big = part10(4 * MiB); // two parts
+  finish(entry('http://site/big.dcm', big));
+  finish(before); // also in getHAR: sent once
+  await settle();
+  const bodies = sent.filter((m) => m.type === 'captured');
+  assert.deepEqual(bodies.map((m) => [m.message.url ?? '', m.message.part, m.message.parts]),
+    [['http://site/big.dcm', 0, 2], ['', 1, 2], ['http://site/before.dcm', 0, 1]]);
+  assert.equal(bodies[0].message.size, big.length);
+  assert.deepEqual(counts, { seen: 2, sent: 2, cut: 0, empty: 0 });
+});
+
+test('a body DevTools cut short is reported, never sent; a whole 1 MiB body is sent', async () => {
+  const { api, sent, finish } = fakeApi();
+  const counts = [];
+  startDevtoolsCapture({ api, onCounts: (c) => counts.push({ ...c }) });
+  const whole = part10(2 * MiB);
+  finish(entry('http://site/cut.dcm', whole, { given: whole.subarray(0, MiB), firefox: true }));
+  finish(entry('http://site/empty.dcm', whole, { given: new Uint8Array(0), firefox: true }));
+  finish(entry('http://site/exact.dcm', part10(MiB - 132), { firefox: true }));
+  await settle();
+  assert.deepEqual(sent.filter((m) => m.type === 'cut').map((m) => [m.url, m.size, m.received]),
+    [['http://site/cut.dcm', whole.length, MiB], ['http://site/empty.dcm', whole.length, 0]]);
+  assert.deepEqual(sent.filter((m) => m.type === 'captured').map((m) => [m.message.url, m.message.size]),
+    [['http://site/exact.dcm', MiB]]);
+  assert.deepEqual(counts.at(-1), { seen: 3, sent: 1, cut: 2, empty: 0 });
+});
