@@ -1,12 +1,16 @@
 // cloudfilm: the command line. Parses arguments, calls the library, maps outcomes to exit codes.
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dicom/dicom_file.h"
+#include "export/export.h"
 #include "ingest/import.h"
 #include "ingest/ingestor.h"
 #include "ingest/report.h"
@@ -35,6 +39,16 @@ Usage:
       file below folders, already on disk.
   cloudfilm list --out DIR [--json]
       Show the patients, studies and series kept in DIR.
+  cloudfilm export --out DIR --dicomdir DEST [--series UID ...] [--json]
+      Copy what DIR keeps (or the series named) to DEST, a new or empty folder for a disc or
+      USB stick: DICOMDIR at its root, the files under DICOM/PAT00001/STU00001/SER00001/IMG00001,
+      byte for byte as kept, and README.txt (Chinese and English) naming the patient, studies
+      and series. The DICOMDIR's application profile is the one that accepts the files'
+      transfer syntaxes (general purpose CD-R STD-GEN-CD/DVD-RAM, else USB/flash with JPEG or
+      JPEG 2000); files no profile accepts (JPEG-LS, RLE...) go on the disc all the same and
+      README.txt names them.
+  cloudfilm export --out DIR --zip FILE [--series UID ...] [--json]
+      The same export as one ZIP file (FILE must not exist); its size is printed before writing.
 
 Files go to DIR/<Patient (ID)>/<Study date, modality, description>/<Series number, modality,
 description>/0001.dcm ..., one file per SOP instance, byte-identical to what was served, slices
@@ -44,6 +58,8 @@ numbered in anatomical order. Importing again adds only what is new; a better co
 Options:
   --out DIR   the output folder (created if needed)
   --json      print the summary as JSON instead of text
+  --series UID
+              export only this series (repeat, or give several UIDs; `list --json` shows them)
   --help      this text
   --version   the version
 
@@ -52,7 +68,8 @@ Exit status:
   1  wrong usage
   2  an input could not be read, or is not a HAR file
   3  a HAR file was cut off: what came before the cut was filed
-  4  the output folder cannot be created or written (or the disk is full)
+  4  the output folder cannot be created or written (or the disk is full); for export: DEST is
+     not new or empty, FILE exists, or the export cannot be written (nothing half-written is left)
   5  the installation is broken (DICOM data dictionary missing)
 )";
 
@@ -60,6 +77,8 @@ struct Arguments {
   std::string command;
   std::vector<std::string> inputs;
   std::optional<std::string> out;
+  std::optional<std::string> dicomdir, zip;
+  std::vector<std::string> series;
   bool json = false;
 };
 
@@ -77,6 +96,18 @@ std::optional<Arguments> parse(int argc, char** argv, std::string& error) {
       args.out = arg.substr(6);
     } else if (arg == "--json") {
       args.json = true;
+    } else if (arg == "--dicomdir" || arg == "--zip") {
+      if (i + 1 >= argc) {
+        error = arg + (arg == "--zip" ? " needs a file" : " needs a folder");
+        return std::nullopt;
+      }
+      (arg == "--zip" ? args.zip : args.dicomdir) = argv[++i];
+    } else if (arg == "--series") {
+      if (i + 1 >= argc || std::strncmp(argv[i + 1], "--", 2) == 0) {
+        error = "--series needs a series UID";
+        return std::nullopt;
+      }
+      while (i + 1 < argc && std::strncmp(argv[i + 1], "--", 2) != 0) args.series.push_back(argv[++i]);
     } else if (arg.rfind("--", 0) == 0) {
       error = "unknown option " + arg;
       return std::nullopt;
@@ -86,12 +117,32 @@ std::optional<Arguments> parse(int argc, char** argv, std::string& error) {
       args.inputs.push_back(arg);
     }
   }
-  if (args.command != "import-har" && args.command != "import" && args.command != "list") {
+  if (args.command != "import-har" && args.command != "import" && args.command != "list" &&
+      args.command != "export") {
     error = args.command.empty() ? "no command given" : "unknown command " + args.command;
     return std::nullopt;
   }
   if (!args.out || args.out->empty()) {
     error = "--out DIR is required";
+    return std::nullopt;
+  }
+  if (args.command == "export") {
+    if (!args.inputs.empty()) {
+      error = "export takes no inputs: the library is --out DIR";
+      return std::nullopt;
+    }
+    if (args.dicomdir.has_value() == args.zip.has_value()) {
+      error = "export needs one of --dicomdir DEST or --zip FILE";
+      return std::nullopt;
+    }
+    if ((args.dicomdir && args.dicomdir->empty()) || (args.zip && args.zip->empty())) {
+      error = "export needs a non-empty destination";
+      return std::nullopt;
+    }
+    return args;
+  }
+  if (args.dicomdir || args.zip || !args.series.empty()) {
+    error = "--dicomdir, --zip and --series are for export";
     return std::nullopt;
   }
   if (args.command != "list" && args.inputs.empty()) {
@@ -101,7 +152,87 @@ std::optional<Arguments> parse(int argc, char** argv, std::string& error) {
   return args;
 }
 
+std::string megabytes(std::uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return text;
+}
+
+int runExport(const Arguments& args) {
+  namespace handover = cloudfilm::handover;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(*args.out, ec)) {
+    std::cerr << "cloudfilm: " << *args.out << " is not a library folder (nothing to export)\n";
+    return kInputUnreadable;
+  }
+  std::optional<cloudfilm::store::Store> store;
+  try {
+    store.emplace(*args.out);
+  } catch (const std::exception& e) {
+    std::cerr << "cloudfilm: " << e.what() << "\n";
+    return kOutputUnwritable;
+  }
+  handover::ExportPlan plan;
+  try {
+    plan = handover::planExport(*store, args.series);
+  } catch (const std::exception& e) {
+    std::cerr << "cloudfilm: " << e.what() << "\n";
+    return kUsage;
+  }
+  handover::ExportResult result;
+  try {
+    if (args.dicomdir) {
+      result = handover::exportDicomDir(plan, *store, *args.dicomdir);
+    } else {
+      result = handover::exportZip(plan, *store, *args.zip, [&](std::uint64_t bytes) {
+        // Before anything is written: a person can stop here when it will not fit where it goes.
+        (args.json ? std::cerr : std::cout) << "Writing " << plan.files.size() << " images, " << megabytes(bytes)
+                                            << " before compression, to " << *args.zip << "\n"
+                                            << std::flush;
+      });
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "cloudfilm: " << e.what() << "\n";
+    return kOutputUnwritable;
+  }
+  if (args.json) {
+    nlohmann::json series = nlohmann::json::array();
+    for (const auto& s : plan.series)
+      series.push_back({{"seriesInstanceUid", s.summary.seriesInstanceUid},
+                        {"studyInstanceUid", s.summary.studyInstanceUid},
+                        {"folder", s.folderId},
+                        {"images", s.summary.instances}});
+    std::cout << nlohmann::json{{"written", result.written.string()},
+                                {"profile", result.profile},
+                                {"images", result.files},
+                                {"bytes", result.bytes},
+                                {"series", series},
+                                {"outsideProfile", result.outsideProfile},
+                                {"notInDicomdir", result.notReferenced}}
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+    return kOk;
+  }
+  std::cout << "Exported " << result.files << " images of " << plan.series.size() << " series to "
+            << result.written.string() << " (" << megabytes(result.bytes) << "), DICOMDIR profile " << result.profile
+            << "\n";
+  for (const auto& s : plan.series)
+    std::cout << "  " << s.folderId << ": " << s.summary.patientFolder << " / " << s.summary.studyFolder << " / "
+              << s.summary.seriesFolder << ", " << s.summary.instances << " images\n";
+  if (!result.outsideProfile.empty()) {
+    std::cout << result.outsideProfile.size() << " files use a transfer syntax " << result.profile
+              << " does not list (on the disc all the same; README.txt names them):\n";
+    for (const auto& line : result.outsideProfile) std::cout << "  " << line << "\n";
+  }
+  if (!result.notReferenced.empty()) {
+    std::cout << result.notReferenced.size() << " files are on the disc but not in the DICOMDIR:\n";
+    for (const auto& line : result.notReferenced) std::cout << "  " << line << "\n";
+  }
+  return kOk;
+}
+
 int run(const Arguments& args) {
+  if (args.command == "export") return runExport(args);
   std::optional<cloudfilm::store::Store> store;
   try {
     store.emplace(*args.out);
