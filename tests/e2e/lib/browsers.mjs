@@ -41,9 +41,10 @@ export async function withBrowser(name, fn, { setup: setupOptions, launch: launc
 
 /**
  * Starts a browser with the extension. `networkEnabled: false` keeps puppeteer's own Network domain off (Chromium):
- * the benchmark's browsers, which must cost what a person's browser costs.
+ * the benchmark's browsers, which must cost what a person's browser costs. `extraArgs` go to either browser's command
+ * line (e.g. `--auto-open-devtools-for-tabs`, Firefox's `--devtools`); `firefoxPrefs` are added to the Firefox profile.
  */
-export async function launch(name, setup, { lang = 'en', extraArgs = [], networkEnabled = true } = {}) {
+export async function launch(name, setup, { lang = 'en', extraArgs = [], networkEnabled = true, firefoxPrefs = {} } = {}) {
   const executablePath = requireBrowser(name);
   const ext = extensionDir(name);
   if (name === 'chromium') {
@@ -57,8 +58,9 @@ export async function launch(name, setup, { lang = 'en', extraArgs = [], network
     return new ChromiumSession(browser, lang);
   }
   const browser = await puppeteer.launch({
-    browser: 'firefox', executablePath, headless: true, env: setup.env, protocolTimeout: 240000,
+    browser: 'firefox', executablePath, headless: true, env: setup.env, protocolTimeout: 240000, args: extraArgs,
     extraPrefsFirefox: {
+      ...firefoxPrefs,
       'extensions.openPopupWithoutUserGesture.enabled': true,
       'extensions.webextensions.uuids': JSON.stringify({ [IDS.geckoId]: FIREFOX_UUID }),
       'intl.accept_languages': lang === 'zh-CN' ? 'zh-CN, zh' : 'en-US, en',
