@@ -3,7 +3,7 @@
 // with capture off and with capture on (the real installer, the shipping extension, capture switched on in its popup),
 // alternating, median of each, and the ratio against the target (capture adds at most 15%).
 //
-//   node bench/capture_overhead.mjs [--slices 200] [--runs 3] [--mode wado-uri|wado-rs|worker] [--build-dir DIR]
+//   node bench/capture_overhead.mjs [--slices 200] [--runs 3] [--mode wado-uri|wado-rs|worker|websocket] [--build-dir DIR]
 //                                   [--network loopback,broadband,broadband-h2] [--series-dir DIR (keep the generated series
 //                                   there, reuse it next time)] [--only-build]
 //
@@ -13,6 +13,8 @@
 // `broadband-h2` is the same link to an HTTPS site speaking HTTP/2, as most hospital sites are served (one
 // connection, many streams).
 // (Chromium's own throttling is not used: the viewer site shapes the link itself, as a real one's would be.)
+// `--mode websocket`: the series streamed over the test site's Socket.IO-style socket (socket.html: one text request
+// per image, four ahead; each answer a placeholder text and a binary 0x04 + Part-10 message), then shown in dwv.
 //
 // Needs tests/e2e's node_modules (puppeteer-core, dwv), Debian's chromium, orthanc(-dicomweb) and dcmtk.
 // Not part of the test suite: it times things, and timings belong to the machine that made them.
@@ -182,8 +184,12 @@ try {
   }
   site = { url: sites[networks[0]].url, stop: async () => { for (const x of Object.values(sites)) await x.stop(); } };
   // `worker`: not dwv but the e2e page whose dedicated worker downloads every original (4 at a time) and then ends.
-  const urlOn = (network) => (opts.mode === 'worker' ? `${sites[network].url}/worker.html?series=${series.ID}&close=1`
-    : `${sites[network].url}/viewer.html?mode=${opts.mode}&series=${series.ID}`);
+  // `websocket`: every original over one socket, then all of them shown in dwv.
+  const urlOn = (network) => {
+    if (opts.mode === 'worker') return `${sites[network].url}/worker.html?series=${series.ID}&close=1`;
+    if (opts.mode === 'websocket') return `${sites[network].url}/socket.html?series=${series.ID}&view=dwv`;
+    return `${sites[network].url}/viewer.html?mode=${opts.mode}&series=${series.ID}`;
+  };
   process.stderr.write('done\n');
 
   // One browser for each setting, both warmed by one untimed load, then the timed loads alternate.

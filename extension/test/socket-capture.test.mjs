@@ -297,3 +297,23 @@ test('socket messages with the helper away count as missed only when DICOM; a fl
   await flooded.receive('a', 1, checkBodyMessage({ t: 'missed', n: 41 }));
   assert.equal(full.missedBy, 42, 'what a hook dropped is counted too');
 });
+
+test('a quiet page sends its copies in idle time, a body at a time while the idle period lasts, all by the deadline', async () => {
+  const { g, messages, bodies } = chromiumPage();
+  const idle = [];
+  g.requestIdleCallback = (f, { timeout }) => { idle.push({ f, timeout }); return idle.length; };
+  g.cancelIdleCallback = () => {};
+  const socket = vm.runInContext('new WebSocket("ws://h/idle")', g);
+  for (let i = 1; i <= 3; i += 1) socket.receive(socketImage(200, i).buffer);
+  await wait(60); // quiet for quietMs: now it waits for the page to be idle
+  assert.deepEqual(bodies(), {}, 'nothing sent while the viewer may still be busy');
+  assert.equal(idle.length, 1);
+  assert.ok(idle[0].timeout > 0 && idle[0].timeout <= 10000, 'the deadline is maxDelayMs after the oldest copy');
+  let budget = 2;
+  idle[0].f({ didTimeout: false, timeRemaining: () => (budget-- > 0 ? 10 : 0) });
+  assert.equal(Object.keys(bodies()).length, 2, 'one body per look at the time left');
+  assert.equal(idle.length, 2, 'the rest waits for the next idle period');
+  idle[1].f({ didTimeout: true, timeRemaining: () => 0 });
+  assert.equal(Object.keys(bodies()).length, 3);
+  assert.equal(messages.at(-1).t, 'flushed');
+});

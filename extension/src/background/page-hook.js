@@ -7,8 +7,8 @@
 // those cost a 200-slice load 20-30% more on two cores (bench/README.md); this sends one per body, after the load.
 //
 // A page holds its copies until it has been quiet for a moment (or too much waits, or it is left): the copies are
-// encoded and sent when the viewer no longer needs the CPU. A worker sends each body before its own code gets it:
-// a worker can end at any time, and what it held would end with it.
+// encoded and sent in the page's idle time, when the viewer no longer needs the CPU. A worker sends each body before
+// its own code gets it: a worker can end at any time, and what it held would end with it.
 //
 // The function is serialized (toString) and evaluated in the page: it must not refer to anything outside itself.
 // Everything it sends is treated by the extension as hostile input, as any page's would be.
@@ -35,6 +35,7 @@ export function installPageHook(scope, options, socketTap) {
   let announced = false; // the extension was told this context holds bodies
   let reading = 0; // copies still being read (fetch bodies read alongside the page)
   let timer = null;
+  let idle = null; // a requestIdleCallback waiting to send the copies (pages)
   let stopped = false;
   let hadBinding = false;
   let waitingSince = null; // since when a flush found no binding
@@ -75,13 +76,42 @@ export function installPageHook(scope, options, socketTap) {
   /** Sends what waits after `ms` (or sooner: within maxDelayMs of the oldest held body). */
   function flushLater(ms) {
     if (timer) scope.clearTimeout(timer);
+    cancelIdle();
     const left = heldSince ? heldSince + maxDelayMs - Date.now() : ms;
-    timer = scope.setTimeout(flush, Math.max(0, Math.min(ms, left)));
+    timer = scope.setTimeout(flushWhenIdle, Math.max(0, Math.min(ms, left)));
+  }
+
+  function cancelIdle() {
+    if (idle !== null) { scope.cancelIdleCallback(idle); idle = null; }
+  }
+
+  /**
+   * The network is quiet, but the viewer may still be busy with what it received (a socket viewer decodes its whole
+   * series once the last image is in): the copies go in the page's idle time, one body at a time while the idle
+   * period lasts, and all at once by maxDelayMs after the oldest. Measured with bench --mode websocket: sent as soon
+   * as the network was quiet, they cost the load 34%.
+   */
+  function flushWhenIdle() {
+    timer = null;
+    const left = heldSince ? heldSince + maxDelayMs - Date.now() : 0;
+    if (worker || typeof scope.requestIdleCallback !== 'function' || typeof scope[binding] !== 'function' || left <= 0) { flush(); return; }
+    idle = scope.requestIdleCallback((deadline) => {
+      idle = null;
+      if (deadline.didTimeout) { flush(); return; }
+      hadBinding = true;
+      while (held.length && deadline.timeRemaining() > 2) {
+        const { meta, bytes } = held.shift();
+        heldBytes -= bytes.length;
+        sendBody(meta, bytes);
+      }
+      if (held.length) flushWhenIdle(); else flush();
+    }, { timeout: left });
   }
 
   /** Sends what waits, if the binding is there (in a page it is added again after each new document). */
   function flush() {
     if (timer) { scope.clearTimeout(timer); timer = null; }
+    cancelIdle();
     if (typeof scope[binding] !== 'function') {
       // Not there yet (a new document: the extension adds it again), or gone (capture stopped): then stop keeping.
       // A binding that never comes (this document was never armed) must not leave copies here for good.
