@@ -3,6 +3,7 @@
 #include <cstring>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 #define CLOUDFILM_HAVE_SHA_NI 1
 #endif
@@ -77,8 +78,13 @@ __attribute__((target("sha,sse4.1,ssse3"))) void compressShaNi(std::uint32_t* st
 
 bool cpuHasShaNi() {
 #ifdef CLOUDFILM_HAVE_SHA_NI
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+  // CPUID directly, not __builtin_cpu_supports("sha"): clang 14 does not know the "sha" feature name (GCC does).
+  // SSE4.1: leaf 1 ECX bit 19; SHA: leaf 7 subleaf 0 EBX bit 29 (Intel SDM vol. 2A, CPUID).
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 19))) return false;
+  if (__get_cpuid_max(0, nullptr) < 7) return false;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  return (ebx & (1u << 29)) != 0;
 #else
   return false;
 #endif
