@@ -207,10 +207,16 @@ std::string nestingProblem(const std::filesystem::path& file, Framing framing, c
     if (encoding.known) layouts.push_back({0, encoding.explicitVr, encoding.bigEndian, false});
     else layouts.insert(layouts.end(), {{0, true, false, false}, {0, false, false, false}, {0, true, true, false}});
   }
-  for (const auto& layout : layouts)
-    if (sequenceNestingDepth(file, layout) > kMaxSequenceNesting)
+  for (const auto& layout : layouts) {
+    const DatasetScan scan = scanDataset(file, layout);
+    if (scan.depth > kMaxSequenceNesting)
       return "sequences nested deeper than " + std::to_string(kMaxSequenceNesting) +
              " levels (no real image needs that; refused before parsing)";
+    if (scan.inflatesTooFar)  // see kMaxInflateRatio in nesting_scan.h
+      return "the deflated dataset inflates to more than " +
+             std::to_string(maxInflatedBytes(scan.compressedBytes) >> 20) + " MiB from " +
+             std::to_string(scan.compressedBytes) + " bytes (a deflate bomb; refused before parsing)";
+  }
   return {};
 }
 

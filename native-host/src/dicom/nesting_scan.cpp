@@ -2,7 +2,9 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -91,12 +93,24 @@ class FileSource : public Source {
 class InflateSource : public Source {
  public:
   InflateSource(const std::filesystem::path& file, std::uint64_t offset) : in_(file, std::ios::binary) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    compressed_ = !ec && size > offset ? size - offset : 0;
+    bound_ = maxInflatedBytes(compressed_);
     in_.seekg(static_cast<std::streamoff>(offset));
     ok_ = inflateInit2(&stream_, -MAX_WBITS) == Z_OK;  // raw deflate, as PS3.5 A.5 specifies
   }
   ~InflateSource() override {
     if (ok_) inflateEnd(&stream_);
   }
+
+  // Inflates (and discards) the rest of the stream, up to the bound.
+  void drain() {
+    while (!tooFar_ && fill()) outPos_ = outLen_;
+  }
+  bool tooFar() const { return tooFar_; }
+  std::uint64_t inflated() const { return inflated_; }
+  std::uint64_t compressed() const { return compressed_; }
 
  protected:
   bool readRaw(unsigned char* out, std::size_t n) override {
@@ -122,7 +136,7 @@ class InflateSource : public Source {
 
  private:
   bool fill() {
-    if (!ok_ || finished_) return false;
+    if (!ok_ || finished_ || tooFar_) return false;
     outPos_ = outLen_ = 0;
     while (outLen_ == 0) {
       if (stream_.avail_in == 0) {
@@ -135,6 +149,12 @@ class InflateSource : public Source {
       stream_.avail_out = static_cast<uInt>(outBuffer_.size());
       const int status = inflate(&stream_, Z_NO_FLUSH);
       outLen_ = outBuffer_.size() - stream_.avail_out;
+      inflated_ += outLen_;
+      if (inflated_ > bound_) {
+        tooFar_ = true;
+        outLen_ = 0;
+        return false;
+      }
       if (status == Z_STREAM_END) {
         finished_ = true;
         return outLen_ > 0;
@@ -146,7 +166,8 @@ class InflateSource : public Source {
 
   std::ifstream in_;
   z_stream stream_{};
-  bool ok_ = false, finished_ = false;
+  bool ok_ = false, finished_ = false, tooFar_ = false;
+  std::uint64_t compressed_ = 0, bound_ = 0, inflated_ = 0;
   std::array<unsigned char, 64 * 1024> inBuffer_{};
   std::array<unsigned char, 256 * 1024> outBuffer_{};
   std::size_t outPos_ = 0, outLen_ = 0;
@@ -300,11 +321,31 @@ class Walker {
 
 }  // namespace
 
+std::uint64_t maxInflatedBytes(std::uint64_t compressedBytes) {
+  const std::uint64_t byRatio =
+      compressedBytes > UINT64_MAX / kMaxInflateRatio ? UINT64_MAX : compressedBytes * kMaxInflateRatio;
+  return std::max(kMaxInflatedFloorBytes, byRatio);
+}
+
+DatasetScan scanDataset(const std::filesystem::path& file, const DatasetLayout& layout, std::size_t limit) {
+  DatasetScan scan;
+  if (!layout.deflated) {
+    FileSource source(file, layout.offset);
+    scan.depth = Walker(source, layout, limit).run();
+    return scan;
+  }
+  // On the heap: 320 KB of buffers.
+  auto source = std::make_unique<InflateSource>(file, layout.offset);
+  scan.depth = Walker(*source, layout, limit).run();
+  if (scan.depth <= limit) source->drain();
+  scan.inflatesTooFar = source->tooFar();
+  scan.inflatedBytes = source->inflated();
+  scan.compressedBytes = source->compressed();
+  return scan;
+}
+
 std::size_t sequenceNestingDepth(const std::filesystem::path& file, const DatasetLayout& layout, std::size_t limit) {
-  std::unique_ptr<Source> source;
-  if (layout.deflated) source = std::make_unique<InflateSource>(file, layout.offset);
-  else source = std::make_unique<FileSource>(file, layout.offset);
-  return Walker(*source, layout, limit).run();
+  return scanDataset(file, layout, limit).depth;
 }
 
 }  // namespace cloudfilm::dicom
