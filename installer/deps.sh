@@ -16,7 +16,8 @@ packages=(build-essential cmake pkg-config dcmtk libdcmtk-dev zlib1g-dev libzip-
           libboost-filesystem-dev zip ca-certificates)
 if [ "$with_tests" = 1 ]; then
   packages+=(libgtest-dev googletest python3 python3-pydicom time orthanc orthanc-dicomweb chromium firefox-esr
-             xdg-utils curl fonts-wqy-zenhei)
+             xdg-utils curl fonts-wqy-zenhei
+             clang-14 libclang-rt-14-dev)  # the fuzz smoke test: libFuzzer, ASan and UBSan runtimes (tests/fuzz)
 fi
 # Node.js builds the extension; keep a node that is already there (it may not come from Debian).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi

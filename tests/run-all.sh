@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every CloudFilm test: C++ unit and integration tests (ctest, Orthanc included), the extension's unit tests and
-# lint, the installer tests, and the end-to-end tests in Chromium and Firefox ESR.
+# lint, a short run of every fuzz target (tests/fuzz), the installer tests, and the end-to-end tests in Chromium and Firefox ESR.
 # First installs what the tests need that the set-up did not (browsers, Orthanc, sample data packages): a no-op
 # when they are there. CI (.ci/run) is this script alone, so that happens once per run.
 # Builds with the CMake preset "test" in build/test, or in CLOUDFILM_BUILD_DIR when set (e2e and installer tests
@@ -34,6 +34,9 @@ py=/usr/bin/python3; [ -x "$py" ] || py=python3
 
 echo "== C++ tests"
 (cd "$build" && ctest --output-on-failure -j"$jobs") || status=1
+
+echo "== fuzz smoke test: every libFuzzer target 15 s (clang, ASan + UBSan, build/fuzz)"
+tests/fuzz/run.sh --seconds 15 || status=1
 
 echo "== installer tests (temporary HOME and prefix)"
 tests/installer/test_install.sh --build-dir "$build" || status=1
