@@ -5,6 +5,7 @@
 // instance always wins), and lists the others with what is missing. It knows nothing of ingest: it reads pieces
 // from the inbox and answers with its own result type.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "dicom/instance_info.h"
 #include "dicomweb/piece_inbox.h"
@@ -56,15 +59,33 @@ class Reconstructor {
   // store.add(info, Origin::Rebuilt, file) after inspectFile validation. Discards the pieces of instances that were
   // rebuilt or whose original file is already kept. Results: Filed for each instance rebuilt, Rejected for an
   // instance whose metadata cannot be rebuilt, and Waiting with what is missing for an incomplete one (its pieces stay
-  // in the inbox, to be completed by later captures). Does not commit(). Cheap to call again: parsed metadata is
-  // cached.
+  // in the inbox, to be completed by later captures). Does not commit(). Cheap to call again: parsed metadata and the
+  // index of pieces by instance are kept between calls, and only the instances that new (or vanished) pieces touch
+  // are examined again (every one when a bulk-data piece names no instance, or, for originals filed meanwhile, those
+  // the store now holds); the Waiting results of the others are repeated as last found.
   std::vector<RebuildResult> rebuildComplete(PieceInbox& inbox, store::Store& store);
 
+  struct Entry;  // one piece, as the rebuild understands it (reconstructor.cpp)
+
  private:
-  struct Entry;
-  std::map<std::string, std::shared_ptr<Entry>> entries_;  // by piece id
-  std::map<std::string, std::size_t> failed_;              // instance key -> bodies seen when it failed
+  using ByPieceId = std::map<std::string, std::shared_ptr<Entry>>;
+  void index(const std::shared_ptr<Entry>& entry, bool add);  // into (or out of) the maps below; touches instances
+  void forget(PieceInbox& inbox, const std::shared_ptr<Entry>& entry);  // discards the piece
+  void examineOne(const std::string& key, const nlohmann::json* metadata,
+                  std::map<std::string, std::map<std::uint32_t, std::shared_ptr<Entry>>>& framesBySyntax,
+                  std::size_t bodies, const std::function<std::shared_ptr<Entry>(const std::string&)>& findBulk,
+                  store::Store& store, bool& done, std::optional<RebuildResult>& out);
+
+  ByPieceId entries_;                          // by piece id
+  std::map<std::string, std::size_t> failed_;  // instance key -> bodies seen when it failed
   std::uint64_t counter_ = 0;
+  // Pieces by instance key ("study/series/sop"), and bulk data by what may ask for it.
+  std::map<std::string, ByPieceId> metadataByKey_, framesByKey_, bulkByKey_;
+  std::map<std::string, ByPieceId> bulkByInstance_, bulkByPath_, bulkByPathOnly_;
+  std::set<std::string> dirty_;                  // instance keys to examine at the next call
+  bool everythingDirty_ = false;
+  std::map<std::string, RebuildResult> waiting_;  // instance key -> its Waiting result when last examined
+  std::size_t storeSize_ = static_cast<std::size_t>(-1);  // the store's size after the last call
 };
 
 }  // namespace cloudfilm::dicomweb
