@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dicom/dicom_file.h"
+#include "dicom/dicom_send.h"
 #include "export/export.h"
 #include "ingest/import.h"
 #include "ingest/ingestor.h"
@@ -25,6 +26,7 @@ enum ExitCode {
   kInputCut = 3,
   kOutputUnwritable = 4,
   kInstallation = 5,
+  kNotAllSent = 6,
 };
 
 constexpr const char* kHelp = R"(cloudfilm - keep the DICOM images a hospital's web viewer sent to your browser
@@ -49,6 +51,10 @@ Usage:
       README.txt names them.
   cloudfilm export --out DIR --zip FILE [--series UID ...] [--json]
       The same export as one ZIP file (FILE must not exist); its size is printed before writing.
+  cloudfilm send --out DIR --to AET@HOST:PORT [--calling-aet AET] [--series UID ...] [--json]
+      Send what DIR keeps (or the series named) to a DICOM destination (a PACS, a workstation)
+      with C-STORE, each file in its own transfer syntax, never transcoded; one line per image
+      says what the destination answered. --calling-aet is our AE title (default CLOUDFILM).
 
 Files go to DIR/<Patient (ID)>/<Study date, modality, description>/<Series number, modality,
 description>/0001.dcm ..., one file per SOP instance, byte-identical to what was served, slices
@@ -59,7 +65,7 @@ Options:
   --out DIR   the output folder (created if needed)
   --json      print the summary as JSON instead of text
   --series UID
-              export only this series (repeat, or give several UIDs; `list --json` shows them)
+              export or send only this series (repeat, or give several UIDs; `list --json` shows them)
   --help      this text
   --version   the version
 
@@ -71,6 +77,7 @@ Exit status:
   4  the output folder cannot be created or written (or the disk is full); for export: DEST is
      not new or empty, FILE exists, or the export cannot be written (nothing half-written is left)
   5  the installation is broken (DICOM data dictionary missing)
+  6  send: the destination refused the association or did not store every image
 )";
 
 struct Arguments {
@@ -79,6 +86,7 @@ struct Arguments {
   std::optional<std::string> out;
   std::optional<std::string> dicomdir, zip;
   std::vector<std::string> series;
+  std::optional<std::string> to, callingAet;
   bool json = false;
 };
 
@@ -102,6 +110,12 @@ std::optional<Arguments> parse(int argc, char** argv, std::string& error) {
         return std::nullopt;
       }
       (arg == "--zip" ? args.zip : args.dicomdir) = argv[++i];
+    } else if (arg == "--to" || arg == "--calling-aet") {
+      if (i + 1 >= argc) {
+        error = arg + (arg == "--to" ? " needs AET@HOST:PORT" : " needs an AE title");
+        return std::nullopt;
+      }
+      (arg == "--to" ? args.to : args.callingAet) = argv[++i];
     } else if (arg == "--series") {
       if (i + 1 >= argc || std::strncmp(argv[i + 1], "--", 2) == 0) {
         error = "--series needs a series UID";
@@ -118,7 +132,7 @@ std::optional<Arguments> parse(int argc, char** argv, std::string& error) {
     }
   }
   if (args.command != "import-har" && args.command != "import" && args.command != "list" &&
-      args.command != "export") {
+      args.command != "export" && args.command != "send") {
     error = args.command.empty() ? "no command given" : "unknown command " + args.command;
     return std::nullopt;
   }
@@ -131,6 +145,10 @@ std::optional<Arguments> parse(int argc, char** argv, std::string& error) {
       error = "export takes no inputs: the library is --out DIR";
       return std::nullopt;
     }
+    if (args.to || args.callingAet) {
+      error = "--to and --calling-aet are for send";
+      return std::nullopt;
+    }
     if (args.dicomdir.has_value() == args.zip.has_value()) {
       error = "export needs one of --dicomdir DEST or --zip FILE";
       return std::nullopt;
@@ -141,8 +159,28 @@ std::optional<Arguments> parse(int argc, char** argv, std::string& error) {
     }
     return args;
   }
-  if (args.dicomdir || args.zip || !args.series.empty()) {
-    error = "--dicomdir, --zip and --series are for export";
+  if (args.command == "send") {
+    if (!args.inputs.empty() || args.dicomdir || args.zip) {
+      error = "send takes no inputs: the library is --out DIR, the destination --to AET@HOST:PORT";
+      return std::nullopt;
+    }
+    if (!args.to) {
+      error = "send needs --to AET@HOST:PORT";
+      return std::nullopt;
+    }
+    if (args.callingAet && (args.callingAet->empty() || args.callingAet->size() > 16)) {
+      error = "--calling-aet must be 1 to 16 characters";
+      return std::nullopt;
+    }
+    cloudfilm::dicom::StoreDestination destination;
+    if (!cloudfilm::dicom::parseStoreDestination(*args.to, destination, error)) {
+      error = "--to: " + error;
+      return std::nullopt;
+    }
+    return args;
+  }
+  if (args.dicomdir || args.zip || !args.series.empty() || args.to || args.callingAet) {
+    error = "--dicomdir, --zip, --series, --to and --calling-aet are for export and send";
     return std::nullopt;
   }
   if (args.command != "list" && args.inputs.empty()) {
@@ -231,8 +269,70 @@ int runExport(const Arguments& args) {
   return kOk;
 }
 
+int runSend(const Arguments& args) {
+  namespace handover = cloudfilm::handover;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(*args.out, ec)) {
+    std::cerr << "cloudfilm: " << *args.out << " is not a library folder (nothing to send)\n";
+    return kInputUnreadable;
+  }
+  std::optional<cloudfilm::store::Store> store;
+  try {
+    store.emplace(*args.out);
+  } catch (const std::exception& e) {
+    std::cerr << "cloudfilm: " << e.what() << "\n";
+    return kOutputUnwritable;
+  }
+  handover::ExportPlan plan;
+  try {
+    plan = handover::planExport(*store, args.series);
+  } catch (const std::exception& e) {
+    std::cerr << "cloudfilm: " << e.what() << "\n";
+    return kUsage;
+  }
+  cloudfilm::dicom::StoreDestination destination;
+  std::string error;
+  cloudfilm::dicom::parseStoreDestination(*args.to, destination, error);
+  if (args.callingAet) destination.callingAeTitle = *args.callingAet;
+  std::vector<cloudfilm::dicom::StoreItem> items;
+  for (const auto& file : plan.files)
+    items.push_back({file.source, file.sopClassUid, file.sopInstanceUid, file.transferSyntaxUid});
+  const auto relative = [&](std::size_t i) {
+    return std::filesystem::path(plan.files[i].source).lexically_relative(store->root()).string();
+  };
+  const auto outcome = cloudfilm::dicom::storeFiles(destination, items, [&](std::size_t i, const auto& result) {
+    if (!args.json) std::cout << (result.stored ? "  sent " : "  NOT sent ") << relative(i) << ": " << result.message << "\n";
+  });
+  std::size_t stored = 0;
+  for (const auto& item : outcome.items) stored += item.stored ? 1 : 0;
+  if (args.json) {
+    nlohmann::json instances = nlohmann::json::array();
+    for (std::size_t i = 0; i < outcome.items.size(); ++i)
+      instances.push_back({{"file", relative(i)},
+                           {"sopInstanceUid", plan.files[i].sopInstanceUid},
+                           {"stored", outcome.items[i].stored},
+                           {"status", outcome.items[i].status},
+                           {"message", outcome.items[i].message}});
+    nlohmann::json report = {{"destination", *args.to}, {"sent", stored}, {"images", plan.files.size()},
+                             {"instances", instances}};
+    if (!outcome.associationProblem.empty()) report["problem"] = outcome.associationProblem;
+    std::cout << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  }
+  if (!outcome.associationProblem.empty()) {
+    std::cerr << "cloudfilm: nothing sent to " << *args.to << ": " << outcome.associationProblem << "\n";
+    return kNotAllSent;
+  }
+  if (!args.json) std::cout << stored << " of " << plan.files.size() << " images stored by " << *args.to << "\n";
+  if (stored != plan.files.size()) {
+    std::cerr << "cloudfilm: " << plan.files.size() - stored << " images were not stored by " << *args.to << "\n";
+    return kNotAllSent;
+  }
+  return kOk;
+}
+
 int run(const Arguments& args) {
   if (args.command == "export") return runExport(args);
+  if (args.command == "send") return runSend(args);
   std::optional<cloudfilm::store::Store> store;
   try {
     store.emplace(*args.out);

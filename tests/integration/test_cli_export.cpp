@@ -325,6 +325,25 @@ TEST_F(CliExport, DicomDir_UsageErrors) {
   EXPECT_FALSE(fs::exists(dir_.path() / "none"));
 }
 
+TEST_F(CliExport, Send_UsageErrorsAndUnreachableDestination) {
+  EXPECT_EQ(runCli({"send", "--out", library_.string()}).exitCode, kExitUsage);
+  EXPECT_EQ(runCli({"send", "--out", library_.string(), "--to", "PACS@host"}).exitCode, kExitUsage);
+  EXPECT_EQ(runCli({"send", "--out", library_.string(), "--to", "PACS@host:104", "--zip", "x.zip"}).exitCode,
+            kExitUsage);
+  EXPECT_EQ(runCli({"send", "--out", library_.string(), "--to", "PACS@host:104", "--calling-aet",
+                    "AN_AE_TITLE_TOO_LONG"}).exitCode,
+            kExitUsage);
+  EXPECT_EQ(runCli({"export", "--out", library_.string(), "--dicomdir", "a", "--to", "PACS@host:104"}).exitCode,
+            kExitUsage);
+
+  // Nobody listens on port 1 of the loopback: reported, exit 6, nothing claimed as sent.
+  addPlainStudy();
+  importInputs();
+  const auto run = runCli({"send", "--out", library_.string(), "--to", "PACS@127.0.0.1:1"});
+  EXPECT_EQ(run.exitCode, 6) << describe(run);
+  EXPECT_NE(run.err.find("nothing sent"), std::string::npos) << run.err;
+}
+
 TEST_F(CliExport, Zip_SameExport_EveryEntryByteIdentical_SizeShownFirst) {
   addPlainStudy();
   addCompressed();

@@ -171,6 +171,7 @@ ExportPlan planExport(const store::Store& library, const std::vector<std::string
       file.source = library.root() / kept->relativePath;
       file.transferSyntaxUid = kept->info.transferSyntaxUid;
       file.sopInstanceUid = sop;
+      file.sopClassUid = kept->info.sopClassUid;
       file.bytes = kept->bytes;
       plan.bytes += file.bytes;
       plan.files.push_back(std::move(file));

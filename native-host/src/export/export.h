@@ -21,6 +21,7 @@ struct PlannedFile {
   std::string fileId;                // "DICOM/PAT00001/STU00001/SER00001/IMG00001"
   std::filesystem::path source;      // the library's file (absolute)
   std::string transferSyntaxUid;
+  std::string sopClassUid;
   std::string sopInstanceUid;
   std::uint64_t bytes = 0;
 };
