@@ -441,11 +441,6 @@ function connectSocketRelay(port) {
       changed({ persist: false });
       return;
     }
-    if (msg?.type === 'cut') { // a body DevTools cut short: not sent, but the person must be told
-      if (panelTabId !== undefined) state.devtoolsCut[panelTabId] = (state.devtoolsCut[panelTabId] ?? 0) + 1;
-      changed({ persist: false });
-      return;
-    }
     if (msg?.type !== 'captured') return;
     const ack = (ok) => {
       if (msg.n === undefined) return;
