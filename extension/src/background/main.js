@@ -436,11 +436,6 @@ function connectSocketRelay(port) {
   ready.then(() => { socketRelays.set(port, relay); tellSocketRelays(); });
   port.onMessage.addListener(async (msg) => {
     await ready;
-    if (msg?.type === 'cut') { // a body DevTools cut short: not sent, but the person must be told
-      if (panelTabId !== undefined) state.devtoolsCut[panelTabId] = (state.devtoolsCut[panelTabId] ?? 0) + 1;
-      changed({ persist: false });
-      return;
-    }
     if (msg?.type !== 'captured') return;
     const ack = (ok) => {
       if (msg.n === undefined) return;
