@@ -196,27 +196,36 @@ std::string megabytes(std::uint64_t bytes) {
   return text;
 }
 
-int runExport(const Arguments& args) {
-  namespace handover = cloudfilm::handover;
+// Opens the library `--out` names and plans what export or send hands over (`--series`, or everything). Returns
+// the exit status when it cannot.
+std::optional<int> openLibraryAndPlan(const Arguments& args, const char* purpose,
+                                      std::optional<cloudfilm::store::Store>& store,
+                                      cloudfilm::handover::ExportPlan& plan) {
   std::error_code ec;
   if (!std::filesystem::is_directory(*args.out, ec)) {
-    std::cerr << "cloudfilm: " << *args.out << " is not a library folder (nothing to export)\n";
+    std::cerr << "cloudfilm: " << *args.out << " is not a library folder (nothing to " << purpose << ")\n";
     return kInputUnreadable;
   }
-  std::optional<cloudfilm::store::Store> store;
   try {
     store.emplace(*args.out);
   } catch (const std::exception& e) {
     std::cerr << "cloudfilm: " << e.what() << "\n";
     return kOutputUnwritable;
   }
-  handover::ExportPlan plan;
   try {
-    plan = handover::planExport(*store, args.series);
+    plan = cloudfilm::handover::planExport(*store, args.series);
   } catch (const std::exception& e) {
     std::cerr << "cloudfilm: " << e.what() << "\n";
     return kUsage;
   }
+  return std::nullopt;
+}
+
+int runExport(const Arguments& args) {
+  namespace handover = cloudfilm::handover;
+  std::optional<cloudfilm::store::Store> store;
+  handover::ExportPlan plan;
+  if (auto failed = openLibraryAndPlan(args, "export", store, plan)) return *failed;
   handover::ExportResult result;
   try {
     if (args.dicomdir) {
@@ -271,25 +280,9 @@ int runExport(const Arguments& args) {
 
 int runSend(const Arguments& args) {
   namespace handover = cloudfilm::handover;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(*args.out, ec)) {
-    std::cerr << "cloudfilm: " << *args.out << " is not a library folder (nothing to send)\n";
-    return kInputUnreadable;
-  }
   std::optional<cloudfilm::store::Store> store;
-  try {
-    store.emplace(*args.out);
-  } catch (const std::exception& e) {
-    std::cerr << "cloudfilm: " << e.what() << "\n";
-    return kOutputUnwritable;
-  }
   handover::ExportPlan plan;
-  try {
-    plan = handover::planExport(*store, args.series);
-  } catch (const std::exception& e) {
-    std::cerr << "cloudfilm: " << e.what() << "\n";
-    return kUsage;
-  }
+  if (auto failed = openLibraryAndPlan(args, "send", store, plan)) return *failed;
   cloudfilm::dicom::StoreDestination destination;
   std::string error;
   cloudfilm::dicom::parseStoreDestination(*args.to, destination, error);
