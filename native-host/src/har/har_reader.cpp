@@ -543,12 +543,9 @@ class HarParser {
         readStringValue(messageType_, 6);
         message_.received = messageType_ == "receive";
       } else if ((key == "opcode" || key == "time") && isNumberStart(source_->peekNonSpace())) {
-        numberText_.clear();
-        source_->readNumber(&numberText_);
-        double value = 0;
-        const auto [end, error] = std::from_chars(numberText_.data(), numberText_.data() + numberText_.size(), value);
-        (void)end;
-        if (error != std::errc() || !std::isfinite(value)) return;
+        const auto number = readFiniteNumber();
+        if (!number) return;
+        const double value = *number;
         if (key == "time") message_.time = value;
         else if (value >= 0 && value <= 15) message_.opcode = static_cast<int>(value);  // a 4-bit opcode
       } else if (key == "data") {
@@ -597,20 +594,27 @@ class HarParser {
     });
   }
 
+  // The JSON number at the cursor, when it is one a double holds (not NaN or infinite).
+  std::optional<double> readFiniteNumber() {
+    numberText_.clear();
+    source_->readNumber(&numberText_);
+    double value = 0;
+    const auto [end, error] = std::from_chars(numberText_.data(), numberText_.data() + numberText_.size(), value);
+    (void)end;
+    if (error != std::errc() || !std::isfinite(value)) return std::nullopt;
+    return value;
+  }
+
   void parseStatus() {
     const char first = source_->peekNonSpace();
     if (first != '-' && (first < '0' || first > '9')) {
       source_->skipValue(5);
       return;
     }
-    numberText_.clear();
-    source_->readNumber(&numberText_);
-    double value = 0;
-    const auto [end, error] = std::from_chars(numberText_.data(), numberText_.data() + numberText_.size(), value);
-    (void)end;
-    if (error != std::errc() || !std::isfinite(value)) return;
-    value = std::clamp(value, static_cast<double>(std::numeric_limits<int>::min()),
-                       static_cast<double>(std::numeric_limits<int>::max()));
+    const auto number = readFiniteNumber();
+    if (!number) return;
+    const double value = std::clamp(*number, static_cast<double>(std::numeric_limits<int>::min()),
+                                    static_cast<double>(std::numeric_limits<int>::max()));
     entry_.status = static_cast<int>(value);
   }
 
