@@ -15,6 +15,8 @@ import zipfile
 
 import pydicom
 
+from testbed_study import ensure_test_study
+
 cli, data_dir, pydicom_dir = sys.argv[1:4]
 failures = []
 
@@ -35,9 +37,9 @@ def run(*args):
 with tempfile.TemporaryDirectory(prefix="cloudfilm-export-py-") as tmp:
     inputs = os.path.join(tmp, "inputs")
     os.makedirs(inputs)
-    gb_dir = os.path.join(data_dir, "testbed-study", "gb18030")
+    gb_dir = os.path.join(ensure_test_study(data_dir), "gb18030")
     if not os.path.isdir(gb_dir):
-        sys.exit(f"sample data missing: {gb_dir} (run tests/data/fetch.sh)")
+        sys.exit(f"sample data missing: {gb_dir} (tests/testbed/make-study.sh failed?)")
     for name in sorted(os.listdir(gb_dir)):
         with open(os.path.join(gb_dir, name), "rb") as src, open(os.path.join(inputs, "gb-" + name), "wb") as dst:
             dst.write(src.read())
