@@ -72,7 +72,7 @@ run_one() {  # run_one TARGET: prints one summary line
   # itself (a pre-check of declared lengths, or parsing in a child process) is issue 17's open part.
   (cd "$build/crashes/$t" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
     "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -malloc_limit_mb=4200 \
-    -print_final_stats=1 \
+    -seed="${CLOUDFILM_FUZZ_SEED:-0}" -print_final_stats=1 \
     -artifact_prefix="$build/crashes/$t/" "${dict[@]}" "$build/corpus/$t") >"$log" 2>&1 || status=$?
   local execs cov ft
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
