@@ -15,7 +15,7 @@ import zipfile
 
 import pydicom
 
-from testbed_study import ensure_test_study
+from testbed_study import copy_gb18030_study
 
 cli, data_dir, pydicom_dir = sys.argv[1:4]
 failures = []
@@ -37,12 +37,7 @@ def run(*args):
 with tempfile.TemporaryDirectory(prefix="cloudfilm-export-py-") as tmp:
     inputs = os.path.join(tmp, "inputs")
     os.makedirs(inputs)
-    gb_dir = os.path.join(ensure_test_study(data_dir), "gb18030")
-    if not os.path.isdir(gb_dir):
-        sys.exit(f"sample data missing: {gb_dir} (tests/testbed/make-study.sh failed?)")
-    for name in sorted(os.listdir(gb_dir)):
-        with open(os.path.join(gb_dir, name), "rb") as src, open(os.path.join(inputs, "gb-" + name), "wb") as dst:
-            dst.write(src.read())
+    copy_gb18030_study(data_dir, inputs, "gb-")
     run("dcmcjpls", os.path.join(pydicom_dir, "MR_small.dcm"), os.path.join(inputs, "mr-jpegls.dcm"))
     run("dcmcrle", os.path.join(pydicom_dir, "CT_small.dcm"), os.path.join(inputs, "ct-rle.dcm"))
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 import urllib.request
 
-from testbed_study import ensure_test_study
+from testbed_study import copy_gb18030_study
 
 cli, data_dir, pydicom_dir = sys.argv[1:4]
 ORTHANC = os.environ.get("ORTHANC_BINARY", "/usr/sbin/Orthanc")
@@ -72,12 +72,7 @@ with tempfile.TemporaryDirectory(prefix="cloudfilm-send-") as tmp:
 
         inputs = os.path.join(tmp, "inputs")
         os.makedirs(inputs)
-        gb_dir = os.path.join(ensure_test_study(data_dir), "gb18030")
-        if not os.path.isdir(gb_dir):
-            sys.exit(f"sample data missing: {gb_dir} (tests/testbed/make-study.sh failed?)")
-        for name in sorted(os.listdir(gb_dir)):
-            with open(os.path.join(gb_dir, name), "rb") as src, open(os.path.join(inputs, name), "wb") as dst:
-                dst.write(src.read())
+        copy_gb18030_study(data_dir, inputs)
         run("dcmcjpls", os.path.join(pydicom_dir, "MR_small.dcm"), os.path.join(inputs, "mr-jpegls.dcm"))
         library = os.path.join(tmp, "library")
         run(cli, "import", inputs, "--out", library)

@@ -5,7 +5,9 @@ tests do (tests/e2e/lib/bed.mjs). Tests that run at once (ctest -j) take a lock 
 """
 import fcntl
 import os
+import shutil
 import subprocess
+import sys
 
 
 def ensure_test_study(data_dir):
@@ -16,3 +18,12 @@ def ensure_test_study(data_dir):
         if not os.path.isfile(os.path.join(study, "sets.tsv")):
             subprocess.run([script, study], check=True, stdout=subprocess.DEVNULL)
     return study
+
+
+def copy_gb18030_study(data_dir, into, prefix=""):
+    """Copies the GB18030 study's files (patient 王^小明) into `into`, each name given `prefix`."""
+    gb_dir = os.path.join(ensure_test_study(data_dir), "gb18030")
+    if not os.path.isdir(gb_dir):
+        sys.exit(f"sample data missing: {gb_dir} (tests/testbed/make-study.sh failed?)")
+    for name in sorted(os.listdir(gb_dir)):
+        shutil.copyfile(os.path.join(gb_dir, name), os.path.join(into, prefix + name))
