@@ -1,8 +1,5 @@
 // cloudfilm-host: the native messaging host started by the browser for the CloudFilm extension.
 // stdin/stdout carry the framed messages (docs/protocol.md); everything else goes to the log file.
-#include <unistd.h>
-
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -13,15 +10,17 @@
 #include "host/log.h"
 #include "host/paths.h"
 #include "host/session.h"
+#include "platform/platform.h"
 
 using namespace cloudfilm;
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);  // a closed port shows up as a failed write, handled there
+  platform::prepareStandardStreams();  // binary stdin/stdout; a closed port shows up as a failed write, handled there
   const host::HostPaths paths = host::resolvePaths();
-  if (!host::openLog(paths.logFile)) std::fprintf(stderr, "cloudfilm-host: cannot open the log %s\n", paths.logFile.c_str());
+  if (!host::openLog(paths.logFile)) 
+    std::fprintf(stderr, "cloudfilm-host: cannot open the log %s\n", platform::utf8Of(paths.logFile).c_str());
 
-  const std::vector<std::string> arguments(argv + 1, argv + argc);
+  const std::vector<std::string> arguments = platform::argumentsUtf8(argc, argv);
   const host::Caller caller = host::identifyCaller(arguments);
   if (!caller.allowed) {
     host::logError("refusing to serve: " + caller.description);
@@ -37,7 +36,7 @@ int main(int argc, char** argv) {
   }
   try {
     host::Session session(paths);
-    const int status = session.serve(STDIN_FILENO, STDOUT_FILENO);
+    const int status = session.serve(platform::kStandardInput, platform::kStandardOutput);
     host::logInfo("exiting with status " + std::to_string(status));
     return status;
   } catch (const std::exception& error) {

@@ -15,6 +15,7 @@
 #include "ingest/import.h"
 #include "ingest/ingestor.h"
 #include "ingest/report.h"
+#include "platform/platform.h"
 #include "store/store.h"
 
 namespace {
@@ -79,6 +80,10 @@ Exit status:
   5  the installation is broken (DICOM data dictionary missing)
   6  send: the destination refused the association or did not store every image
 )";
+
+// Arguments are UTF-8 (platform::argumentsUtf8); paths are made from them here, never by an implicit conversion
+// (which, on Windows, would read them in the ANSI code page).
+std::filesystem::path pathArgument(const std::string& utf8) { return cloudfilm::platform::pathFromUtf8(utf8); }
 
 struct Arguments {
   std::string command;
@@ -202,12 +207,12 @@ std::optional<int> openLibraryAndPlan(const Arguments& args, const char* purpose
                                       std::optional<cloudfilm::store::Store>& store,
                                       cloudfilm::handover::ExportPlan& plan) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(*args.out, ec)) {
+  if (!std::filesystem::is_directory(pathArgument(*args.out), ec)) {
     std::cerr << "cloudfilm: " << *args.out << " is not a library folder (nothing to " << purpose << ")\n";
     return kInputUnreadable;
   }
   try {
-    store.emplace(*args.out);
+    store.emplace(pathArgument(*args.out));
   } catch (const std::exception& e) {
     std::cerr << "cloudfilm: " << e.what() << "\n";
     return kOutputUnwritable;
@@ -229,9 +234,9 @@ int runExport(const Arguments& args) {
   handover::ExportResult result;
   try {
     if (args.dicomdir) {
-      result = handover::exportDicomDir(plan, *store, *args.dicomdir);
+      result = handover::exportDicomDir(plan, *store, pathArgument(*args.dicomdir));
     } else {
-      result = handover::exportZip(plan, *store, *args.zip, [&](std::uint64_t bytes) {
+      result = handover::exportZip(plan, *store, pathArgument(*args.zip), [&](std::uint64_t bytes) {
         // Before anything is written: a person can stop here when it will not fit where it goes.
         (args.json ? std::cerr : std::cout) << "Writing " << plan.files.size() << " images, " << megabytes(bytes)
                                             << " before compression, to " << *args.zip << "\n"
@@ -249,7 +254,7 @@ int runExport(const Arguments& args) {
                         {"studyInstanceUid", s.summary.studyInstanceUid},
                         {"folder", s.folderId},
                         {"images", s.summary.instances}});
-    std::cout << nlohmann::json{{"written", result.written.string()},
+    std::cout << nlohmann::json{{"written", cloudfilm::platform::utf8Of(result.written)},
                                 {"profile", result.profile},
                                 {"images", result.files},
                                 {"bytes", result.bytes},
@@ -328,7 +333,7 @@ int run(const Arguments& args) {
   if (args.command == "send") return runSend(args);
   std::optional<cloudfilm::store::Store> store;
   try {
-    store.emplace(*args.out);
+    store.emplace(pathArgument(*args.out));
   } catch (const std::exception& e) {
     std::cerr << "cloudfilm: " << e.what() << "\n";
     return kOutputUnwritable;
@@ -338,9 +343,9 @@ int run(const Arguments& args) {
   try {
     for (const auto& input : args.inputs) {
       if (args.command == "import-har") {
-        cloudfilm::ingest::importHar(input, ingestor, report);
+        cloudfilm::ingest::importHar(pathArgument(input), ingestor, report);
       } else {
-        cloudfilm::ingest::importPath(input, ingestor, report, store->root());
+        cloudfilm::ingest::importPath(pathArgument(input), ingestor, report, store->root());
       }
     }
     if (args.command == "import-har") {
@@ -362,7 +367,7 @@ int run(const Arguments& args) {
     if (args.json) {
       nlohmann::json series = nlohmann::json::array();
       for (const auto& s : store->series()) series.push_back(cloudfilm::ingest::seriesJson(s));
-      std::cout << nlohmann::json{{"outputFolder", store->root().string()}, {"series", series}}.dump(2) << "\n";
+      std::cout << nlohmann::json{{"outputFolder", cloudfilm::platform::utf8Of(store->root())}, {"series", series}}.dump(2) << "\n";
     } else {
       for (const auto& s : store->series())
         std::cout << s.patientFolder << " / " << s.studyFolder << " / " << s.seriesFolder << ": "
@@ -391,6 +396,13 @@ int run(const Arguments& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cloudfilm::platform::prepareStandardStreams();
+  // The arguments as UTF-8 whatever the platform passed main(); parse() keeps the argv shape.
+  std::vector<std::string> words = cloudfilm::platform::argumentsUtf8(argc, argv);
+  std::vector<char*> pointers{argv[0]};
+  for (std::string& word : words) pointers.push_back(word.data());
+  argc = static_cast<int>(pointers.size());
+  argv = pointers.data();
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::cout << kHelp;

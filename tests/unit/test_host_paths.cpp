@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "host/paths.h"
+#include "platform/platform.h"
 #include "host/settings.h"
 
 using namespace cloudfilm::host;
@@ -16,15 +17,15 @@ TEST(HostPaths, DownloadDirFromUserDirsWithHomeExpanded) {
       "# This file is written by xdg-user-dirs-update\n"
       "XDG_DESKTOP_DIR=\"$HOME/桌面\"\n"
       "XDG_DOWNLOAD_DIR=\"$HOME/下载\"\n";
-  EXPECT_EQ(parseDownloadDir(text, "/home/me"), fs::path("/home/me/下载"));
+  EXPECT_EQ(cloudfilm::platform::parseXdgDownloadDir(text, "/home/me"), fs::path("/home/me/下载"));
 }
 
 TEST(HostPaths, DownloadDirAbsoluteRelativeAndDisabled) {
-  EXPECT_EQ(parseDownloadDir("XDG_DOWNLOAD_DIR=\"/data/dl\"\n", "/home/me"), fs::path("/data/dl"));
-  EXPECT_EQ(parseDownloadDir("XDG_DOWNLOAD_DIR=\"Downloads 2\"\n", "/home/me"), fs::path("/home/me/Downloads 2"));
-  EXPECT_EQ(parseDownloadDir("XDG_DOWNLOAD_DIR=\"$HOME/\"\n", "/home/me"), std::nullopt);
-  EXPECT_EQ(parseDownloadDir("XDG_MUSIC_DIR=\"$HOME/Music\"\n", "/home/me"), std::nullopt);
-  EXPECT_EQ(parseDownloadDir("", "/home/me"), std::nullopt);
+  EXPECT_EQ(cloudfilm::platform::parseXdgDownloadDir("XDG_DOWNLOAD_DIR=\"/data/dl\"\n", "/home/me"), fs::path("/data/dl"));
+  EXPECT_EQ(cloudfilm::platform::parseXdgDownloadDir("XDG_DOWNLOAD_DIR=\"Downloads 2\"\n", "/home/me"), fs::path("/home/me/Downloads 2"));
+  EXPECT_EQ(cloudfilm::platform::parseXdgDownloadDir("XDG_DOWNLOAD_DIR=\"$HOME/\"\n", "/home/me"), std::nullopt);
+  EXPECT_EQ(cloudfilm::platform::parseXdgDownloadDir("XDG_MUSIC_DIR=\"$HOME/Music\"\n", "/home/me"), std::nullopt);
+  EXPECT_EQ(cloudfilm::platform::parseXdgDownloadDir("", "/home/me"), std::nullopt);
 }
 
 TEST(HostPaths, XdgVariablesAndOverrides) {

@@ -11,8 +11,6 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/oflog/oflog.h>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -25,6 +23,7 @@
 
 #include "dicom/dataset_sniff.h"
 #include "dicom/nesting_scan.h"
+#include "platform/platform.h"
 #include "util/error.h"
 #include "util/fd_io.h"
 
@@ -422,12 +421,12 @@ void writePart10Wrapper(const std::filesystem::path& datasetFile, const Instance
 
   std::ifstream in(datasetFile, std::ios::binary);
   if (!in) throw ioError("cannot read", datasetFile.string(), errno);
-  const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  const int fd = platform::openForWriting(target, platform::Creation::Truncate, 0666);
   if (fd < 0) throw ioError("cannot write", target.string(), errno);
   // Never leave a partial file behind: whatever fails, `target` goes.
   const auto fail = [&](Error error) {
-    ::close(fd);
-    ::unlink(target.c_str());
+    platform::closeFile(fd);
+    platform::removeFile(target);
     throw std::move(error);
   };
   if (!writeAll(fd, header)) fail(ioError("cannot write", target.string(), errno));
@@ -439,9 +438,9 @@ void writePart10Wrapper(const std::filesystem::path& datasetFile, const Instance
       fail(ioError("cannot write", target.string(), errno));
   }
   if (in.bad()) fail(Error(ErrorCode::Internal, "cannot read " + datasetFile.string()));
-  if (::close(fd) != 0) {
+  if (platform::closeFile(fd) != 0) {
     const int error = errno;
-    ::unlink(target.c_str());
+    platform::removeFile(target);
     throw ioError("cannot write", target.string(), error);
   }
 }

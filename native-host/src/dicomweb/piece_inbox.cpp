@@ -1,10 +1,9 @@
 #include "dicomweb/piece_inbox.h"
 
-#include <unistd.h>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "platform/platform.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
@@ -36,7 +35,7 @@ PieceInbox::PieceInbox(fs::path folder) : folder_(std::move(folder)) {}
 
 fs::path PieceInbox::keep(const PieceMeta& meta, const fs::path& file) {
   // The process id keeps two hosts (or a host and the command line) sharing a library from choosing the same name.
-  const std::string id = meta.kind + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter_);
+  const std::string id = meta.kind + "-" + std::to_string(platform::currentProcessId()) + "-" + std::to_string(++counter_);
   const fs::path target = folder_ / (id + ".bin");
   const fs::path description = folder_ / (id + ".json");
   std::error_code ec;

@@ -1,7 +1,5 @@
 #include "dicomweb/reconstructor.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -11,6 +9,7 @@
 #include "body/content_type.h"
 #include "dicom/dicom_file.h"
 #include "dicom/dicom_json.h"
+#include "platform/platform.h"
 #include "util/ascii.h"
 
 namespace fs = std::filesystem;
@@ -600,7 +599,7 @@ void Reconstructor::examineOne(const std::string& key, const json* metadataObjec
 
   // 4. Write, validate, file.
   const fs::path candidate =
-      store.workDir() / ("rebuilt-" + std::to_string(::getpid()) + "-" + std::to_string(++counter_) + ".dcm");
+      store.workDir() / ("rebuilt-" + std::to_string(platform::currentProcessId()) + "-" + std::to_string(++counter_) + ".dcm");
   const dicom::BulkDataResolver resolve = [&](const std::string& uri) -> std::optional<std::string> {
     auto bulk = findBulk(uri);
     if (!bulk) return std::nullopt;

@@ -1,10 +1,5 @@
 #include "export/export.h"
 
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -15,6 +10,7 @@
 #include "dicom/dicom_json.h"
 #include "dicom/dicomdir.h"
 #include "dicom/transfer_syntax.h"
+#include "platform/platform.h"
 #include "store/layout.h"
 #include "store/path_policy.h"
 #include "util/error.h"
@@ -58,9 +54,10 @@ fs::path absoluteTarget(const fs::path& requested) {
 
 // A new folder beside `target`, on the same file system so the last step can be a rename.
 fs::path temporarySibling(const fs::path& target) {
-  std::string pattern = (target.parent_path() / ("." + target.filename().string() + ".cloudfilm-XXXXXX")).string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw ioError("cannot create a folder beside", target.string(), errno);
-  return pattern;
+  const fs::path folder =
+      platform::createPrivateFolder(target.parent_path(), "." + platform::utf8Of(target.filename()) + ".cloudfilm-");
+  if (folder.empty()) throw ioError("cannot create a folder beside", platform::utf8Of(target), errno);
+  return folder;
 }
 
 struct Staged {
@@ -112,22 +109,12 @@ void refuseInsideLibrary(const store::Store& library, const fs::path& target) {
                 target.string() + " is inside the library " + root.string() + ": choose a folder outside it");
 }
 
-// Moves the finished ZIP into place without ever replacing a file that appeared meanwhile: a hard link where the
-// file system has them, else rename(2) with RENAME_NOREPLACE, else (FAT, exFAT) a last check and a rename.
+// Moves the finished ZIP into place without ever replacing a file that appeared meanwhile.
 void placeWithoutReplacing(const fs::path& finished, const fs::path& target) {
-  if (::link(finished.c_str(), target.c_str()) == 0) {
-    ::unlink(finished.c_str());
-    return;
-  }
+  if (platform::moveFileWithoutReplacing(finished, target) == 0) return;
   if (errno == EEXIST)
-    throw Error(ErrorCode::BadOutputFolder, target.string() + " appeared while the ZIP was written: not replaced");
-  if (::renameat2(AT_FDCWD, finished.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) return;
-  if (errno == EEXIST)
-    throw Error(ErrorCode::BadOutputFolder, target.string() + " appeared while the ZIP was written: not replaced");
-  std::error_code ec;
-  if (fs::exists(fs::symlink_status(target, ec)))
-    throw Error(ErrorCode::BadOutputFolder, target.string() + " appeared while the ZIP was written: not replaced");
-  if (::rename(finished.c_str(), target.c_str()) != 0) throw ioError("cannot rename the ZIP to", target.string(), errno);
+    throw Error(ErrorCode::BadOutputFolder, platform::utf8Of(target) + " appeared while the ZIP was written: not replaced");
+  throw ioError("cannot rename the ZIP to", platform::utf8Of(target), errno);
 }
 
 }  // namespace
@@ -262,8 +249,8 @@ ExportResult exportDicomDir(const ExportPlan& plan, const store::Store& library,
     // mkdtemp made it private (0700); the export is for handing on: readable like any folder the person makes.
     fs::permissions(temporary, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                    fs::perms::others_read | fs::perms::others_exec);
-    // rename(2) replaces an empty folder and fails on a non-empty one: what appeared meanwhile is never replaced.
-    if (::rename(temporary.c_str(), target.c_str()) != 0) {
+    // An empty folder is replaced, a non-empty one never: what appeared meanwhile is never replaced.
+    if (platform::renameIntoPlace(temporary, target) != 0) {
       if (errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR)
         throw Error(ErrorCode::BadOutputFolder, target.string() + " was filled while exporting: not replaced");
       throw ioError("cannot rename the export to", target.string(), errno);
@@ -290,9 +277,8 @@ ExportResult exportZip(const ExportPlan& plan, const store::Store& library, cons
 
   // The DICOMDIR is made from a folder laid out as on a disc: hard links in the library's own work folder (same
   // file system, no copy); the ZIP then reads each image from the library's file itself.
-  std::string pattern = (library.workDir() / "export-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw ioError("cannot create a folder in", library.workDir().string(), errno);
-  const fs::path staging = pattern;
+  const fs::path staging = platform::createPrivateFolder(library.workDir(), "export-");
+  if (staging.empty()) throw ioError("cannot create a folder in", platform::utf8Of(library.workDir()), errno);
   const fs::path temporary = temporarySibling(target);
   try {
     const Staged staged = stage(plan, staging, /*link=*/true);

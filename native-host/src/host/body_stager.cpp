@@ -1,11 +1,9 @@
 #include "host/body_stager.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 
+#include "platform/platform.h"
 #include "protocol/errors.h"
 #include "util/ascii.h"
 #include "util/fd_io.h"
@@ -44,7 +42,7 @@ bool isValidBodyId(std::string_view id) {
 
 OpenBody::OpenBody(std::string id, CapturedBodyMeta meta, fs::path file)
     : id_(std::move(id)), meta_(std::move(meta)), file_(std::move(file)) {
-  fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  fd_ = platform::openForWriting(file_, platform::Creation::Exclusive, 0600);
   if (fd_ < 0) throw ioFailure("cannot create the staging file " + file_.string(), errno, id_);
 }
 
@@ -57,7 +55,7 @@ OpenBody::~OpenBody() {
 }
 
 void OpenBody::closeFile() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) platform::closeFile(fd_);
   fd_ = -1;
 }
 
@@ -108,7 +106,7 @@ fs::path OpenBody::finish(const std::optional<std::string>& sha256Hex) {
                         id_);
   // Acknowledged means on disk: no fsync here, because the body is acknowledged only after Store::commit(), which
   // flushes the whole batch (this file's data included) with one syncfs.
-  if (::close(fd_) != 0) {
+  if (platform::closeFile(fd_) != 0) {
     fd_ = -1;
     throw ioFailure("cannot close the staging file", errno, id_);
   }

@@ -1,10 +1,10 @@
 #include "host/log.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <ctime>
 #include <string>
+
+#include "platform/platform.h"
 
 namespace cloudfilm::host {
 namespace {
@@ -16,10 +16,10 @@ bool openLog(const std::filesystem::path& file) {
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);
   if (std::filesystem::file_size(file, ec) > kRotateBytes && !ec) {
-    std::filesystem::rename(file, file.string() + ".1", ec);
+    std::filesystem::rename(file, std::filesystem::path(file).concat(".1"), ec);
   }
   if (logFile) std::fclose(logFile);
-  logFile = std::fopen(file.c_str(), "ae");
+  logFile = platform::openLogFile(file);
   return logFile != nullptr;
 }
 
@@ -28,9 +28,9 @@ void logLine(std::string_view level, std::string_view message) {
   char stamp[32];
   const std::time_t now = std::time(nullptr);
   std::tm local{};
-  localtime_r(&now, &local);
+  platform::localTime(now, local);
   std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &local);
-  std::fprintf(logFile, "%s [%ld] %.*s: %.*s\n", stamp, static_cast<long>(::getpid()), static_cast<int>(level.size()),
+  std::fprintf(logFile, "%s [%ld] %.*s: %.*s\n", stamp, platform::currentProcessId(), static_cast<int>(level.size()),
                level.data(), static_cast<int>(message.size()), message.data());
   std::fflush(logFile);
 }

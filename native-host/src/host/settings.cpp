@@ -1,14 +1,12 @@
 #include "host/settings.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "platform/platform.h"
 #include "util/error.h"
 #include "util/fd_io.h"
 
@@ -40,7 +38,7 @@ void saveSettings(const fs::path& file, const Settings& settings) {
   nlohmann::json json = nlohmann::json::object();
   if (settings.outputFolder) json["outputFolder"] = settings.outputFolder->string();
   const std::string text = json.dump(2) + "\n";
-  const fs::path temporary = file.string() + "." + std::to_string(::getpid()) + ".tmp";
+  const fs::path temporary = file.string() + "." + std::to_string(platform::currentProcessId()) + ".tmp";
   writeWholeFile(temporary, text, 0666);
   fs::rename(temporary, file, ec);
   if (ec) {
@@ -62,10 +60,10 @@ std::optional<std::string> prepareOutputFolder(const fs::path& folder) {
   fs::create_directories(folder, ec);  // "already exists" is success
   if (!fs::is_directory(folder, ec)) return "cannot create the folder " + folder.string() + (ec ? ": " + ec.message() : "");
   // Prove it writable by writing: access(W_OK) is wrong on read-only mounts and for some ACLs.
-  const fs::path probe = folder / (".cloudfilm-probe-" + std::to_string(::getpid()));
-  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const fs::path probe = folder / (".cloudfilm-probe-" + std::to_string(platform::currentProcessId()));
+  const int fd = platform::openForWriting(probe, platform::Creation::Exclusive, 0600);
   if (fd < 0) return "cannot write in " + folder.string() + ": " + std::strerror(errno);
-  ::close(fd);
+  platform::closeFile(fd);
   fs::remove(probe, ec);
   return std::nullopt;
 }

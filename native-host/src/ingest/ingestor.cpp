@@ -1,8 +1,5 @@
 #include "ingest/ingestor.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -16,6 +13,7 @@
 #include "dicom/dicom_file.h"
 #include "util/error.h"
 #include "util/fd_io.h"
+#include "platform/platform.h"
 
 namespace fs = std::filesystem;
 
@@ -34,12 +32,12 @@ constexpr std::size_t kReadBlockBytes = 1 << 20;
 class EntryFileWriter {
  public:
   explicit EntryFileWriter(fs::path path) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd_ = platform::openForWriting(path_, platform::Creation::Truncate, 0644);
     if (fd_ < 0) throw ioError("cannot write", path_.string(), errno);
   }
   ~EntryFileWriter() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!finished_) ::unlink(path_.c_str());
+    if (fd_ >= 0) platform::closeFile(fd_);
+    if (!finished_) platform::removeFile(path_);
   }
   EntryFileWriter(const EntryFileWriter&) = delete;
   EntryFileWriter& operator=(const EntryFileWriter&) = delete;
@@ -53,7 +51,7 @@ class EntryFileWriter {
   void finish() {
     const int fd = fd_;
     fd_ = -1;
-    if (::close(fd) != 0) throw ioError("cannot write", path_.string(), errno);
+    if (platform::closeFile(fd) != 0) throw ioError("cannot write", path_.string(), errno);
     finished_ = true;
   }
   const fs::path& path() const { return path_; }
@@ -230,7 +228,7 @@ fs::path Ingestor::withoutPrefix(const fs::path& file, std::size_t prefixBytes) 
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ioError("cannot read", file.string(), errno);
   in.seekg(static_cast<std::streamoff>(prefixBytes));
-  const int fd = ::open(stripped.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = platform::openForWriting(stripped, platform::Creation::Truncate, 0644);
   if (fd < 0) throw ioError("cannot write", stripped.string(), errno);
   std::string block(kReadBlockBytes, '\0');
   int failed = 0;
@@ -241,9 +239,9 @@ fs::path Ingestor::withoutPrefix(const fs::path& file, std::size_t prefixBytes) 
     if (!writeAll(fd, std::string_view(block.data(), got))) failed = errno;
   }
   if (failed == 0 && in.bad()) failed = EIO;
-  if (::close(fd) != 0 && failed == 0) failed = errno;
+  if (platform::closeFile(fd) != 0 && failed == 0) failed = errno;
   if (failed != 0) {
-    ::unlink(stripped.c_str());  // never leave a half-written file behind
+    platform::removeFile(stripped);  // never leave a half-written file behind
     throw ioError("cannot write", stripped.string(), failed);
   }
   std::error_code ec;

@@ -1,10 +1,10 @@
 #include "protocol/frame.h"
 
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "platform/platform.h"
 #include "util/fd_io.h"
 
 namespace cloudfilm::protocol {
@@ -33,7 +33,7 @@ FrameReader::FrameReader(int fd, std::uint32_t maxFrameBytes) : fd_(fd), maxFram
 int FrameReader::readFully(char* target, std::size_t count, std::size_t& got) {
   got = 0;
   while (got < count) {
-    const ssize_t n = ::read(fd_, target + got, count - got);
+    const long n = platform::readSome(fd_, target + got, count - got);
     if (n > 0) {
       got += static_cast<std::size_t>(n);
     } else if (n == 0) {

@@ -1,14 +1,11 @@
 #include "store/journal.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "platform/platform.h"
 #include "store/instance_json.h"
 #include "store/path_policy.h"
 #include "util/error.h"
@@ -46,12 +43,12 @@ void JournalBatch::del(const std::string& sopInstanceUid) {
 Journal::Journal(fs::path root, const fs::path& metaDir)
     : root_(std::move(root)), file_(metaDir / kJournalName), metaDir_(metaDir) {
   const fs::path lockPath = metaDir / "lock";
-  lockFd_ = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  lockFd_ = platform::openForLocking(lockPath);
   if (lockFd_ < 0) throw ioError("cannot open", lockPath.string(), errno);
 }
 
 Journal::~Journal() {
-  if (lockFd_ >= 0) ::close(lockFd_);
+  if (lockFd_ >= 0) platform::closeFile(lockFd_);
 }
 
 void Journal::applyLine(const std::string& text, InstanceIndex& index) {
@@ -79,23 +76,23 @@ void Journal::applyLine(const std::string& text, InstanceIndex& index) {
 }
 
 bool Journal::catchUp(InstanceIndex& index) {
-  struct stat status {};
-  if (::stat(file_.c_str(), &status) != 0) {
+  const auto status = platform::fileIdentity(file_);
+  if (!status) {
     const bool changed = !index.empty();
     index.clear();
     offset_ = 0;
-    inode_ = 0;
+    fileId_ = 0;
     return changed;
   }
   bool changed = false;
-  if (status.st_ino != inode_ || static_cast<std::uint64_t>(status.st_size) < offset_) {
+  if (status->id != fileId_ || status->size < offset_) {
     changed = true;
     index.clear();  // compacted by another process: replay from the start
     offset_ = 0;
     lines_ = 0;
-    inode_ = status.st_ino;
+    fileId_ = status->id;
   }
-  if (static_cast<std::uint64_t>(status.st_size) == offset_) return changed;
+  if (status->size == offset_) return changed;
   std::ifstream in(file_, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(offset_));
   std::string text;
@@ -110,19 +107,18 @@ bool Journal::catchUp(InstanceIndex& index) {
 
 void Journal::append(const JournalBatch& batch) {
   if (batch.empty()) return;
-  const int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int fd = platform::openForWriting(file_, platform::Creation::Append, 0644);
   if (fd < 0) throw ioError("cannot write the index", file_.string(), errno);
   if (!writeAll(fd, batch.text_)) {
     const int error = errno;
-    ::close(fd);
+    platform::closeFile(fd);
     throw ioError("cannot write the index", file_.string(), error);
   }
-  ::close(fd);
+  platform::closeFile(fd);
   // Our own lines are already applied in memory: skip over them.
-  struct stat status {};
-  if (::stat(file_.c_str(), &status) == 0) {
-    inode_ = status.st_ino;
-    offset_ = static_cast<std::uint64_t>(status.st_size);
+  if (const auto status = platform::fileIdentity(file_)) {
+    fileId_ = status->id;
+    offset_ = status->size;
   }
   lines_ += batch.size();
 }
@@ -130,7 +126,7 @@ void Journal::append(const JournalBatch& batch) {
 bool Journal::compactIfLarge(InstanceIndex& index) {
   if (lines_ < 2 * index.size() + 1000) return false;
   const fs::path temporary = metaDir_ / "index.jsonl.tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = platform::openForWriting(temporary, platform::Creation::Truncate, 0644);
   if (fd < 0) throw ioError("cannot write the index", temporary.string(), errno);
   std::string text;
   bool written = true;
@@ -141,19 +137,19 @@ bool Journal::compactIfLarge(InstanceIndex& index) {
       text.clear();
     }
   }
-  if (!written || ::fsync(fd) != 0) {
+  if (!written || !platform::syncFile(fd)) {
     const int error = errno;
-    ::close(fd);
-    ::unlink(temporary.c_str());
+    platform::closeFile(fd);
+    platform::removeFile(temporary);
     throw ioError("cannot write the index", temporary.string(), error);
   }
-  ::close(fd);
+  platform::closeFile(fd);
   std::error_code ec;
   fs::rename(temporary, file_, ec);
   if (ec) throw ioError("cannot replace the index", file_.string(), ec.value());
   lines_ = index.size();
   offset_ = 0;
-  inode_ = 0;
+  fileId_ = 0;
   catchUp(index);
   return true;
 }

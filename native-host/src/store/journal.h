@@ -67,7 +67,7 @@ class Journal {
   std::filesystem::path root_, file_, metaDir_;
   int lockFd_ = -1;
   std::uint64_t offset_ = 0;  // bytes of the file already applied
-  ino_t inode_ = 0;           // of the file applied: another inode means another process compacted it
+  std::uint64_t fileId_ = 0;  // of the file applied: another one means another process compacted it
   std::size_t lines_ = 0;     // lines in the file, for deciding when to compact
 };
 

@@ -1,11 +1,10 @@
 #include "store/series.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <set>
 #include <string>
 
+#include "platform/platform.h"
 #include "store/layout.h"
 #include "store/slice_order.h"
 #include "util/error.h"
@@ -46,7 +45,7 @@ std::vector<const KeptInstance*> renumberSeries(const fs::path& root, std::vecto
     const fs::path target = folder / sliceFileName(rank, order.size());
     if (fs::path(kept->relativePath) != target) moves.push_back({kept, {}, target});
   }
-  const std::string tag = std::string(kRenumberingPrefix) + std::to_string(::getpid()) + "-";
+  const std::string tag = std::string(kRenumberingPrefix) + std::to_string(platform::currentProcessId()) + "-";
   for (std::size_t i = 0; i < moves.size(); ++i) {
     Move& move = moves[i];
     move.temporary = move.target.parent_path() / (tag + std::to_string(i) + ".tmp");

@@ -1,8 +1,6 @@
 #include "store/store.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -10,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "platform/platform.h"
 #include "store/folder_map.h"
 #include "store/journal.h"
 #include "store/path_policy.h"
@@ -40,7 +39,6 @@ bool sameContents(const fs::path& a, const fs::path& b) {
   return true;
 }
 
-bool processAlive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
 
 // Creates `folder` and its parents; "already exists" is success (no check-then-create race).
 void createFolder(const fs::path& folder) {
@@ -114,7 +112,7 @@ struct Store::Impl {
     for (const auto& entry : fs::directory_iterator(metaDir / "tmp", ec)) {
       const std::string name = entry.path().filename().string();
       const long pid = std::strtol(name.c_str(), nullptr, 10);
-      if (!processAlive(pid)) fs::remove_all(entry.path(), ec);
+      if (!platform::processAlive(pid)) fs::remove_all(entry.path(), ec);
     }
   }
 };
@@ -132,7 +130,7 @@ Store::Store(fs::path root, InspectFile inspect) : impl_(std::make_unique<Impl>(
 
   const FileLock lock = s.journal->lock();
   s.removeStaleWorkFolders();
-  s.workDir = s.metaDir / "tmp" / (std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+  s.workDir = s.metaDir / "tmp" / (std::to_string(platform::currentProcessId()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
   fs::create_directories(s.workDir, ec);
   if (ec) throw ioError("cannot create the folder", s.workDir.string(), ec.value());
   s.catchUp();
@@ -244,11 +242,7 @@ void Store::commit() {
   // (a HAR import) with one filesystem-wide flush, which is far cheaper than thousands of fsyncs.
   constexpr std::size_t kFsyncEachUpTo = 64;
   if (s.unsynced.size() > kFsyncEachUpTo) {
-    const int fd = ::open(s.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-      ::syncfs(fd);
-      ::close(fd);
-    }
+    platform::syncFileSystem(s.root);
   } else if (!s.unsynced.empty()) {
     for (const fs::path& path : s.unsynced) syncPath(path);
     syncPath(s.journal->file());

@@ -1,5 +1,5 @@
 #pragma once
-// An exclusive advisory lock (flock) held for the lifetime of the object, so two processes (two hosts, or a host and
+// An exclusive lock (flock; LockFileEx on Windows) held for the lifetime of the object, so two processes (two hosts, or a host and
 // the command line) take turns on files they share.
 #include <filesystem>
 
