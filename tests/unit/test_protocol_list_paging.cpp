@@ -26,6 +26,7 @@ store::SeriesSummary makeSeries(int patient, int study, int series, std::size_t 
   s.instanceNumberMax = 42;
   for (std::size_t i = 0; i < missing; ++i) s.missingInstanceNumbers.push_back(static_cast<long>(1000 + i));
   s.expected = 42;
+  s.expectedFromNumbers = 42;
   return s;
 }
 

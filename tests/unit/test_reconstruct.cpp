@@ -204,13 +204,19 @@ TEST_F(Reconstruct, MetadataMissing) {
 }
 
 TEST_F(Reconstruct, SearchResultsAreNotMetadata) {
-  // A QIDO answer is DICOM JSON too, but describes instances only in part: never a file.
+  // A QIDO answer is DICOM JSON too, but describes instances only in part: never a file, and never kept as a piece
+  // waiting to be rebuilt (issue 18: "24 DICOMweb parts kept for rebuilding" after everything was saved).
   json qido = instanceJson("1.2.3.106", 1);
-  metadata(json::array({qido}), base() + "/instances?limit=100");
+  ingest::BodyMeta meta{base() + "/instances?limit=100", 200, "application/dicom+json", 0};
+  const auto search = ingestor_->ingestBody(meta, json::array({qido}).dump());
+  ASSERT_EQ(search.size(), 1u);
+  EXPECT_EQ(search[0].outcome, Outcome::SearchAnswer);
+  EXPECT_EQ(keptAside(), 0u);
   frames("1.2.3.106", {1}, {std::string(32, '\x01')}, "application/octet-stream");
   const auto results = ingestor_->rebuildFromPieces();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].reason, "instance 1.2.3.106: metadata missing");
+  EXPECT_EQ(ingestor_->piecesWaiting(), 1u);  // the frame only
 }
 
 TEST_F(Reconstruct, AnOriginalAlreadyKeptWinsAndTheBodiesGo) {

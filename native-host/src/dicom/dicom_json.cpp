@@ -32,6 +32,7 @@
 
 #include "dicom/dicom_file.h"
 #include "dicom/dicom_json_dcmtk.h"
+#include "platform/platform.h"
 #include "util/base64.h"
 #include "util/error.h"
 
@@ -637,6 +638,38 @@ void settleCharacterSet(DcmDataset& dataset, bool nonAscii) {
   dataset.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
 }
 
+// The rebuilt file says itself what it lacks: a private block (creator kRebuildNoteCreator) in the first free block
+// of group 0011 with a sentence for a person (UT) and the count (UL). Private, so no viewer takes it for clinical
+// data; in the file, so it travels with it to a disc or a PACS where CloudFilm's index does not.
+void noteAttributesNotSent(DcmDataset& dataset, const std::vector<std::string>& omitted) {
+  if (omitted.empty()) return;
+  constexpr Uint16 kGroup = 0x0011;
+  Uint16 block = 0;
+  for (Uint16 element = 0x10; element <= 0xFF && block == 0; ++element) {
+    const DcmTagKey creator(kGroup, element);
+    OFString value;
+    if (!dataset.tagExists(creator) ||
+        (dataset.findAndGetOFString(creator, value).good() && value == kRebuildNoteCreator))
+      block = element;
+  }
+  if (block == 0) return;  // 240 private blocks in one group: only CloudFilm's index keeps the note
+  std::string listed;
+  for (std::size_t i = 0; i < omitted.size() && i < 64; ++i) listed += (listed.empty() ? "" : ", ") + omitted[i];
+  if (omitted.size() > 64) listed += ", ...";
+  const std::string text = "CloudFilm rebuilt this file from the DICOMweb metadata and frames a viewer loaded. The site "
+                           "offered " + std::to_string(omitted.size()) + " attribute(s) only as a BulkDataURI and did "
+                           "not send them, so they are absent from this file: " + listed;
+  DcmTag creatorTag(kGroup, block, EVR_LO);
+  DcmTag textTag(kGroup, static_cast<Uint16>((block << 8) | 0x10), EVR_UT);
+  DcmTag countTag(kGroup, static_cast<Uint16>((block << 8) | 0x11), EVR_UL);
+  textTag.setPrivateCreator(kRebuildNoteCreator);
+  countTag.setPrivateCreator(kRebuildNoteCreator);
+  if (dataset.putAndInsertString(creatorTag, kRebuildNoteCreator).bad() ||
+      dataset.putAndInsertOFStringArray(textTag, text.c_str()).bad() ||
+      dataset.putAndInsertUint32(countTag, static_cast<Uint32>(omitted.size())).bad())
+    throw DicomJsonError("cannot record the attributes the site did not send");
+}
+
 }  // namespace
 
 std::unique_ptr<DcmDataset> datasetFromJson(const json& instance, const BulkDataResolver& resolve,
@@ -669,6 +702,7 @@ RebuildNotes writeInstanceFromJson(const json& instance, const BulkDataResolver&
     nonAscii = reader.nonAsciiText();
   }
   settleCharacterSet(dataset, nonAscii);
+  noteAttributesNotSent(dataset, notes.omittedBulkData);
 
   E_TransferSyntax xfer = EXS_LittleEndianExplicit;
   if (pixels) {
@@ -695,14 +729,14 @@ RebuildNotes writeInstanceFromJson(const json& instance, const BulkDataResolver&
   info.sopClassUid = trimmedValue(dataset, DCM_SOPClassUID);
   info.sopInstanceUid = trimmedValue(dataset, DCM_SOPInstanceUID);
   info.transferSyntaxUid = DcmXfer(xfer).getXferID();
-  const std::filesystem::path datasetFile = target.string() + ".dataset";
+  const std::filesystem::path datasetFile = std::filesystem::path(target).concat(".dataset");
   std::error_code ec;
   const OFCondition status = dataset.saveFile(OFFilename(datasetFile.c_str()), xfer, EET_ExplicitLength,
                                               EGL_recalcGL, EPD_noChange);
   if (status.bad()) {
     const int error = errno;  // DCMTK's file stream leaves the failed write's errno: a full disk is told apart
     std::filesystem::remove(datasetFile, ec);
-    throw Error(errorCodeForErrno(error), "cannot write " + datasetFile.string() + ": " + status.text());
+    throw Error(errorCodeForErrno(error), "cannot write " + platform::utf8Of(datasetFile) + ": " + status.text());
   }
   try {
     writePart10Wrapper(datasetFile, info, target);

@@ -36,13 +36,17 @@ struct FramePixelData {
   std::vector<std::string> frames;
 };
 
+// The private creator of the note a rebuilt file carries when attributes were left out (group 0011, first free
+// block): element xx10 (UT) says in words which, xx11 (UL) how many.
+inline constexpr const char* kRebuildNoteCreator = "CLOUDFILM REBUILD 1";
+
 struct RebuildNotes {
   std::string transferSyntaxUid;          // of the written file
   std::vector<std::string> omittedBulkData;  // "(0009,1010)": BulkDataURI values that were not captured: left out
 };
 
 // Writes `target` (a new file): preamble, a correct meta header and the dataset read from one DICOM JSON instance
-// object. Pixel data comes from `pixels` when given (any Pixel Data in the JSON is then ignored), else from the
+// object; when BulkDataURIs could not be resolved, the note above. Pixel data comes from `pixels` when given (any Pixel Data in the JSON is then ignored), else from the
 // JSON's InlineBinary / resolvable BulkDataURI. Text arrives as UTF-8 and is written in the declared
 // SpecificCharacterSet when it can be, else as UTF-8 (ISO_IR 192). Throws DicomJsonError for malformed JSON or
 // pixel data, cloudfilm::Error when the file cannot be written (DiskFull for a full disk; nothing is left behind).

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cloudfilm::dicom {
 
@@ -42,6 +43,10 @@ struct InstanceInfo {
   bool encapsulatedPixelData = false;
   bool lossyCompressed = false;  // lossy transfer syntax, or LossyImageCompression = "01"
   std::uint64_t datasetElementCount = 0;  // a rough measure of completeness, for choosing the best copy
+
+  // A file CloudFilm rebuilt from DICOMweb metadata records the attributes the site offered only as a BulkDataURI and
+  // never sent (kRebuildNotes in dicom_json.h): "(0009,1010)", "(0008,1140)[0].(0009,1010)". Empty for other files.
+  std::vector<std::string> attributesNotSent;
 };
 
 }  // namespace cloudfilm::dicom

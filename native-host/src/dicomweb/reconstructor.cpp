@@ -9,6 +9,8 @@
 #include "body/content_type.h"
 #include "dicom/dicom_file.h"
 #include "dicom/dicom_json.h"
+#include "dicomweb/json_values.h"
+#include "dicomweb/series_facts.h"
 #include "platform/platform.h"
 #include "util/ascii.h"
 
@@ -41,50 +43,8 @@ std::string percentDecode(std::string_view text) {
 
 std::string readWhole(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return bytes;
-}
-
-// The first value of an attribute of a DICOM JSON instance, as text ("" when absent).
-std::string firstString(const json& instance, const char* key) {
-  auto it = instance.find(key);
-  if (it == instance.end() || !it->is_object()) return {};
-  auto value = it->find("Value");
-  if (value == it->end() || !value->is_array() || value->empty()) return {};
-  const json& first = (*value)[0];
-  if (first.is_string()) return first.get<std::string>();
-  if (first.is_number_integer()) return std::to_string(first.get<std::int64_t>());
-  return {};
-}
-
-// A person name's first value as DICOM PN text (Alphabetic=Ideographic=Phonetic, trailing empty groups dropped).
-std::string firstPersonName(const json& instance, const char* key) {
-  auto it = instance.find(key);
-  if (it == instance.end() || !it->is_object()) return {};
-  auto value = it->find("Value");
-  if (value == it->end() || !value->is_array() || value->empty() || !(*value)[0].is_object()) return {};
-  std::string name;
-  for (const char* group : {"Alphabetic", "Ideographic", "Phonetic"}) {
-    auto part = (*value)[0].find(group);
-    if (group[0] != 'A') name += '=';
-    if (part != (*value)[0].end() && part->is_string()) name += part->get<std::string>();
-  }
-  while (!name.empty() && name.back() == '=') name.pop_back();
-  return name;
-}
-
-// The first value as a number (IS, US, UL ... arrive as JSON numbers or as strings with padding); nothing when absent,
-// blank or not a number of type T.
-template <typename T>
-std::optional<T> firstNumber(const json& instance, const char* key) {
-  const std::string text = firstString(instance, key);
-  const auto begin = text.find_first_not_of(' ');
-  if (begin == std::string::npos) return std::nullopt;
-  T value = 0;
-  const auto result = std::from_chars(text.data() + begin, text.data() + text.size(), value);
-  if (result.ec != std::errc()) return std::nullopt;
-  return value;
 }
 
 std::optional<std::uint64_t> firstUnsigned(const json& instance, const char* key) {
@@ -287,6 +247,12 @@ void Reconstructor::index(const std::shared_ptr<Entry>& entry, bool add) {
   }
 }
 
+std::size_t Reconstructor::usablePieces() const {
+  return static_cast<std::size_t>(std::count_if(entries_.begin(), entries_.end(), [](const auto& item) {
+    return item.second->kind != Entry::Kind::Unusable;
+  }));
+}
+
 void Reconstructor::forget(PieceInbox& inbox, const std::shared_ptr<Entry>& entry) {
   inbox.discard(entry->id);
   index(entry, false);
@@ -313,13 +279,9 @@ std::vector<RebuildResult> Reconstructor::rebuildComplete(PieceInbox& inbox, sto
       const std::string& kind = piece->meta.kind;
       const bool ok = status == 0 || (status >= 200 && status < 300 && status != 206);
       // Only WADO-RS metadata describes whole instances; a QIDO search answer (also DICOM JSON) holds a few
-      // attributes and must never become a file.
-      std::string metadataPath = urlPath(entry->url);
-      metadataPath.resize(std::min(metadataPath.find('?'), metadataPath.size()));
-      while (!metadataPath.empty() && metadataPath.back() == '/') metadataPath.pop_back();
-      const bool isMetadata =
-          metadataPath.size() >= 9 && metadataPath.compare(metadataPath.size() - 9, 9, "/metadata") == 0;
-      if (ok && kind == "dicom-json" && isMetadata) {
+      // attributes and must never become a file (the ingestor does not even keep one).
+      const DicomJsonKind jsonKind = classifyDicomJson(entry->url);
+      if (ok && kind == "dicom-json" && jsonKind.purpose == DicomJsonPurpose::Metadata) {
         if (fs::file_size(entry->bin) <= kMaxMetadataBytes) {
           entry->document = std::make_shared<json>(json::parse(readWhole(entry->bin)));
           const json& doc = *entry->document;
@@ -342,6 +304,14 @@ std::vector<RebuildResult> Reconstructor::rebuildComplete(PieceInbox& inbox, sto
             entry->open.insert(key);
           }
           if (!entry->instances.empty()) entry->kind = Entry::Kind::Metadata;
+          // A series' (or a study's) own metadata answer lists every instance of it: the server's count, which
+          // the popup's "N of M" rests on. One instance's metadata says nothing about the rest of its series.
+          if (facts_ && jsonKind.instance.empty()) {
+            std::vector<std::string> keys;
+            keys.reserve(entry->instances.size());
+            for (const auto& [key, object] : entry->instances) keys.push_back(key);
+            facts_->fromMetadata(keys);
+          }
         }
       } else if (ok && kind == "frames") {
         const auto path = parseInstancePath(entry->url);
@@ -612,6 +582,11 @@ void Reconstructor::examineOne(const std::string& key, const json* metadataObjec
       fs::remove(candidate, ec);
       throw dicom::DicomJsonError("the rebuilt file is not usable: " + inspection.reason);
     }
+    // What the file lacks goes with it into the library's index, so `list` can say so per series without
+    // opening files (the file records it too: dicom_json.h, kRebuildNote).
+    inspection.info.attributesNotSent.assign(
+        notes.omittedBulkData.begin(),
+        notes.omittedBulkData.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(notes.omittedBulkData.size(), 64)));
     const auto added = store.add(inspection.info, store::Origin::Rebuilt, candidate);
     result.outcome = RebuildOutcome::Filed;
     result.added = added.outcome;

@@ -18,6 +18,7 @@
 
 #include "dicom/instance_info.h"
 #include "dicomweb/piece_inbox.h"
+#include "dicomweb/series_facts.h"
 #include "store/store.h"
 
 namespace cloudfilm::dicomweb {
@@ -65,6 +66,13 @@ class Reconstructor {
   // the store now holds); the Waiting results of the others are repeated as last found.
   std::vector<RebuildResult> rebuildComplete(PieceInbox& inbox, store::Store& store);
 
+  // Where the counts of whole series that metadata answers give are recorded (none: not recorded).
+  void setSeriesFacts(SeriesFacts* facts) { facts_ = facts; }
+
+  // Pieces read so far that a rebuild can use and still waits with: what "kept for rebuilding" counts. Pieces that can
+  // never serve (an error page's JSON, frames of an unknown type) stay in the inbox but are not waiting for anything.
+  std::size_t usablePieces() const;
+
   struct Entry;  // one piece, as the rebuild understands it (reconstructor.cpp)
 
  private:
@@ -86,6 +94,7 @@ class Reconstructor {
   bool everythingDirty_ = false;
   std::map<std::string, RebuildResult> waiting_;  // instance key -> its Waiting result when last examined
   std::size_t storeSize_ = static_cast<std::size_t>(-1);  // the store's size after the last call
+  SeriesFacts* facts_ = nullptr;
 };
 
 }  // namespace cloudfilm::dicomweb

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -40,7 +41,7 @@ std::string studyKey(const store::SeriesSummary& s) { return s.patientFolder + "
 
 }  // namespace
 
-json seriesEntry(const store::SeriesSummary& series) {
+json seriesEntry(const store::SeriesSummary& series, const dicomweb::SeriesFact* fact) {
   json entry = {{"seriesInstanceUid", bounded(series.seriesInstanceUid)},
                 {"modality", bounded(series.first.modality)},
                 {"seriesDescription", bounded(series.first.seriesDescription)},
@@ -53,17 +54,23 @@ json seriesEntry(const store::SeriesSummary& series) {
   for (std::size_t i = 0; i < series.missingInstanceNumbers.size() && i < kMaxListedMissing; ++i)
     missing.push_back(series.missingInstanceNumbers[i]);
   entry["missing"] = std::move(missing);
-  if (series.expected) entry["expected"] = *series.expected;
+  if (const auto expected = dicomweb::expectedInstances(series, fact); expected.count) {
+    entry["expected"] = *expected.count;
+    entry["expectedFrom"] = dicomweb::expectedFromName(expected.from);
+  }
+  if (series.attributesNotSentCount > 0) entry["attributesNotSent"] = series.attributesNotSentCount;
   return entry;
 }
 
-ListPage buildListPage(const std::vector<store::SeriesSummary>& series, std::size_t page, std::size_t budget) {
+ListPage buildListPage(const std::vector<store::SeriesSummary>& series, std::size_t page, std::size_t budget,
+                       const dicomweb::SeriesFacts* facts) {
+  const auto factOf = [&](const store::SeriesSummary& s) { return facts ? facts->find(s.seriesInstanceUid) : nullptr; };
   // Each series is charged its own size plus its patient's and study's shells, as if it opened both: an upper
   // bound, so a page never overflows whatever the grouping.
   std::vector<std::size_t> costs;
   costs.reserve(series.size());
   for (const auto& s : series) {
-    costs.push_back(protocol::serialize(seriesEntry(s)).size() + protocol::serialize(patientShell(s)).size() +
+    costs.push_back(protocol::serialize(seriesEntry(s, factOf(s))).size() + protocol::serialize(patientShell(s)).size() +
                     protocol::serialize(studyShell(s)).size() + 8);
   }
   const auto ranges = protocol::paginate(costs, budget);
@@ -87,18 +94,46 @@ ListPage buildListPage(const std::vector<store::SeriesSummary>& series, std::siz
       studies.push_back(studyShell(s));
       lastStudy = studyKey(s);
     }
-    studies.back()["series"].push_back(seriesEntry(s));
+    studies.back()["series"].push_back(seriesEntry(s, factOf(s)));
     first = false;
   }
   return result;
 }
 
-json awaitingSeries(const std::vector<ingest::ObjectResult>& awaiting, std::size_t budget, std::size_t* omitted) {
+json awaitingSeries(const std::vector<ingest::ObjectResult>& awaiting, std::size_t budget, std::size_t* omitted,
+                    const dicomweb::SeriesFacts* facts, const std::set<std::string>& staged) {
   struct Group {
     const ingest::ObjectResult* first = nullptr;
     std::size_t instances = 0;
   };
   std::map<std::string, Group> bySeries;  // key: study UID / series UID (from the URL when there is no metadata)
+  // Series a search answer named of which nothing was loaded (no metadata, no frame, no file): announced, to be opened.
+  std::vector<ingest::ObjectResult> announced;
+  if (facts) {
+    std::set<std::string> waiting;
+    for (const auto& result : awaiting) waiting.insert(result.info.seriesInstanceUid);
+    for (const auto& [uid, fact] : facts->all()) {
+      if (!fact.announced || !fact.instancesInSearch || *fact.instancesInSearch == 0 || staged.count(uid) ||
+          waiting.count(uid))
+        continue;
+      ingest::ObjectResult result;
+      result.outcome = ingest::Outcome::KeptForReconstruction;
+      result.info.studyInstanceUid = fact.studyInstanceUid;
+      result.info.seriesInstanceUid = uid;
+      result.info.patientName = fact.patientName;
+      result.info.studyDescription = fact.studyDescription;
+      result.info.modality = fact.modality;
+      result.info.seriesDescription = fact.seriesDescription;
+      result.info.seriesNumber = fact.seriesNumber;
+      result.reason = "named by a search answer; nothing of it loaded";
+      announced.push_back(std::move(result));
+    }
+  }
+  for (const auto& result : announced) {
+    Group& group = bySeries[result.info.studyInstanceUid + "/" + result.info.seriesInstanceUid];
+    group.first = &result;
+    group.instances = *facts->find(result.info.seriesInstanceUid)->instancesInSearch;
+  }
   for (const auto& result : awaiting) {
     if (result.outcome != ingest::Outcome::KeptForReconstruction) continue;
     Group& group = bySeries[result.info.studyInstanceUid + "/" + result.info.seriesInstanceUid];

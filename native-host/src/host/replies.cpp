@@ -1,6 +1,7 @@
 #include "host/replies.h"
 
 #include "host/body_stager.h"
+#include "platform/platform.h"
 #include "protocol/capabilities.h"
 #include "protocol/frame.h"
 #include "protocol/messages.h"
@@ -22,7 +23,7 @@ Json helloReply(const Json& id, const HelloFacts& facts) {
   Json capabilities = Json::array();
   for (const char* capability : protocol::hostCapabilities()) capabilities.push_back(capability);
   reply["capabilities"] = std::move(capabilities);
-  reply["outputFolder"] = facts.outputFolder.string();
+  reply["outputFolder"] = platform::utf8Of(facts.outputFolder);
   reply["freeBytes"] = facts.freeBytes;
   reply["maxChunkBytes"] = kMaxChunkBytes;
   reply["maxBodiesInFlight"] = kMaxBodiesInFlight;
@@ -75,7 +76,8 @@ Json bodyEndReply(const Json& id, const std::string& bodyId, std::uint64_t bytes
 }
 
 Json listReply(const Json& id, ListPage listed, const CaptureCounts& counts, std::size_t piecesWaiting,
-               const std::vector<ingest::ObjectResult>& awaiting) {
+               const std::vector<ingest::ObjectResult>& awaiting, const dicomweb::SeriesFacts* facts,
+               const std::set<std::string>& staged) {
   Json reply = protocol::makeReply("list", id);
   reply["page"] = listed.page;
   reply["pages"] = listed.pages;
@@ -83,9 +85,10 @@ Json listReply(const Json& id, ListPage listed, const CaptureCounts& counts, std
   reply["rejected"] = counts.rejected;
   reply["notDicom"] = counts.notDicom;
   reply["reconstruction"] = piecesWaiting;
-  if (listed.page == 0 && !awaiting.empty()) {
+  if (listed.page == 0) {
     std::size_t omitted = 0;
-    reply["awaiting"] = awaitingSeries(awaiting, kAwaitingBudget, &omitted);
+    Json waiting = awaitingSeries(awaiting, kAwaitingBudget, &omitted, facts, staged);
+    if (!waiting.empty()) reply["awaiting"] = std::move(waiting);
     if (omitted) reply["awaitingOmitted"] = omitted;
   }
   return reply;
@@ -97,11 +100,11 @@ Json saveReply(const Json& id, const store::Store& library, const ingest::SaveSu
   for (const auto& series : library.series()) {
     if (!summary.savedSeries.count(series.seriesInstanceUid)) continue;
     seriesList.add({{"seriesInstanceUid", series.seriesInstanceUid},
-                    {"folder", series.folder.string()},
+                    {"folder", platform::utf8Of(series.folder)},
                     {"instances", series.instances}});
   }
   Json reply = protocol::makeReply("save", id);
-  reply["outputFolder"] = library.root().string();
+  reply["outputFolder"] = platform::utf8Of(library.root());
   reply["written"] = summary.written;
   reply["duplicates"] = summary.duplicates;
   reply["replaced"] = summary.replaced;
@@ -121,13 +124,13 @@ Json forgetReply(const Json& id, std::size_t forgotten) {
 
 Json openFolderReply(const Json& id, const std::filesystem::path& opened) {
   Json reply = protocol::makeReply("open-folder", id);
-  reply["path"] = opened.string();
+  reply["path"] = platform::utf8Of(opened);
   return reply;
 }
 
 Json settingsReply(const char* requestType, const Json& id, const std::filesystem::path& outputFolder) {
   Json reply = protocol::makeReply(requestType, id);
-  reply["outputFolder"] = outputFolder.string();
+  reply["outputFolder"] = platform::utf8Of(outputFolder);
   return reply;
 }
 

@@ -4,6 +4,7 @@
 // frame cap are bounded here.
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,11 @@ Json objectEntry(const ingest::ObjectResult& result);
 Json bodyEndReply(const Json& id, const std::string& bodyId, std::uint64_t bytes,
                   const std::vector<ingest::ObjectResult>& results);
 
+// `piecesWaiting`: DICOMweb pieces kept that a rebuild can still use; `facts` and `staged` (the staged series' UIDs)
+// add the series a search answer named that nothing was loaded of to `awaiting`.
 Json listReply(const Json& id, ListPage listed, const CaptureCounts& counts, std::size_t piecesWaiting,
-               const std::vector<ingest::ObjectResult>& awaiting);
+               const std::vector<ingest::ObjectResult>& awaiting, const dicomweb::SeriesFacts* facts = nullptr,
+               const std::set<std::string>& staged = {});
 
 Json saveReply(const Json& id, const store::Store& library, const ingest::SaveSummary& summary,
                const std::vector<std::string>& unknownSeries);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <stdexcept>
 
 #include "host/list_pages.h"
@@ -10,6 +11,7 @@
 #include "host/open_folder.h"
 #include "host/replies.h"
 #include "ingest/save.h"
+#include "platform/platform.h"
 #include "protocol/frame.h"
 #include "protocol/messages.h"
 #include "store/path_policy.h"
@@ -40,8 +42,8 @@ Session::Session(HostPaths paths, EnvLookup env)
   staging_ = std::make_unique<store::Store>(paths_.stagingDir);
   ingestor_ = std::make_unique<ingest::Ingestor>(*staging_);
   bodies_ = std::make_unique<BodyIntake>(staging_->workDir());
-  logInfo("staging library " + paths_.stagingDir.string() + " holds " + std::to_string(staging_->size()) +
-          " instances; output folder " + outputFolder().string());
+  logInfo("staging library " + platform::utf8Of(paths_.stagingDir) + " holds " + std::to_string(staging_->size()) +
+          " instances; output folder " + platform::utf8Of(outputFolder()));
   // Pieces kept aside by an earlier host: what they still lack is what the popup asks the person to scroll through.
   if (ingestor_->inbox().size() > 0) {
     try {
@@ -256,12 +258,16 @@ void Session::onList(const Json& message) {
   const auto page = protocol::optionalInteger(message, "page").value_or(0);
   if (page < 0) throw ProtocolError(ErrorCode::BadRequest, "`page` must not be negative");
   ListPage listed;
+  const auto series = staging_->series();
+  std::set<std::string> staged;
+  for (const auto& s : series) staged.insert(s.seriesInstanceUid);
   try {
-    listed = buildListPage(staging_->series(), static_cast<std::size_t>(page));
+    listed = buildListPage(series, static_cast<std::size_t>(page), kListPageBudget, &ingestor_->seriesFacts());
   } catch (const std::out_of_range& error) {
     throw ProtocolError(ErrorCode::BadRequest, error.what());
   }
-  send(listReply(requestId(message), std::move(listed), stats_.read(), ingestor_->inbox().size(), awaiting_));
+  send(listReply(requestId(message), std::move(listed), stats_.read(), ingestor_->piecesWaiting(), awaiting_,
+                 &ingestor_->seriesFacts(), staged));
 }
 
 std::vector<std::string> Session::seriesFilter(const Json& message) const {
@@ -284,7 +290,7 @@ void Session::onSave(const Json& message) {
   const ingest::SavePlan plan = ingest::planSave(*staging_, chosen);
   if (const std::uint64_t free = freeBytesNear(output); plan.bytes > free)
     throw ProtocolError(ErrorCode::DiskFull, "saving needs " + std::to_string(plan.bytes) + " bytes; " +
-                                                 output.string() + " has " + std::to_string(free));
+                                                 platform::utf8Of(output) + " has " + std::to_string(free));
   std::unique_ptr<store::Store> library;
   try {
     library = std::make_unique<store::Store>(output);
@@ -293,7 +299,7 @@ void Session::onSave(const Json& message) {
   }
   const ingest::SaveSummary saved = ingest::saveStaged(*staging_, plan, *library);
   for (const auto& problem : saved.problems) logWarning("saving: " + problem);
-  logInfo("saved into " + output.string() + ": " + std::to_string(saved.written) + " written, " +
+  logInfo("saved into " + platform::utf8Of(output) + ": " + std::to_string(saved.written) + " written, " +
           std::to_string(saved.duplicates) + " duplicates, " + std::to_string(saved.replaced) + " replaced, " +
           std::to_string(saved.failed) + " failed");
   send(saveReply(requestId(message), *library, saved, plan.unknownSeries));
@@ -306,7 +312,11 @@ void Session::onForget(const Json& message) {
     ingestor_->inbox().clear();
     awaiting_.clear();
     stats_.reset();
+    rebuildFromDicomweb();  // the rebuild's own record of the pieces is emptied with them
   }
+  // What the site said of those series goes with them (all of it, with everything).
+  ingestor_->seriesFacts().forget(chosen);
+  ingestor_->seriesFacts().save();
   staging_->commit();
   logInfo("forgot " + std::to_string(forgotten) + " staged instances");
   send(forgetReply(requestId(message), forgotten));
@@ -346,7 +356,7 @@ void Session::onSetSettings(const Json& message) {
     throw ProtocolError(errorCodeOf(error), error.what());
   }
   settings_ = updated;
-  logInfo("settings saved; output folder " + outputFolder().string());
+  logInfo("settings saved; output folder " + platform::utf8Of(outputFolder()));
   send(settingsReply("set-settings", requestId(message), outputFolder()));
 }
 

@@ -6,6 +6,8 @@
 #include <functional>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "body/content_type.h"
 #include "body/multipart.h"
 #include "body/recognize.h"
@@ -26,6 +28,7 @@ constexpr int kMaxMultipartDepth = 1;
 // is refused: no site nests further, and each level multiplies what a bomb can hide.
 constexpr int kMaxZipDepth = 1;
 constexpr std::size_t kReadBlockBytes = 1 << 20;
+constexpr std::uint64_t kMaxSearchAnswerBytes = 64ull << 20;
 
 // Writes one ZIP entry to its work file as it inflates, keeping the head for recognition. The file is removed unless
 // finish() succeeded.
@@ -33,7 +36,6 @@ class EntryFileWriter {
  public:
   explicit EntryFileWriter(fs::path path) : path_(std::move(path)) {
     fd_ = platform::openForWriting(path_, platform::Creation::Truncate, 0644);
-    if (fd_ < 0) throw ioError("cannot write", path_.string(), errno);
   }
   ~EntryFileWriter() {
     if (fd_ >= 0) platform::closeFile(fd_);
@@ -45,7 +47,6 @@ class EntryFileWriter {
   void write(std::string_view bytes) {
     if (head_.size() < body::kRecognitionHeadBytes)
       head_.append(bytes.substr(0, body::kRecognitionHeadBytes - head_.size()));
-    if (!writeAll(fd_, bytes)) throw ioError("cannot write", path_.string(), errno);
     size_ += bytes.size();
   }
   void finish() {
@@ -108,7 +109,6 @@ class PartFileWriter : public body::MultipartSink {
     current_.path = newFile_();
     if (auto it = headers.find("content-type"); it != headers.end()) current_.contentType = it->second;
     out_.open(current_.path, std::ios::binary | std::ios::trunc);
-    if (!out_) throw ioError("cannot write", current_.path.string(), errno);
   }
   void partData(std::string_view bytes) override {
     if (current_.head.size() < body::kRecognitionHeadBytes)
@@ -118,7 +118,6 @@ class PartFileWriter : public body::MultipartSink {
   }
   void partEnd() override {
     out_.close();
-    if (out_.fail()) throw ioError("cannot write", current_.path.string(), errno);
     parts.push_back(std::move(current_));
   }
 
@@ -149,11 +148,16 @@ const char* outcomeName(Outcome outcome) {
     case Outcome::KeptForReconstruction: return "kept-for-reconstruction";
     case Outcome::NotDicom: return "not-dicom";
     case Outcome::Rejected: return "rejected";
+    case Outcome::SearchAnswer: return "search-answer";
   }
   return "not-dicom";
 }
 
-Ingestor::Ingestor(store::Store& store) : store_(store), inbox_(store.reconstructionDir()) {}
+Ingestor::Ingestor(store::Store& store)
+    : store_(store), inbox_(store.reconstructionDir()),
+      facts_(store.reconstructionDir().parent_path() / "dicomweb-series.json") {
+  reconstructor_.setSeriesFacts(&facts_);
+}
 
 std::vector<ObjectResult> Ingestor::rebuildFromPieces() {
   std::vector<ObjectResult> results;
@@ -172,7 +176,29 @@ std::vector<ObjectResult> Ingestor::rebuildFromPieces() {
     result.file = std::move(rebuilt.file);
     results.push_back(std::move(result));
   }
+  try {
+    facts_.save();  // the sizes of whole series the metadata answers just read gave
+  } catch (const Error&) {
+    // only a hint is lost (the popup's count falls back to what the files suggest); the images are filed
+  }
   return results;
+}
+
+std::string Ingestor::readSearchAnswer(const fs::path& file, std::uint64_t size, const dicomweb::DicomJsonKind& kind) {
+  const char* what = kind.level == dicomweb::SearchLevel::Studies ? "studies"
+                     : kind.level == dicomweb::SearchLevel::Series ? "series" : "instances";
+  const std::string said = std::string("a DICOMweb search answer (QIDO-RS, ") + what + ")";
+  // A search answer is a few KB per match; past this it is not one a viewer needs read.
+  if (size > kMaxSearchAnswerBytes || kind.level == dicomweb::SearchLevel::Studies) return said;
+  try {
+    std::ifstream in(file, std::ios::binary);
+    const auto answer = nlohmann::json::parse(in);
+    const std::size_t named = facts_.fromSearchAnswer(answer, kind);
+    facts_.save();
+    return said + ": " + std::to_string(named) + " series named";
+  } catch (const nlohmann::json::exception&) {
+    return said + ", not valid JSON";
+  }
 }
 
 fs::path Ingestor::newWorkFile(const char* purpose) {
@@ -198,13 +224,11 @@ std::vector<ObjectResult> Ingestor::ingestBody(const BodyMeta& meta, std::string
 std::vector<ObjectResult> Ingestor::ingestBodyFile(const BodyMeta& meta, const fs::path& bodyFile) {
   std::error_code ec;
   const std::uint64_t size = fs::file_size(bodyFile, ec);
-  if (ec) throw ioError("cannot read", bodyFile.string(), ec.value());
   return ingestRecognisedFile(meta, bodyFile, readHead(bodyFile, body::kRecognitionHeadBytes), size, Nesting{});
 }
 
 std::vector<ObjectResult> Ingestor::ingestExistingFile(const fs::path& file, std::optional<store::Origin> origin) {
   BodyMeta meta;
-  meta.url = file.string();
   meta.origin = origin;
   // A ZIP on disk is read where it is: copying a study download of some GiB first would only cost time and disk.
   std::error_code ec;
@@ -217,7 +241,6 @@ std::vector<ObjectResult> Ingestor::ingestExistingFile(const fs::path& file, std
     fs::remove(copy, ec);
     ObjectResult result;
     result.outcome = Outcome::Rejected;
-    result.reason = "cannot read " + file.string() + ": " + why;
     return {result};
   }
   return ingestBodyFile(meta, copy);
@@ -226,10 +249,8 @@ std::vector<ObjectResult> Ingestor::ingestExistingFile(const fs::path& file, std
 fs::path Ingestor::withoutPrefix(const fs::path& file, std::size_t prefixBytes) {
   const fs::path stripped = newWorkFile("unprefixed");
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw ioError("cannot read", file.string(), errno);
   in.seekg(static_cast<std::streamoff>(prefixBytes));
   const int fd = platform::openForWriting(stripped, platform::Creation::Truncate, 0644);
-  if (fd < 0) throw ioError("cannot write", stripped.string(), errno);
   std::string block(kReadBlockBytes, '\0');
   int failed = 0;
   while (failed == 0 && in) {
@@ -242,7 +263,6 @@ fs::path Ingestor::withoutPrefix(const fs::path& file, std::size_t prefixBytes) 
   if (platform::closeFile(fd) != 0 && failed == 0) failed = errno;
   if (failed != 0) {
     platform::removeFile(stripped);  // never leave a half-written file behind
-    throw ioError("cannot write", stripped.string(), failed);
   }
   std::error_code ec;
   fs::remove(file, ec);
@@ -345,6 +365,18 @@ std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, c
       return {result};
 
     case body::BodyKind::DicomJson:
+      // A search answer lists matches, not instances: read for the series it names, never kept as a piece (it
+      // would wait for ever, counted as something to rebuild). DICOM JSON that is neither is not kept either: only
+      // metadata answers are rebuilt from.
+      if (const auto purpose = dicomweb::classifyDicomJson(meta.url); purpose.purpose != dicomweb::DicomJsonPurpose::Metadata) {
+        result.outcome = purpose.purpose == dicomweb::DicomJsonPurpose::SearchAnswer ? Outcome::SearchAnswer : Outcome::NotDicom;
+        result.reason = purpose.purpose == dicomweb::DicomJsonPurpose::SearchAnswer
+                            ? readSearchAnswer(file, size, purpose)
+                            : "DICOM JSON that is neither instance metadata nor a search answer (by its URL)";
+        fs::remove(file, ec);
+        return {result};
+      }
+      [[fallthrough]];
     case body::BodyKind::Frames: {
       // Kept aside, with where it came from, until the instance it belongs to can be rebuilt.
       dicomweb::PieceMeta piece{body::bodyKindName(recognition.kind), meta.url, meta.contentType, meta.status,

@@ -11,6 +11,7 @@
 #include "dicom/instance_info.h"
 #include "dicomweb/piece_inbox.h"
 #include "dicomweb/reconstructor.h"
+#include "dicomweb/series_facts.h"
 #include "store/store.h"
 
 namespace cloudfilm::ingest {
@@ -25,7 +26,8 @@ struct BodyMeta {
   std::optional<store::Origin> origin;
 };
 
-enum class Outcome { Stored, Duplicate, Replaced, KeptWorse, KeptForReconstruction, NotDicom, Rejected };
+// SearchAnswer: a DICOMweb search answer (QIDO-RS): read for the series it names and their sizes, then dropped.
+enum class Outcome { Stored, Duplicate, Replaced, KeptWorse, KeptForReconstruction, NotDicom, Rejected, SearchAnswer };
 
 struct ObjectResult {
   Outcome outcome = Outcome::NotDicom;
@@ -61,6 +63,10 @@ class Ingestor {
   std::vector<ObjectResult> rebuildFromPieces();
 
   dicomweb::PieceInbox& inbox() { return inbox_; }
+  // What DICOMweb answers said of whole series (their sizes, the series a search named).
+  dicomweb::SeriesFacts& seriesFacts() { return facts_; }
+  // The pieces kept for rebuilding that can still serve (after the last rebuildFromPieces()).
+  std::size_t piecesWaiting() const { return reconstructor_.usablePieces(); }
 
  private:
   struct Nesting;  // how deep in multipart bodies and ZIPs the current body is, and the ZIP's inflation budget
@@ -73,9 +79,13 @@ class Ingestor {
   // A copy of `file` without its first `prefixBytes` bytes, streamed in blocks; `file` is deleted.
   std::filesystem::path withoutPrefix(const std::filesystem::path& file, std::size_t prefixBytes);
   std::filesystem::path newWorkFile(const char* purpose);
+  // Records what a search answer says of whole series; returns the reason text of its result.
+  std::string readSearchAnswer(const std::filesystem::path& file, std::uint64_t size,
+                               const dicomweb::DicomJsonKind& kind);
 
   store::Store& store_;
   dicomweb::PieceInbox inbox_;
+  dicomweb::SeriesFacts facts_;
   dicomweb::Reconstructor reconstructor_;
   std::uint64_t workFileCounter_ = 0;
 };

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "platform/platform.h"
+
 namespace cloudfilm::ingest {
 namespace {
 
@@ -58,6 +60,7 @@ void ImportReport::record(const std::vector<ObjectResult>& results, const std::s
         seriesTouched_.insert(result.info.seriesInstanceUid);
         break;
       case Outcome::KeptForReconstruction:
+      case Outcome::SearchAnswer:
         break;
     }
   }
@@ -68,19 +71,31 @@ std::size_t ImportReport::count(Outcome outcome) const {
   return it == counts_.end() ? 0 : it->second;
 }
 
-std::string describeSeries(const store::SeriesSummary& series) {
+std::string describeSeries(const store::SeriesSummary& series, const dicomweb::SeriesFact* fact) {
   std::ostringstream out;
   out << series.instances << (series.instances == 1 ? " slice" : " slices");
   if (series.instanceNumberMin && series.instanceNumberMax && *series.instanceNumberMin != *series.instanceNumberMax)
     out << " (instances " << *series.instanceNumberMin << "-" << *series.instanceNumberMax << ")";
   if (!series.missingInstanceNumbers.empty())
     out << "; missing " << listNumbers(series.missingInstanceNumbers);
-  if (series.expected && static_cast<std::size_t>(*series.expected) > series.instances)
-    out << "; " << series.instances << " of " << *series.expected << " seen";
+  const auto expected = dicomweb::expectedInstances(series, fact);
+  if (expected.count && static_cast<std::size_t>(*expected.count) > series.instances) {
+    if (expected.definite())
+      out << "; " << series.instances << " of " << *expected.count << " (the site's count)";
+    else  // NumberOfSlices / ImagesInAcquisition count an acquisition, which a series may hold part of
+      out << "; the files suggest there may be " << *expected.count;
+  }
+  if (series.attributesNotSentCount > 0) {
+    out << "; rebuilt without " << series.attributesNotSentCount
+        << (series.attributesNotSentCount == 1 ? " attribute" : " attributes") << " the site did not send (";
+    for (std::size_t i = 0; i < series.attributesNotSent.size(); ++i) out << (i ? " " : "") << series.attributesNotSent[i];
+    if (series.attributesNotSent.size() < series.attributesNotSentCount) out << " ...";
+    out << ")";
+  }
   return out.str();
 }
 
-nlohmann::json seriesJson(const store::SeriesSummary& series) {
+nlohmann::json seriesJson(const store::SeriesSummary& series, const dicomweb::SeriesFact* fact) {
   nlohmann::json json{{"seriesInstanceUid", series.seriesInstanceUid},
                       {"studyInstanceUid", series.studyInstanceUid},
                       {"patientName", series.first.patientName},
@@ -89,24 +104,34 @@ nlohmann::json seriesJson(const store::SeriesSummary& series) {
                       {"studyDescription", series.first.studyDescription},
                       {"modality", series.first.modality},
                       {"seriesDescription", series.first.seriesDescription},
-                      {"folder", series.folder.string()},
+                      {"folder", platform::utf8Of(series.folder)},
                       {"instances", series.instances},
                       {"missing", series.missingInstanceNumbers}};
   if (series.first.seriesNumber) json["seriesNumber"] = *series.first.seriesNumber;
   if (series.instanceNumberMin) json["instanceNumberMin"] = *series.instanceNumberMin;
   if (series.instanceNumberMax) json["instanceNumberMax"] = *series.instanceNumberMax;
-  if (series.expected) json["expected"] = *series.expected;
+  if (const auto expected = dicomweb::expectedInstances(series, fact); expected.count) {
+    json["expected"] = *expected.count;
+    json["expectedFrom"] = dicomweb::expectedFromName(expected.from);
+  }
+  if (series.attributesNotSentCount > 0) {
+    json["attributesNotSent"] = series.attributesNotSentCount;
+    json["attributesNotSentNames"] = series.attributesNotSent;
+    json["instancesWithoutAttributes"] = series.instancesWithoutAttributes;
+  }
   return json;
 }
 
 std::string ImportReport::toText(const store::Store& store) const {
   std::ostringstream out;
-  out << "Stored " << count(Outcome::Stored) << " new instance(s) in " << store.root().string() << "\n";
+  out << "Stored " << count(Outcome::Stored) << " new instance(s) in " << platform::utf8Of(store.root()) << "\n";
   out << "  duplicates (same bytes again): " << count(Outcome::Duplicate) << "\n";
   out << "  replaced by a better copy:     " << count(Outcome::Replaced) << "\n";
   out << "  worse copies not kept:         " << count(Outcome::KeptWorse) << "\n";
   if (count(Outcome::KeptForReconstruction))
     out << "  DICOMweb metadata/frames kept aside: " << count(Outcome::KeptForReconstruction) << "\n";
+  if (count(Outcome::SearchAnswer))
+    out << "  DICOMweb search answers (read for series sizes, not kept): " << count(Outcome::SearchAnswer) << "\n";
   out << "  not DICOM (pages, scripts, pictures): " << count(Outcome::NotDicom) << "\n";
   for (const auto& [reason, entry] : notDicom_)
     if (reason.rfind("a rendered picture", 0) == 0)
@@ -141,9 +166,10 @@ std::string ImportReport::toText(const store::Store& store) const {
 
 nlohmann::json ImportReport::toJson(const store::Store& store) const {
   nlohmann::json json;
-  json["outputFolder"] = store.root().string();
+  json["outputFolder"] = platform::utf8Of(store.root());
   for (Outcome outcome : {Outcome::Stored, Outcome::Duplicate, Outcome::Replaced, Outcome::KeptWorse,
-                          Outcome::KeptForReconstruction, Outcome::NotDicom, Outcome::Rejected})
+                          Outcome::KeptForReconstruction, Outcome::NotDicom, Outcome::Rejected,
+                          Outcome::SearchAnswer})
     json["counts"][outcomeName(outcome)] = count(outcome);
   json["rejected"] = nlohmann::json::array();
   for (const auto& [reason, entry] : rejected_)

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ingest/ingestor.h"
+#include "dicomweb/series_facts.h"
 #include "store/store.h"
 
 namespace cloudfilm::ingest {
@@ -44,7 +45,8 @@ class ImportReport {
   std::vector<InputStatus> inputs_;
 };
 
-nlohmann::json seriesJson(const store::SeriesSummary& series);
-std::string describeSeries(const store::SeriesSummary& series);
+// `fact`: what DICOMweb answers said of the series, when known (the expected count then rests on it).
+nlohmann::json seriesJson(const store::SeriesSummary& series, const dicomweb::SeriesFact* fact = nullptr);
+std::string describeSeries(const store::SeriesSummary& series, const dicomweb::SeriesFact* fact = nullptr);
 
 }  // namespace cloudfilm::ingest

@@ -48,6 +48,7 @@ void to_json(nlohmann::json& json, const InstanceInfo& info) {
   putOptional(json, "imagePositionPatient", info.imagePositionPatient);
   putOptional(json, "imageOrientationPatient", info.imageOrientationPatient);
   putOptional(json, "expectedSlices", info.expectedSlices);
+  if (!info.attributesNotSent.empty()) json["attributesNotSent"] = info.attributesNotSent;
 }
 
 void from_json(const nlohmann::json& json, InstanceInfo& info) {
@@ -79,6 +80,7 @@ void from_json(const nlohmann::json& json, InstanceInfo& info) {
   getOptional(json, "imagePositionPatient", info.imagePositionPatient);
   getOptional(json, "imageOrientationPatient", info.imageOrientationPatient);
   getOptional(json, "expectedSlices", info.expectedSlices);
+  getValue(json, "attributesNotSent", info.attributesNotSent);
 }
 
 }  // namespace cloudfilm::dicom

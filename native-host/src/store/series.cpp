@@ -52,12 +52,10 @@ std::vector<const KeptInstance*> renumberSeries(const fs::path& root, std::vecto
     const fs::path from = root / move.kept->relativePath;
     std::error_code ec;
     fs::rename(from, root / move.temporary, ec);
-    if (ec) throw ioError("cannot rename", from.string(), ec.value());
   }
   for (Move& move : moves) {
     std::error_code ec;
     fs::rename(root / move.temporary, root / move.target, ec);
-    if (ec) throw ioError("cannot rename", (root / move.temporary).string(), ec.value());
     move.kept->relativePath = move.target.generic_string();
     moved.push_back(move.kept);
   }
@@ -68,22 +66,30 @@ SeriesSummary summarizeSeries(const fs::path& root, const std::vector<const Kept
   SeriesSummary summary;
   const auto order = anatomicalOrderOf(members);
   const fs::path seriesFolder = fs::path(members[order.front()]->relativePath).parent_path();
-  summary.seriesFolder = seriesFolder.filename().string();
-  summary.studyFolder = seriesFolder.parent_path().filename().string();
-  summary.patientFolder = seriesFolder.parent_path().parent_path().string();
   summary.folder = root / seriesFolder;
   summary.studyInstanceUid = members.front()->info.studyInstanceUid;
   summary.seriesInstanceUid = members.front()->info.seriesInstanceUid;
   summary.first = members[order.front()]->info;
   summary.instances = members.size();
   std::set<long> numbers;
+  std::set<std::string> notSent;
   for (std::size_t index : order) {
     const KeptInstance* kept = members[index];
     summary.sopInstanceUids.push_back(kept->info.sopInstanceUid);
     if (kept->origin == Origin::Rebuilt) ++summary.rebuilt;
     if (kept->info.instanceNumber) numbers.insert(*kept->info.instanceNumber);
     if (kept->info.expectedSlices)
-      summary.expected = std::max(summary.expected.value_or(0), *kept->info.expectedSlices);
+      summary.expectedFromAcquisition = std::max(summary.expectedFromAcquisition.value_or(0), *kept->info.expectedSlices);
+    if (!kept->info.attributesNotSent.empty()) {
+      ++summary.instancesWithoutAttributes;
+      notSent.insert(kept->info.attributesNotSent.begin(), kept->info.attributesNotSent.end());
+    }
+  }
+  summary.expected = summary.expectedFromAcquisition;
+  summary.attributesNotSentCount = notSent.size();
+  for (const auto& name : notSent) {
+    if (summary.attributesNotSent.size() >= kMaxListedNotSent) break;
+    summary.attributesNotSent.push_back(name);
   }
   if (!numbers.empty()) {
     summary.instanceNumberMin = *numbers.begin();
@@ -94,6 +100,7 @@ SeriesSummary summarizeSeries(const fs::path& root, const std::vector<const Kept
       for (long n = *numbers.begin(); n <= *numbers.rbegin(); ++n)
         if (!numbers.count(n)) summary.missingInstanceNumbers.push_back(n);
       const long fromNumbers = static_cast<long>(numbers.size() + summary.missingInstanceNumbers.size());
+      summary.expectedFromNumbers = fromNumbers;
       summary.expected = std::max(summary.expected.value_or(0), fromNumbers);
     }
   }

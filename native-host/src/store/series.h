@@ -14,6 +14,9 @@ namespace cloudfilm::store {
 // renumbering's, to be re-indexed.
 inline constexpr std::string_view kRenumberingPrefix = ".cf-move-";
 
+// How many names of attributes not sent a series summary lists (it counts them all).
+inline constexpr std::size_t kMaxListedNotSent = 32;
+
 // Indices of `members` in anatomical order (see anatomicalOrder()).
 std::vector<std::size_t> anatomicalOrderOf(const std::vector<const KeptInstance*>& members);
 

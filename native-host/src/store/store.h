@@ -50,7 +50,15 @@ struct SeriesSummary {
   std::size_t rebuilt = 0;                                // of `instances`, how many were rebuilt (Origin::Rebuilt)
   std::optional<long> instanceNumberMin, instanceNumberMax;
   std::vector<long> missingInstanceNumbers;               // gaps between min and max
-  std::optional<long> expected;                           // from instance numbers / NumberOfSlices
+  std::optional<long> expected;                           // the larger of the two below
+  // What the files suggest, never more than a possibility: the instance-number range (when gaps were worked out),
+  // and NumberOfSlices / ImagesInAcquisition, which count an acquisition, not a series.
+  std::optional<long> expectedFromNumbers, expectedFromAcquisition;
+  // Attributes the site offered only as a BulkDataURI and never sent, left out of rebuilt files (distinct, at most
+  // kMaxListedNotSent listed), and how many instances lack some.
+  std::vector<std::string> attributesNotSent;
+  std::size_t attributesNotSentCount = 0;
+  std::size_t instancesWithoutAttributes = 0;
   std::vector<std::string> sopInstanceUids;               // in anatomical order
 };
 
