@@ -226,3 +226,42 @@ test('stop: the hooks send what they hold and stop, the script and binding go, t
   assert.match(calls[0].params.expression, /\("stop"\)/);
   assert.equal(calls[1].params.identifier, 'S1');
 });
+
+// Issue 18: the "started debugging this browser" bar must go as soon as capture is off for a tab.
+test('stop: a page that never answers the flush does not keep the debugger attached', async () => {
+  const calls = fakeChrome({ 'Page.addScriptToEvaluateOnNewDocument': () => ({ identifier: 'S1' }),
+    'Runtime.evaluate': () => new Promise(() => {}) }); // a frozen page: the flush never comes back
+  const { engine } = makeEngine();
+  await engine.start(1);
+  const started = Date.now();
+  await engine.stop(1, { settleMs: 50 });
+  assert.ok(Date.now() - started < 2000, 'stop waited for the frozen page');
+  assert.equal(calls.filter((c) => c.method === 'detach').length, 1, 'detached');
+});
+
+test('start: when arming fails after attaching, the debugger lets go at once', async () => {
+  const calls = fakeChrome({ 'Page.enable': () => { throw new Error('Cannot access a chrome:// URL'); } });
+  const { engine } = makeEngine();
+  await assert.rejects(engine.start(1), (e) => e.problem === 'not-allowed');
+  assert.equal(calls.filter((c) => c.method === 'detach').length, 1);
+});
+
+test('detachStray: only tabs this extension holds and does not capture are let go', async () => {
+  const detached = [];
+  const saved = { getTargets: chrome.debugger.getTargets, detach: chrome.debugger.detach };
+  chrome.debugger.getTargets = async () => [
+    { tabId: 1, attached: true, extensionId: 'test' }, // captured: kept
+    { tabId: 2, attached: true, extensionId: 'test' }, // stray: let go
+    { tabId: 3, attached: true, extensionId: 'another-extension' },
+    { tabId: 4, attached: false, extensionId: 'test' },
+    { attached: true, extensionId: 'test' }, // not a tab
+  ];
+  chrome.debugger.detach = async ({ tabId }) => { detached.push(tabId); };
+  try {
+    const { engine } = makeEngine();
+    assert.equal(await engine.detachStray((tabId) => tabId === 1), 1);
+    assert.deepEqual(detached, [2]);
+  } finally {
+    Object.assign(chrome.debugger, saved);
+  }
+});

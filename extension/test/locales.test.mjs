@@ -74,3 +74,16 @@ test('counts read right in English, singular included, and the same in Chinese',
   assert.equal(countText(tEn, 'sliceCount', 1), '1 slice');
   assert.equal(countText(tEn, 'sliceCount', 0), '0 slices');
 });
+
+test('every English message that counts something ($1 followed by a plural noun) has a singular form, and is shown through countText', () => {
+  // "1 slices", "1 DICOMweb parts kept", "Saved 1 images" (issue 18). "series" is the same in both numbers.
+  const counted = Object.keys(en).filter((k) => !k.endsWith('One') &&
+    /\$1 (?:DICOMweb |captured )?(?!series\b)[a-z]+s\b/.test(en[k].message));
+  assert.ok(counted.includes('sliceCount') && counted.includes('savedInto'), counted.join(' '));
+  const withoutSingular = counted.filter((k) => !(`${k}One` in en));
+  assert.deepEqual(withoutSingular, []);
+  let text = '';
+  for (const file of sourceFiles(path.join(extRoot, 'src'))) text += fs.readFileSync(file, 'utf8');
+  const shownRaw = counted.filter((k) => new RegExp(`\\bt\\(\\s*'${k}'`).test(text));
+  assert.deepEqual(shownRaw, [], 'counted messages go through countText, which picks the singular');
+});

@@ -153,3 +153,63 @@ test('rebuilt files are counted per series; series the viewer announced but did 
   assert.deepEqual(M.viewOf(m).awaiting, []);
   assert.deepEqual(JSON.parse(JSON.stringify(m)).awaiting, []);
 });
+
+// Issue 18: the expected count. The site's own count (its series metadata answer, a search answer's
+// NumberOfSeriesRelatedInstances) decides when the host saw it; a count inferred from the files is only a possibility.
+const listed = (series) => M.mergeListPages([{ page: 0, pages: 1, patients: [{ patientName: 'A', patientId: '1',
+  studies: [{ studyInstanceUid: 's', series: [{ seriesInstanceUid: 'x', modality: 'MR', ...series }] }] }] }]);
+const viewOfList = (series, waiting) => {
+  const m = M.emptyModel();
+  M.applyList(m, listed(series));
+  if (waiting) M.applyList(m, { ...listed(series), awaiting: [{ seriesInstanceUid: 'x', instances: waiting }] });
+  return M.viewOf(m).patients[0].studies[0].series[0];
+};
+
+test('expected count: the series metadata answer says 7 and 7 are kept: complete, whatever the files suggest', () => {
+  // 7 images numbered 1-5, 8, 9 (gaps), ImagesInAcquisition 12: the host still says expected 7 from the metadata.
+  const s = viewOfList({ instances: 7, instanceNumberMin: 1, instanceNumberMax: 9, missing: [6, 7], expected: 7,
+    expectedFrom: 'series-metadata' });
+  assert.equal(s.expected, 7);
+  assert.equal(s.incomplete, false);
+  const search = viewOfList({ instances: 7, missing: [], expected: 7, expectedFrom: 'search' });
+  assert.equal(search.incomplete, false);
+});
+
+test('expected count: the site says 20, 8 kept: incomplete and sure', () => {
+  const s = viewOfList({ instances: 8, instanceNumberMin: 1, instanceNumberMax: 8, missing: [], expected: 20,
+    expectedFrom: 'series-metadata' });
+  assert.equal(s.expected, 20);
+  assert.equal(s.incomplete, true);
+  assert.equal(s.sure, true);
+});
+
+test('expected count: only ImagesInAcquisition says 12 of a series of 7: a possibility, not a fact', () => {
+  const s = viewOfList({ instances: 7, instanceNumberMin: 1, instanceNumberMax: 7, missing: [], expected: 12,
+    expectedFrom: 'acquisition' });
+  assert.equal(s.incomplete, true);
+  assert.equal(s.sure, false);
+  // A host without expectedFrom (older): the same, inferred.
+  assert.equal(viewOfList({ instances: 7, missing: [], expected: 12 }).sure, false);
+});
+
+test('expected count: instances announced by metadata and not rebuilt are sure', () => {
+  const s = viewOfList({ instances: 8, missing: [], expected: 8, expectedFrom: 'instance-numbers' }, 12);
+  assert.equal(s.expected, 20);
+  assert.equal(s.sure, true);
+});
+
+test('a search answer is neither an image nor a piece waiting to be rebuilt', () => {
+  const m = M.emptyModel();
+  M.addBodyResult(m, { objects: [{ outcome: 'search-answer', reason: 'a DICOMweb search answer (QIDO-RS, series): 3 series named' }] }, 4);
+  const v = M.viewOf(m, 4);
+  assert.equal(v.totals.reconstruction, 0);
+  assert.equal(v.totals.notDicom, 0);
+  assert.equal(v.tab.dicom, 0);
+  assert.deepEqual(v.lastReasons, []);
+});
+
+test('attributes the site did not send are counted per series from the host list', () => {
+  const s = viewOfList({ instances: 7, missing: [], rebuilt: 7, attributesNotSent: 2 });
+  assert.equal(s.attributesNotSent, 2);
+  assert.equal(viewOfList({ instances: 7, missing: [] }).attributesNotSent, 0);
+});

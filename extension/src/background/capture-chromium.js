@@ -28,6 +28,8 @@ const BINDING = 'cloudfilmCapture';
 const CONTROL = 'cloudfilmCaptureControl';
 // A binding's message is a page's input: bounded before it is parsed.
 const MAX_MESSAGE_CHARS = 12 * 1024 * 1024;
+// How long turning capture off waits for a page to hand over what it holds before the debugger lets go anyway.
+const STOP_SETTLE_MS = 3000;
 /** The debugger events this engine acts on (everything else is ignored at once). */
 export const DEBUGGER_EVENTS = new Set(['Target.attachedToTarget', 'Target.detachedFromTarget', 'Runtime.bindingCalled',
   'Page.frameNavigated', 'Page.frameStartedNavigating', 'Page.frameRequestedNavigation']);
@@ -109,7 +111,14 @@ export class DebuggerCapture {
         throw e;
       }
     }
-    await this.#arm({ tabId });
+    try {
+      await this.#arm({ tabId });
+    } catch (error) {
+      // Capture did not start: the browser's "started debugging" bar must not stay up for nothing.
+      this.#forget(tabId);
+      await api.debugger.detach({ tabId }).catch(() => {});
+      throw Object.assign(new Error(error?.message ?? String(error)), { problem: 'not-allowed' });
+    }
   }
 
   /** The hook in every document of a page target (the current ones too), its binding, and its children attached. */
@@ -138,18 +147,44 @@ export class DebuggerCapture {
     return targets.some((t) => t.tabId === tabId && t.attached && t.extensionId === api.runtime.id);
   }
 
-  async stop(tabId) {
-    // What the page holds is sent before the debugger lets go of the tab; the hooks then stop keeping copies.
-    await this.#flushAll(tabId, 'stop');
-    for (const [key, identifier] of this.scripts) {
-      if (!key.startsWith(`${tabId}|`)) continue;
-      const sessionId = key.slice(key.indexOf('|') + 1);
-      const target = sessionId ? { tabId, sessionId } : { tabId };
-      try { await api.debugger.sendCommand(target, 'Page.removeScriptToEvaluateOnNewDocument', { identifier }); } catch { /* gone */ }
+  /**
+   * Capture off for a tab: the debugger lets go of it, so the browser's "started debugging this browser" bar goes.
+   * What the page holds is sent first (the hooks then stop keeping copies), but a page that does not answer (busy,
+   * frozen in the background) cannot keep the debugger attached: after `settleMs` it is detached all the same.
+   */
+  async stop(tabId, { settleMs = STOP_SETTLE_MS } = {}) {
+    const within = (promise) => Promise.race([promise.catch(() => {}), new Promise((resolve) => setTimeout(resolve, settleMs))]);
+    try {
+      await within(this.#flushAll(tabId, 'stop'));
+      await within((async () => {
+        for (const [key, identifier] of this.scripts) {
+          if (!key.startsWith(`${tabId}|`)) continue;
+          const sessionId = key.slice(key.indexOf('|') + 1);
+          const target = sessionId ? { tabId, sessionId } : { tabId };
+          try { await api.debugger.sendCommand(target, 'Page.removeScriptToEvaluateOnNewDocument', { identifier }); } catch { /* gone */ }
+        }
+        try { await api.debugger.sendCommand({ tabId }, 'Runtime.removeBinding', { name: BINDING }); } catch { /* detached already */ }
+      })());
+    } finally {
+      this.#forget(tabId);
+      try { await api.debugger.detach({ tabId }); } catch { /* detached already */ }
     }
-    try { await api.debugger.sendCommand({ tabId }, 'Runtime.removeBinding', { name: BINDING }); } catch { /* detached already */ }
-    this.#forget(tabId);
-    try { await api.debugger.detach({ tabId }); } catch { /* detached already */ }
+  }
+
+  /**
+   * Lets go of every tab this extension's debugger holds that is not captured (a service worker that restarted
+   * without its state, a start that failed half-way): no bar stays up for a tab whose capture is off.
+   */
+  async detachStray(isCaptured) {
+    let targets = [];
+    try { targets = await api.debugger.getTargets(); } catch { return 0; }
+    let detached = 0;
+    for (const t of targets) {
+      if (!t.attached || t.extensionId !== api.runtime.id || t.tabId === undefined || isCaptured(t.tabId)) continue;
+      this.#forget(t.tabId);
+      try { await api.debugger.detach({ tabId: t.tabId }); detached += 1; } catch { /* gone meanwhile */ }
+    }
+    return detached;
   }
 
   /** Re-arms capture after the service worker restarted (the debugger may still be attached). */

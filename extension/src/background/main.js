@@ -124,9 +124,15 @@ const ready = (async () => {
   if (tabs.length) {
     host.want(true);
     for (const tabId of tabs) {
-      engine.resume(tabId).catch(() => { delete state.captured[tabId]; changed({ persist: true }); });
+      engine.resume(tabId).catch(() => {
+        delete state.captured[tabId];
+        changed({ persist: true });
+        engine.detachStray?.((id) => id !== tabId);  // this tab only: another may be starting meanwhile
+      });
     }
   }
+  // A tab our debugger still holds whose capture is off (its state was lost): let go, so its bar goes.
+  engine.detachStray?.((id) => !!state.captured[id]);
   updateBadge();
 })();
 ready.done = false;

@@ -9,11 +9,12 @@ export function makeTranslator(getMessage) {
 }
 
 /**
- * A count in words: `key` + "One" when n is 1 (English "1 study"), else `key`. Every locale defines both keys
+ * A count in words: `key` + "One" when n is 1 (English "1 study"), else `key`; n is $1, `more` $2... Every locale
+ * defines both keys
  * (browsers fall back to English for a key a locale lacks), Chinese with the same words.
  */
-export function countText(t, key, n) {
-  return t(n === 1 ? `${key}One` : key, n);
+export function countText(t, key, n, ...more) {
+  return t(n === 1 ? `${key}One` : key, n, ...more);
 }
 
 /** "3 images · 2 series · 1 study": the popup's totals line. */

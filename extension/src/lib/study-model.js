@@ -106,6 +106,8 @@ export function applyList(model, list) {
         s.list = { instances: se.instances ?? 0, min: se.instanceNumberMin ?? null, max: se.instanceNumberMax ?? null,
           missing: Array.isArray(se.missing) ? se.missing.slice(0, MAX_MISSING_LISTED) : [],
           expected: Number.isFinite(se.expected) ? se.expected : null,
+          expectedFrom: typeof se.expectedFrom === 'string' ? se.expectedFrom : '',
+          attributesNotSent: Number.isFinite(se.attributesNotSent) ? se.attributesNotSent : 0,
           rebuilt: Number.isFinite(se.rebuilt) ? se.rebuilt : 0 };
         s.storedSinceList = 0;
         s.rebuiltSinceList = 0;
@@ -195,11 +197,22 @@ function missingNumbers(numbers, list) {
   return { missing: [...missing].sort((a, b) => a - b), min, max };
 }
 
-/** What one series looks like on screen; `waiting`: instances its DICOMweb metadata announced, not yet rebuilt. */
+/** Where a series' expected count is the site's own (its metadata answer, a search answer's count), not a guess. */
+export const DEFINITE_COUNT_SOURCES = new Set(['series-metadata', 'search']);
+
+/**
+ * What one series looks like on screen; `waiting`: instances its DICOMweb metadata announced, not yet rebuilt.
+ * The expected count is the site's own when the host saw it (`expectedFrom` series-metadata or search): the series
+ * is then complete when that many are kept, whatever the files' ImagesInAcquisition or instance-number gaps say.
+ * Otherwise it is inferred (gaps, NumberOfSlices / ImagesInAcquisition, which count an acquisition, not a series)
+ * and `sure` is false: the popup words it as a possibility. Instances announced but not rebuilt are always sure.
+ */
 export function seriesView(s, waiting = 0) {
   const count = s.list ? s.list.instances + s.storedSinceList : s.stored;
   const { missing } = missingNumbers(s.numbers, s.list);
-  const expected = Math.max(s.list?.expected ?? 0, count + missing.length, count + waiting);
+  const definite = DEFINITE_COUNT_SOURCES.has(s.list?.expectedFrom);
+  const expected = definite ? Math.max(s.list.expected, count)
+    : Math.max(s.list?.expected ?? 0, count + missing.length, count + waiting);
   return {
     seriesInstanceUid: s.uid,
     seriesNumber: s.seriesNumber,
@@ -209,7 +222,9 @@ export function seriesView(s, waiting = 0) {
     expected,
     missing,
     incomplete: expected > count,
+    sure: definite || count + waiting >= expected,
     rebuilt: (s.list?.rebuilt ?? 0) + (s.rebuiltSinceList ?? 0),
+    attributesNotSent: s.list?.attributesNotSent ?? 0,
     waiting,
   };
 }

@@ -12,6 +12,9 @@ let current = null; // last state from the background
 let actionProblem = null; // {name, message} from the last thing the person clicked
 let hasCapturePermission = true;
 let justStarted = false;
+// Chromium shows "CloudFilm started debugging this browser" while capture is on: said before the first capture.
+let debuggerNoticeSeen = true;
+const DEBUGGER_NOTICE_KEY = 'debuggerNoticeSeen';
 
 function siteOf(url) {
   try {
@@ -32,6 +35,7 @@ async function init() {
   try { tabUrl = (await api.tabs.get(tabId))?.url; } catch { tabUrl = undefined; }
   site = tabUrl ? siteOf(tabUrl) : null;
   if (isFirefox) hasCapturePermission = await api.permissions.contains({ origins: ['<all_urls>'] });
+  else debuggerNoticeSeen = !!(await api.storage.local.get(DEBUGGER_NOTICE_KEY).catch(() => ({})))[DEBUGGER_NOTICE_KEY];
 
   $('capture-toggle').addEventListener('change', onCaptureToggle);
   $('auto-toggle').addEventListener('change', onAutoToggle);
@@ -68,7 +72,14 @@ function onCaptureToggle(event) {
       return;
     }
     hasCapturePermission = true;
-    act({ type: 'capture-start', tabId, url: tabUrl }, () => { justStarted = true; return null; })
+    act({ type: 'capture-start', tabId, url: tabUrl }, () => {
+      justStarted = true;
+      if (!debuggerNoticeSeen) {  // read once, before the bar first appeared: from now on a one-line reminder
+        debuggerNoticeSeen = true;
+        api.storage.local.set({ [DEBUGGER_NOTICE_KEY]: true }).catch(() => {});
+      }
+      return null;
+    })
       .then((ok) => { if (!ok) event.target.checked = false; });
   });
 }
@@ -87,12 +98,12 @@ function onAutoToggle(event) {
 
 async function onSave() {
   const series = [...selected];
-  await act(series.length ? { type: 'save', series } : { type: 'save' }, (reply) => t('savedInto', reply.written ?? 0, reply.outputFolder ?? ''));
+  await act(series.length ? { type: 'save', series } : { type: 'save' }, (reply) => countText(t, 'savedInto', reply.written ?? 0, reply.outputFolder ?? ''));
 }
 
 async function onForget() {
   const series = [...selected];
-  const ok = await act(series.length ? { type: 'forget', series } : { type: 'forget' }, (reply) => t('forgotten', reply.forgotten ?? 0));
+  const ok = await act(series.length ? { type: 'forget', series } : { type: 'forget' }, (reply) => countText(t, 'forgotten', reply.forgotten ?? 0));
   if (ok) selected.clear();
 }
 
@@ -176,7 +187,7 @@ function render() {
   if (s.view.renderedOnly) add({ name: 'rendered-only' });
   // Said while the helper is still away too: the person should know those images are not kept.
   if (s.tab.capturing && s.tab.missed > 0) {
-    problems.append(el('div', { class: 'banner warn' }, el('p', {}, t('missedWhilePaused', s.tab.missed))));
+    problems.append(el('div', { class: 'banner warn' }, el('p', {}, countText(t, 'missedWhilePaused', s.tab.missed))));
   }
 
   // Bodies the DevTools panel's capture got cut short (Firefox keeps at most 1 MiB of a response): not kept.
@@ -197,6 +208,8 @@ function render() {
   $('auto-label').textContent = t('autoOnSite', site ?? '');
   $('auto-toggle').checked = !!site && s.autoSites.includes(site);
   $('reload-offer').hidden = !(s.tab.capturing && (justStarted || s.tab.missed > 0));
+  $('debugger-notice').hidden = s.browser !== 'chromium' || s.tab.capturing || debuggerNoticeSeen || restricted;
+  $('debugger-bar-note').hidden = s.browser !== 'chromium' || !s.tab.capturing;
 
   // Captured studies.
   const v = s.view;
@@ -210,8 +223,8 @@ function render() {
     renderButtons(v);
   } }));
   const extra = [];
-  if (v.totals.reconstruction > 0) extra.push(t('reconstructionCount', v.totals.reconstruction));
-  if (v.totals.rejected > 0) extra.push(t('rejectedCount', v.totals.rejected));
+  if (v.totals.reconstruction > 0) extra.push(countText(t, 'reconstructionCount', v.totals.reconstruction));
+  if (v.totals.rejected > 0) extra.push(countText(t, 'rejectedCount', v.totals.rejected));
   if (s.tab.inFlight > 0) extra.push(t('inFlight', s.tab.inFlight));
   $('extra').textContent = extra.join(' · ');
   $('output-folder').textContent = s.host.outputFolder ?? '';

@@ -81,7 +81,10 @@ export function renderStudies(view, { selected, onToggle, selectable = true } = 
             el('span', { class: 'series-desc', title: label }, label),
             s.rebuilt > 0 ? el('span', { class: 'rebuilt', title: t('rebuiltHint') }, t('rebuiltTag', s.rebuilt)) : null,
             el('span', { class: 'series-count' }, countText(t, 'sliceCount', s.count))),
-          s.incomplete ? el('div', { class: 'series-warn' }, t('slicesMissing', s.count, s.expected)) : null);
+          s.incomplete ? el('div', { class: 'series-warn' }, s.sure ? t('slicesMissing', s.count, s.expected)
+            : countText(t, 'slicesMaybeMissing', s.count, s.expected)) : null,
+          s.attributesNotSent > 0 ? el('div', { class: 'series-note', dataset: { notSent: String(s.attributesNotSent) } },
+            countText(t, 'attributesNotSent', s.attributesNotSent)) : null);
         list.append(item);
       }
       study.append(list);
