@@ -4,34 +4,12 @@
 // what the extension does with socket messages (lib/captured-body.js). The real browsers run it in tests/e2e.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import vm from 'node:vm';
-import { installSocketTap, pageHookSource } from '../src/background/page-hook.js';
-import { pageRelaySource } from '../src/content/socket-relay.js';
+import { pageHookSource } from '../src/background/page-hook.js';
 import { CapturedBodies, checkBodyMessage, SOCKET_BUDGET_FACTOR } from '../src/lib/captured-body.js';
 import { classifyResponse, sniffPrefixedBytes } from '../src/lib/candidate.js';
 import { ByteBudget } from '../src/lib/flow.js';
-
-const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** A Socket.IO-style image message: 0x04, then a Part-10 file (preamble, DICM, some bytes). */
-const socketImage = (n, seed = 1) => {
-  const b = new Uint8Array(1 + n);
-  b[0] = 0x04;
-  for (let i = 1; i < b.length; i += 1) b[i] = (i * seed + 3) & 0xff;
-  b.set([0x44, 0x49, 0x43, 0x4d], 129);
-  return b;
-};
-
-/** A WebSocket as the browser has it, minus the network: the test makes it receive messages. */
-const FAKE_WEBSOCKET = `
-globalThis.WebSocket = class WebSocket {
-  constructor(url) { this.url = new URL(url, 'http://h/').href.replace(/^http/, 'ws'); this.binaryType = 'blob'; this.listeners = []; this.readyState = 1; }
-  addEventListener(type, f) { if (type === 'message') this.listeners.push(f); }
-  set onmessage(f) { this.addEventListener('message', f); }
-  receive(data) { if (this.readyState !== 1) return; const event = { type: 'message', data }; for (const f of this.listeners) f.call(this, event); }
-  close() { this.readyState = 3; }
-};
-WebSocket.OPEN = 1;`;
+import { FAKE_WEBSOCKET, firefoxDocument, joinBodies, socketImage, wait } from '../test-support/socket-fakes.mjs';
 
 /** A page (or worker) with the Chromium hook: { g, messages, bodies() by `socket/message`, fire(type) }. */
 function chromiumPage({ worker = false, ...opts } = {}) {
@@ -44,21 +22,6 @@ function chromiumPage({ worker = false, ...opts } = {}) {
   vm.runInContext(FAKE_WEBSOCKET, g);
   vm.runInContext(pageHookSource({ binding: 'cloudfilmCapture', control: 'cloudfilmCaptureControl', quietMs: 30, worker, ...opts }), g);
   return { g, messages, bodies: () => joinBodies(messages), fire: (type) => (listeners[type] ?? []).forEach((f) => f({ type })) };
-}
-
-/** Whole bodies from captured-body messages, keyed `socket/message` (or url for other bodies). */
-function joinBodies(messages) {
-  const out = {};
-  const open = {};
-  for (const m of messages.filter((x) => x.t === 'body')) {
-    if (m.part === 0) open[m.id] = { key: m.stream ? `${m.stream.socket}/${m.stream.message}` : m.url, first: m, parts: [] };
-    open[m.id].parts.push(Buffer.from(m.data, 'base64'));
-    if (m.part === m.parts - 1) {
-      out[open[m.id].key] = Buffer.concat(open[m.id].parts);
-      Object.defineProperty(out[open[m.id].key], 'first', { value: open[m.id].first, enumerable: false });
-    }
-  }
-  return out;
 }
 
 test('a page: binary messages, as ArrayBuffer and as Blob, are copied before the page\'s own listeners, with their place', async () => {
@@ -160,51 +123,6 @@ test('capture stopped: the tap copies nothing', async () => {
 });
 
 // ---------------------------------------------------------------- Firefox: the two content scripts
-
-/** A private channel as the browser's MessageChannel (asynchronous delivery), without keeping node alive. */
-class FakeChannel {
-  constructor() {
-    this.port1 = { postMessage: (data) => setTimeout(() => this.port2.onmessage?.({ data })) };
-    this.port2 = { postMessage: (data) => setTimeout(() => this.port1.onmessage?.({ data })) };
-  }
-}
-
-/**
- * A Firefox document with both content scripts (page-world and isolated, in `order`) and a fake background:
- * { page, sent (captured messages the background got), ack(), setCapture(on) }.
- */
-function firefoxDocument({ order = ['isolated', 'page'], capture = true, autoAck = true, options = {} } = {}) {
-  const document = new EventTarget();
-  const sent = [];
-  let backgroundSide = null;
-  const runtime = {
-    connect: ({ name }) => {
-      assert.equal(name, 'socket');
-      const listeners = { message: [], disconnect: [] };
-      const port = {
-        onMessage: { addListener: (f) => listeners.message.push(f) },
-        onDisconnect: { addListener: (f) => listeners.disconnect.push(f) },
-        postMessage: (msg) => {
-          sent.push(msg);
-          if (autoAck && msg.n !== undefined) setTimeout(() => port.deliver({ type: 'captured', n: msg.n, ok: true }));
-        },
-        deliver: (msg) => listeners.message.forEach((f) => f(msg)),
-      };
-      backgroundSide = port;
-      setTimeout(() => port.deliver({ type: 'state', on: capture }));
-      return port;
-    },
-  };
-  const page = vm.createContext({ document, window: new EventTarget(), CustomEvent, EventTarget, MessageChannel: FakeChannel, Blob, TextEncoder, URL,
-    setTimeout, clearTimeout, btoa, JSON, Date, browser: { runtime } });
-  vm.runInContext(FAKE_WEBSOCKET, page);
-  const scripts = {
-    page: pageRelaySource(installSocketTap, options),
-    isolated: fs.readFileSync(new URL('../src/content/socket-isolated.js', import.meta.url), 'utf8'),
-  };
-  for (const which of order) vm.runInContext(scripts[which], page);
-  return { page, sent, background: () => backgroundSide };
-}
 
 for (const order of [['isolated', 'page'], ['page', 'isolated']]) {
   test(`Firefox (${order.join(' first, then ')}): socket messages reach the background as captured bodies, ArrayBuffer and Blob`, async () => {

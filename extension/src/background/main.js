@@ -59,6 +59,15 @@ if (!isFirefox && api.debugger) {
   api.debugger.onDetach.addListener((source, reason) => ready.then(() => engine.onDetach(source, reason)));
 }
 
+if (isFirefox && api.webRequest?.onBeforeSendHeaders) {
+  // Only to learn which scripts are dedicated workers' (their request headers say so): nothing is changed here.
+  api.webRequest.onBeforeSendHeaders.addListener((details) => {
+    if (!ready.done) return ready.then(() => { engine.onBeforeSendHeaders(details); return {}; });
+    engine.onBeforeSendHeaders(details);
+    return undefined;
+  }, { urls: ['<all_urls>'], types: ['script'] }, ['blocking', 'requestHeaders']);
+}
+
 if (isFirefox && api.webRequest?.onHeadersReceived) {
   api.webRequest.onHeadersReceived.addListener((details) => {
     if (!ready.done) return ready.then(() => { autoStartFromRequest(details); engine.onHeadersReceived(details); return {}; });
