@@ -36,6 +36,7 @@ class EntryFileWriter {
  public:
   explicit EntryFileWriter(fs::path path) : path_(std::move(path)) {
     fd_ = platform::openForWriting(path_, platform::Creation::Truncate, 0644);
+    if (fd_ < 0) throw ioError("cannot write", path_.string(), errno);
   }
   ~EntryFileWriter() {
     if (fd_ >= 0) platform::closeFile(fd_);
@@ -47,6 +48,7 @@ class EntryFileWriter {
   void write(std::string_view bytes) {
     if (head_.size() < body::kRecognitionHeadBytes)
       head_.append(bytes.substr(0, body::kRecognitionHeadBytes - head_.size()));
+    if (!writeAll(fd_, bytes)) throw ioError("cannot write", path_.string(), errno);
     size_ += bytes.size();
   }
   void finish() {
@@ -109,6 +111,7 @@ class PartFileWriter : public body::MultipartSink {
     current_.path = newFile_();
     if (auto it = headers.find("content-type"); it != headers.end()) current_.contentType = it->second;
     out_.open(current_.path, std::ios::binary | std::ios::trunc);
+    if (!out_) throw ioError("cannot write", current_.path.string(), errno);
   }
   void partData(std::string_view bytes) override {
     if (current_.head.size() < body::kRecognitionHeadBytes)
@@ -118,6 +121,7 @@ class PartFileWriter : public body::MultipartSink {
   }
   void partEnd() override {
     out_.close();
+    if (out_.fail()) throw ioError("cannot write", current_.path.string(), errno);
     parts.push_back(std::move(current_));
   }
 
@@ -224,11 +228,13 @@ std::vector<ObjectResult> Ingestor::ingestBody(const BodyMeta& meta, std::string
 std::vector<ObjectResult> Ingestor::ingestBodyFile(const BodyMeta& meta, const fs::path& bodyFile) {
   std::error_code ec;
   const std::uint64_t size = fs::file_size(bodyFile, ec);
+  if (ec) throw ioError("cannot read", bodyFile.string(), ec.value());
   return ingestRecognisedFile(meta, bodyFile, readHead(bodyFile, body::kRecognitionHeadBytes), size, Nesting{});
 }
 
 std::vector<ObjectResult> Ingestor::ingestExistingFile(const fs::path& file, std::optional<store::Origin> origin) {
   BodyMeta meta;
+  meta.url = file.string();
   meta.origin = origin;
   // A ZIP on disk is read where it is: copying a study download of some GiB first would only cost time and disk.
   std::error_code ec;
@@ -241,6 +247,7 @@ std::vector<ObjectResult> Ingestor::ingestExistingFile(const fs::path& file, std
     fs::remove(copy, ec);
     ObjectResult result;
     result.outcome = Outcome::Rejected;
+    result.reason = "cannot read " + file.string() + ": " + why;
     return {result};
   }
   return ingestBodyFile(meta, copy);
@@ -249,8 +256,10 @@ std::vector<ObjectResult> Ingestor::ingestExistingFile(const fs::path& file, std
 fs::path Ingestor::withoutPrefix(const fs::path& file, std::size_t prefixBytes) {
   const fs::path stripped = newWorkFile("unprefixed");
   std::ifstream in(file, std::ios::binary);
+  if (!in) throw ioError("cannot read", file.string(), errno);
   in.seekg(static_cast<std::streamoff>(prefixBytes));
   const int fd = platform::openForWriting(stripped, platform::Creation::Truncate, 0644);
+  if (fd < 0) throw ioError("cannot write", stripped.string(), errno);
   std::string block(kReadBlockBytes, '\0');
   int failed = 0;
   while (failed == 0 && in) {
@@ -263,6 +272,7 @@ fs::path Ingestor::withoutPrefix(const fs::path& file, std::size_t prefixBytes) 
   if (platform::closeFile(fd) != 0 && failed == 0) failed = errno;
   if (failed != 0) {
     platform::removeFile(stripped);  // never leave a half-written file behind
+    throw ioError("cannot write", stripped.string(), failed);
   }
   std::error_code ec;
   fs::remove(file, ec);

@@ -52,10 +52,12 @@ std::vector<const KeptInstance*> renumberSeries(const fs::path& root, std::vecto
     const fs::path from = root / move.kept->relativePath;
     std::error_code ec;
     fs::rename(from, root / move.temporary, ec);
+    if (ec) throw ioError("cannot rename", from.string(), ec.value());
   }
   for (Move& move : moves) {
     std::error_code ec;
     fs::rename(root / move.temporary, root / move.target, ec);
+    if (ec) throw ioError("cannot rename", (root / move.temporary).string(), ec.value());
     move.kept->relativePath = move.target.generic_string();
     moved.push_back(move.kept);
   }
@@ -66,6 +68,9 @@ SeriesSummary summarizeSeries(const fs::path& root, const std::vector<const Kept
   SeriesSummary summary;
   const auto order = anatomicalOrderOf(members);
   const fs::path seriesFolder = fs::path(members[order.front()]->relativePath).parent_path();
+  summary.seriesFolder = seriesFolder.filename().string();
+  summary.studyFolder = seriesFolder.parent_path().filename().string();
+  summary.patientFolder = seriesFolder.parent_path().parent_path().string();
   summary.folder = root / seriesFolder;
   summary.studyInstanceUid = members.front()->info.studyInstanceUid;
   summary.seriesInstanceUid = members.front()->info.seriesInstanceUid;
