@@ -233,6 +233,11 @@ TEST_F(SeriesFactsIngest, TheSeriesMetadataAnswerGivesTheSeriesSizeWhichOutlives
   const auto series = store_->series();
   ASSERT_EQ(series.size(), 1u);
   EXPECT_EQ(series[0].expectedFromAcquisition, 12);  // what the files say...
+  // (The list groups series by these folder names: once lost, every series showed under one study.)
+  EXPECT_FALSE(series[0].patientFolder.empty());
+  EXPECT_FALSE(series[0].studyFolder.empty());
+  EXPECT_FALSE(series[0].seriesFolder.empty());
+  EXPECT_EQ(series[0].folder, store_->root() / series[0].patientFolder / series[0].studyFolder / series[0].seriesFolder);
   const json entry = host::seriesEntry(series[0], fact);
   EXPECT_EQ(entry["expected"], 7);  // ...is not what the popup is told
   EXPECT_EQ(entry["expectedFrom"], "series-metadata");
