@@ -14,3 +14,6 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
 set(CMAKE_CROSSCOMPILING_EMULATOR wine)
+# zlib linked in, never zlib1.dll (FindZLIB would otherwise take the import library libz.dll.a, and libarchive then
+# compiles against it with ZLIB_DLL).
+set(ZLIB_USE_STATIC_LIBS ON)

@@ -7,8 +7,8 @@
 #
 # Installs static libraries and headers into PREFIX and writes PREFIX/.complete last. Run by the top-level
 # CMakeLists.txt when configuring for Windows (cmake --preset windows), so a fresh checkout needs nothing else. PREFIX
-# is named from a hash of this script: a second configure, or a fresh build folder, reuses it in no time, and a change
-# here builds a new one beside it.
+# is named from a hash of this script and the toolchain file: a second configure, or a fresh build folder, reuses it
+# in no time, and a change to either builds a new one beside it.
 #
 # Why DCMTK 3.6.9 (Debian 13's source) rather than 3.6.7 (Debian 12's, which the Linux host uses): 3.6.9 brings
 # oficonv, its own character-set converter, so SpecificCharacterSet (GB18030, GBK, ISO 2022...) converts to UTF-8 on
@@ -47,8 +47,9 @@ apt-get "${apt_options[@]}" update -qq >/dev/null
 source_dir() { find "$work/src" -maxdepth 1 -mindepth 1 -type d -name "$1-*" | head -1; }
 
 for tool in ninja; do command -v $tool >/dev/null || { echo "third-party.sh: ninja is missing (ninja-build)" >&2; exit 1; }; done
+# zlib named outright (the static one): a library that records it (DCMTK's CMake package) must not name zlib1.dll's.
 common=(-G Ninja -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix"
-        -DBUILD_SHARED_LIBS=OFF)
+        -DBUILD_SHARED_LIBS=OFF -DZLIB_LIBRARY=/usr/$host/lib/libz.a -DZLIB_INCLUDE_DIR=/usr/$host/include)
 build() {  # build NAME SOURCE OPTIONS...
   local name=$1 src=$2
   shift 2

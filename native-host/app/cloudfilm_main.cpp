@@ -266,7 +266,7 @@ int runExport(const Arguments& args) {
     return kOk;
   }
   std::cout << "Exported " << result.files << " images of " << plan.series.size() << " series to "
-            << result.written.string() << " (" << megabytes(result.bytes) << "), DICOMDIR profile " << result.profile
+            << cloudfilm::platform::utf8Of(result.written) << " (" << megabytes(result.bytes) << "), DICOMDIR profile " << result.profile
             << "\n";
   for (const auto& s : plan.series)
     std::cout << "  " << s.folderId << ": " << s.summary.patientFolder << " / " << s.summary.studyFolder << " / "
@@ -296,7 +296,7 @@ int runSend(const Arguments& args) {
   for (const auto& file : plan.files)
     items.push_back({file.source, file.sopClassUid, file.sopInstanceUid, file.transferSyntaxUid});
   const auto relative = [&](std::size_t i) {
-    return std::filesystem::path(plan.files[i].source).lexically_relative(store->root()).string();
+    return cloudfilm::platform::utf8Of(std::filesystem::path(plan.files[i].source).lexically_relative(store->root()));
   };
   const auto outcome = cloudfilm::dicom::storeFiles(destination, items, [&](std::size_t i, const auto& result) {
     if (!args.json) std::cout << (result.stored ? "  sent " : "  NOT sent ") << relative(i) << ": " << result.message << "\n";

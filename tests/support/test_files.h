@@ -10,7 +10,6 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -24,7 +23,10 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
 #include <nlohmann/json.hpp>
+
+#include "platform/platform.h"
 
 namespace cloudfilm::test {
 
@@ -77,9 +79,8 @@ inline void writeFile(const fs::path& path, std::string_view bytes) {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cloudfilm-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
+    path_ = cloudfilm::platform::createPrivateFolder(fs::temp_directory_path(), "cloudfilm-test-");
+    if (path_.empty()) throw std::runtime_error("cannot create a temporary folder");
   }
   ~TempDir() {
     std::error_code ec;

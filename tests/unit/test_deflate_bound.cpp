@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include "dicom/dicom_file.h"
 #include "dicom/nesting_scan.h"
+#include "platform/platform.h"
 
 namespace cloudfilm {
 namespace {
@@ -67,9 +67,8 @@ std::string deflatedPart10(const std::string& deflated) {
 class DeflateBound : public ::testing::Test {
  protected:
   void SetUp() override {
-    char name[] = "/tmp/cloudfilm-deflate-XXXXXX";
-    ASSERT_NE(::mkdtemp(name), nullptr);
-    dir_ = name;
+    dir_ = cloudfilm::platform::createPrivateFolder(fs::temp_directory_path(), "cloudfilm-deflate-");
+    ASSERT_FALSE(dir_.empty());
   }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path write(const std::string& name, const std::string& bytes) {

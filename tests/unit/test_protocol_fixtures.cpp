@@ -1,13 +1,11 @@
 // Smoke test over the framed request fixtures in tests/fixtures (made by make_fixtures.py): the real frame reader
 // and parser see what the integration smoke test pipes into the host.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "platform/platform.h"
 #include "protocol/frame.h"
 #include "protocol/messages.h"
 
@@ -22,12 +20,12 @@ struct Fixture {
 
 Fixture readFixture(const std::string& name) {
   const std::string path = std::string(CLOUDFILM_SOURCE_DIR) + "/tests/fixtures/" + name;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = cloudfilm::platform::openForReading(path);
   EXPECT_GE(fd, 0) << path;
   Fixture fixture;
   FrameReader reader(fd);
   while ((fixture.last = reader.next()) == ReadStatus::Frame) fixture.frames.emplace_back(reader.frame());
-  ::close(fd);
+  cloudfilm::platform::closeFile(fd);
   return fixture;
 }
 

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "platform/platform.h"
+
 namespace cloudfilm::body {
 namespace {
 
@@ -94,7 +96,8 @@ ZipArchive::ZipArchive(const std::filesystem::path& file, ZipLimits limits)
   fileBytes_ = std::filesystem::file_size(file, ec);
   if (ec) fileBytes_ = 0;
   int code = 0;
-  handle_->archive = zip_open(file.c_str(), ZIP_RDONLY, &code);
+  // libzip takes UTF-8 names on every platform (on Windows it opens them as UTF-16 itself).
+  handle_->archive = zip_open(platform::utf8ForOpening(file).c_str(), ZIP_RDONLY, &code);
   if (handle_->archive == nullptr) {
     switch (code) {
       case ZIP_ER_NOZIP: {
@@ -252,11 +255,19 @@ void ZipArchive::forEachEntry(ZipBudget& budget,
 
 void ZipArchive::recoverEntries(ZipBudget& budget,
                                 const std::function<bool(const ZipEntry&, const EntryReader&)>& visit) {
+  // Opened here, so the name crosses into the system the platform's way (UTF-16 on Windows). libarchive leaves the
+  // descriptor open: it is closed after the reader is freed (declared first, destroyed last).
+  struct Descriptor {
+    int fd;
+    ~Descriptor() {
+      if (fd >= 0) platform::closeFile(fd);
+    }
+  } const file{platform::openForReading(file_)};
   const std::unique_ptr<archive, int (*)(archive*)> reader(archive_read_new(), archive_read_free);
   if (!reader) return;
   // The streaming ZIP reader walks local headers from the start: what a cut-off archive still has.
   archive_read_support_format_zip_streamable(reader.get());
-  if (archive_read_open_filename(reader.get(), file_.c_str(), 64 * 1024) != ARCHIVE_OK) {
+  if (file.fd < 0 || archive_read_open_fd(reader.get(), file.fd, 64 * 1024) != ARCHIVE_OK) {
     cutNote_ = "this ZIP is cut off (its table of contents at the end is missing) and could not be read";
     return;
   }

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "platform/platform.h"
 #include "util/error.h"
 
 namespace cloudfilm::body {
@@ -18,14 +19,14 @@ Error zipError(const std::string& what, const std::filesystem::path& file, zip_e
   const int system = zip_error_code_system(error);
   const ErrorCode code = zip_error_system_type(error) == ZIP_ET_SYS && system != 0 ? errorCodeForErrno(system)
                                                                                   : ErrorCode::Internal;
-  return Error(code, what + " " + file.string() + ": " + zip_error_strerror(error));
+  return Error(code, what + " " + platform::utf8Of(file) + ": " + zip_error_strerror(error));
 }
 
 }  // namespace
 
 ZipWriter::ZipWriter(const std::filesystem::path& target) : handle_(std::make_unique<Handle>()), target_(target) {
   int code = 0;
-  handle_->archive = zip_open(target.c_str(), ZIP_CREATE | ZIP_EXCL, &code);
+  handle_->archive = zip_open(platform::utf8ForOpening(target).c_str(), ZIP_CREATE | ZIP_EXCL, &code);
   if (handle_->archive == nullptr) {
     zip_error_t error;
     zip_error_init_with_code(&error, code);
@@ -41,7 +42,7 @@ ZipWriter::~ZipWriter() {
 
 void ZipWriter::addFile(const std::string& name, const std::filesystem::path& source, bool compress) {
   // Length -1: to the end of the file (ZIP_LENGTH_TO_END in newer libzip).
-  zip_source_t* data = zip_source_file(handle_->archive, source.c_str(), 0, -1);
+  zip_source_t* data = zip_source_file(handle_->archive, platform::utf8ForOpening(source).c_str(), 0, -1);
   if (data == nullptr) throw zipError("cannot read", source, zip_get_error(handle_->archive));
   const zip_int64_t index = zip_file_add(handle_->archive, name.c_str(), data, ZIP_FL_ENC_UTF_8);
   if (index < 0) {

@@ -244,7 +244,7 @@ Inspection inspectFile(const std::filesystem::path& file, Framing framing) {
   std::error_code ec;
   const auto fileSize = std::filesystem::file_size(file, ec);
   if (ec) {
-    result.reason = "cannot read " + file.string() + ": " + ec.message();
+    result.reason = "cannot read " + platform::utf8Of(file) + ": " + ec.message();
     return result;
   }
 
@@ -420,28 +420,28 @@ void writePart10Wrapper(const std::filesystem::path& datasetFile, const Instance
   header += elements;
 
   std::ifstream in(datasetFile, std::ios::binary);
-  if (!in) throw ioError("cannot read", datasetFile.string(), errno);
+  if (!in) throw ioError("cannot read", platform::utf8Of(datasetFile), errno);
   const int fd = platform::openForWriting(target, platform::Creation::Truncate, 0666);
-  if (fd < 0) throw ioError("cannot write", target.string(), errno);
+  if (fd < 0) throw ioError("cannot write", platform::utf8Of(target), errno);
   // Never leave a partial file behind: whatever fails, `target` goes.
   const auto fail = [&](Error error) {
     platform::closeFile(fd);
     platform::removeFile(target);
     throw std::move(error);
   };
-  if (!writeAll(fd, header)) fail(ioError("cannot write", target.string(), errno));
+  if (!writeAll(fd, header)) fail(ioError("cannot write", platform::utf8Of(target), errno));
   std::string block(kCopyBlockBytes, '\0');
   while (in) {
     in.read(block.data(), static_cast<std::streamsize>(block.size()));
     const auto got = static_cast<std::size_t>(in.gcount());
     if (got > 0 && !writeAll(fd, std::string_view(block.data(), got)))
-      fail(ioError("cannot write", target.string(), errno));
+      fail(ioError("cannot write", platform::utf8Of(target), errno));
   }
-  if (in.bad()) fail(Error(ErrorCode::Internal, "cannot read " + datasetFile.string()));
+  if (in.bad()) fail(Error(ErrorCode::Internal, "cannot read " + platform::utf8Of(datasetFile)));
   if (platform::closeFile(fd) != 0) {
     const int error = errno;
     platform::removeFile(target);
-    throw ioError("cannot write", target.string(), error);
+    throw ioError("cannot write", platform::utf8Of(target), error);
   }
 }
 

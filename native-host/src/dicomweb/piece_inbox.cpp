@@ -13,7 +13,7 @@ namespace {
 
 std::string readWhole(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::Internal, "cannot read " + path.string());
+  if (!in) throw Error(ErrorCode::Internal, "cannot read " + platform::utf8Of(path));
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
@@ -25,7 +25,7 @@ void writeWhole(const fs::path& path, const std::string& text) {
     const int error = errno;
     std::error_code ec;
     fs::remove(path, ec);
-    throw ioError("cannot write", path.string(), error);
+    throw ioError("cannot write", platform::utf8Of(path), error);
   }
 }
 
@@ -40,7 +40,7 @@ fs::path PieceInbox::keep(const PieceMeta& meta, const fs::path& file) {
   const fs::path description = folder_ / (id + ".json");
   std::error_code ec;
   try {
-    writeWhole(description.string() + ".tmp",
+    writeWhole(fs::path(description).concat(".tmp"),
                nlohmann::json{{"url", meta.url}, {"contentType", meta.contentType}, {"status", meta.status},
                               {"part", meta.part}, {"bytes", meta.bytes}, {"kind", meta.kind}}
                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -48,14 +48,14 @@ fs::path PieceInbox::keep(const PieceMeta& meta, const fs::path& file) {
     fs::remove(file, ec);
     throw;
   }
-  fs::rename(description.string() + ".tmp", description, ec);
+  fs::rename(fs::path(description).concat(".tmp"), description, ec);
   if (!ec) fs::rename(file, target, ec);
   if (ec) {
     const int error = ec.value();
     fs::remove(file, ec);
-    fs::remove(description.string() + ".tmp", ec);
+    fs::remove(fs::path(description).concat(".tmp"), ec);
     fs::remove(description, ec);
-    throw ioError("cannot keep", target.string(), error);
+    throw ioError("cannot keep", platform::utf8Of(target), error);
   }
   return target;
 }
@@ -66,7 +66,7 @@ std::vector<std::string> PieceInbox::ids() const {
   for (auto it = fs::directory_iterator(folder_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const fs::path& file = it->path();
     if (file.extension() != ".json") continue;
-    const std::string id = file.stem().string();
+    const std::string id = platform::utf8Of(file.stem());
     if (fs::exists(folder_ / (id + ".bin"))) found.push_back(id);  // else its bytes are still being written
   }
   return found;

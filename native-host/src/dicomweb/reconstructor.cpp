@@ -43,7 +43,7 @@ std::string percentDecode(std::string_view text) {
 
 std::string readWhole(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
+  if (!in) throw std::runtime_error("cannot read " + platform::utf8Of(path));
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return bytes;
 }

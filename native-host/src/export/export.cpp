@@ -102,11 +102,12 @@ ExportResult resultOf(const ExportPlan& plan, const Staged& staged, const fs::pa
   return result;
 }
 
-void refuseInsideLibrary(const store::Store& library, const fs::path& target) {
+void refuseInsideLibrary(const store::Store& library, const fs::path& given) {
   const fs::path root = fs::absolute(library.root()).lexically_normal();
+  const fs::path target = fs::absolute(given).lexically_normal();
   if (target == root || store::isInside(root, target))
     throw Error(ErrorCode::BadOutputFolder,
-                target.string() + " is inside the library " + root.string() + ": choose a folder outside it");
+                platform::utf8Of(target) + " is inside the library " + platform::utf8Of(root) + ": choose a folder outside it");
 }
 
 // Moves the finished ZIP into place without ever replacing a file that appeared meanwhile.
@@ -125,7 +126,7 @@ ExportPlan planExport(const store::Store& library, const std::vector<std::string
     const bool held = std::any_of(all.begin(), all.end(),
                                   [&](const store::SeriesSummary& s) { return s.seriesInstanceUid == uid; });
     if (!held)
-      throw Error(ErrorCode::BadRequest, "the library " + library.root().string() + " holds no series " + oneLine(uid) +
+      throw Error(ErrorCode::BadRequest, "the library " + platform::utf8Of(library.root()) + " holds no series " + oneLine(uid) +
                                              " (cloudfilm list --json shows the series UIDs)");
   }
   ExportPlan plan;
@@ -155,7 +156,7 @@ ExportPlan planExport(const store::Store& library, const std::vector<std::string
       if (kept == nullptr) continue;
       PlannedFile file;
       file.fileId = series.folderId + "/" + numbered("IMG", ++image);
-      file.source = library.root() / kept->relativePath;
+      file.source = library.root() / platform::pathFromUtf8(kept->relativePath);
       file.transferSyntaxUid = kept->info.transferSyntaxUid;
       file.sopInstanceUid = sop;
       file.sopClassUid = kept->info.sopClassUid;
@@ -167,7 +168,7 @@ ExportPlan planExport(const store::Store& library, const std::vector<std::string
     plan.series.push_back(std::move(series));
   }
   if (plan.files.empty())
-    throw Error(ErrorCode::BadRequest, "nothing to export: " + library.root().string() + " holds no images");
+    throw Error(ErrorCode::BadRequest, "nothing to export: " + platform::utf8Of(library.root()) + " holds no images");
   return plan;
 }
 
@@ -234,13 +235,13 @@ ExportResult exportDicomDir(const ExportPlan& plan, const store::Store& library,
   const auto status = fs::symlink_status(target, ec);
   if (fs::exists(status)) {
     if (!fs::is_directory(status))
-      throw Error(ErrorCode::BadOutputFolder, target.string() + " exists and is not a folder: nothing was written");
+      throw Error(ErrorCode::BadOutputFolder, platform::utf8Of(target) + " exists and is not a folder: nothing was written");
     if (!fs::is_empty(target, ec) || ec)
       throw Error(ErrorCode::BadOutputFolder,
-                  target.string() + " is not empty: choose a new or empty folder (nothing was written)");
+                  platform::utf8Of(target) + " is not empty: choose a new or empty folder (nothing was written)");
   }
   fs::create_directories(target.parent_path(), ec);
-  if (ec) throw ioError("cannot create the folder", target.parent_path().string(), ec.value());
+  if (ec) throw ioError("cannot create the folder", platform::utf8Of(target.parent_path()), ec.value());
 
   const fs::path temporary = temporarySibling(target);
   try {
@@ -252,8 +253,8 @@ ExportResult exportDicomDir(const ExportPlan& plan, const store::Store& library,
     // An empty folder is replaced, a non-empty one never: what appeared meanwhile is never replaced.
     if (platform::renameIntoPlace(temporary, target) != 0) {
       if (errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR)
-        throw Error(ErrorCode::BadOutputFolder, target.string() + " was filled while exporting: not replaced");
-      throw ioError("cannot rename the export to", target.string(), errno);
+        throw Error(ErrorCode::BadOutputFolder, platform::utf8Of(target) + " was filled while exporting: not replaced");
+      throw ioError("cannot rename the export to", platform::utf8Of(target), errno);
     }
     return resultOf(plan, staged, target);
   } catch (const fs::filesystem_error& e) {
@@ -271,9 +272,9 @@ ExportResult exportZip(const ExportPlan& plan, const store::Store& library, cons
   refuseInsideLibrary(library, target);
   std::error_code ec;
   if (fs::exists(fs::symlink_status(target, ec)))
-    throw Error(ErrorCode::BadOutputFolder, target.string() + " exists: it is never replaced (nothing was written)");
+    throw Error(ErrorCode::BadOutputFolder, platform::utf8Of(target) + " exists: it is never replaced (nothing was written)");
   fs::create_directories(target.parent_path(), ec);
-  if (ec) throw ioError("cannot create the folder", target.parent_path().string(), ec.value());
+  if (ec) throw ioError("cannot create the folder", platform::utf8Of(target.parent_path()), ec.value());
 
   // The DICOMDIR is made from a folder laid out as on a disc: hard links in the library's own work folder (same
   // file system, no copy); the ZIP then reads each image from the library's file itself.

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string_view>
 
+#include "platform/platform.h"
 #include "util/ascii.h"
 #include "util/utf8.h"
 
@@ -690,7 +691,7 @@ HarReadResult readHar(const std::filesystem::path& file, const std::function<voi
   if (!handle) {
     const int error = errno;
     result.stop = HarStop::ReadError;
-    result.message = "cannot open " + file.string() + ": " + std::strerror(error);
+    result.message = "cannot open " + platform::utf8Of(file) + ": " + std::strerror(error);
     return result;
   }
   // Our own 1 MiB blocks are the buffering; stdio's would only add a copy.
@@ -735,7 +736,7 @@ HarReadResult readHar(const std::filesystem::path& file, const std::function<voi
     const std::string offset = std::to_string(stop.offset);
     if (stop.kind == StopKind::ReadFailed) {
       result.stop = HarStop::ReadError;
-      result.message = "cannot read " + file.string() + " at byte " + offset + ": " + stop.detail;
+      result.message = "cannot read " + platform::utf8Of(file) + " at byte " + offset + ": " + stop.detail;
       return result;
     }
     std::string why;

@@ -43,7 +43,7 @@ bool isValidBodyId(std::string_view id) {
 OpenBody::OpenBody(std::string id, CapturedBodyMeta meta, fs::path file)
     : id_(std::move(id)), meta_(std::move(meta)), file_(std::move(file)) {
   fd_ = platform::openForWriting(file_, platform::Creation::Exclusive, 0600);
-  if (fd_ < 0) throw ioFailure("cannot create the staging file " + file_.string(), errno, id_);
+  if (fd_ < 0) throw ioFailure("cannot create the staging file " + platform::utf8Of(file_), errno, id_);
 }
 
 OpenBody::~OpenBody() {

@@ -26,7 +26,7 @@ CaptureCounts readUnlocked(const fs::path& file) {
 }
 
 void writeUnlocked(const fs::path& file, const CaptureCounts& counts) {
-  const fs::path temporary = file.string() + ".tmp";
+  const fs::path temporary = fs::path(file).concat(".tmp");
   {
     std::ofstream out(temporary, std::ios::trunc);
     out << nlohmann::json{{"notDicom", counts.notDicom}, {"rejected", counts.rejected}}.dump() << "\n";

@@ -21,13 +21,13 @@ Settings loadSettings(const fs::path& file, std::string* problem) {
   text << in.rdbuf();
   const auto json = nlohmann::json::parse(text.str(), nullptr, false);
   if (json.is_discarded() || !json.is_object()) {
-    if (problem) *problem = "settings file " + file.string() + " is not a JSON object; ignored";
+    if (problem) *problem = "settings file " + platform::utf8Of(file) + " is not a JSON object; ignored";
     return settings;
   }
   if (auto it = json.find("outputFolder"); it != json.end() && it->is_string()) {
     fs::path folder(it->get<std::string>());
     if (folder.is_absolute()) settings.outputFolder = folder;
-    else if (problem) *problem = "outputFolder in " + file.string() + " is not absolute; ignored";
+    else if (problem) *problem = "outputFolder in " + platform::utf8Of(file) + " is not absolute; ignored";
   }
   return settings;
 }
@@ -38,13 +38,13 @@ void saveSettings(const fs::path& file, const Settings& settings) {
   nlohmann::json json = nlohmann::json::object();
   if (settings.outputFolder) json["outputFolder"] = settings.outputFolder->string();
   const std::string text = json.dump(2) + "\n";
-  const fs::path temporary = file.string() + "." + std::to_string(platform::currentProcessId()) + ".tmp";
+  const fs::path temporary = fs::path(file).concat("." + std::to_string(platform::currentProcessId()) + ".tmp");
   writeWholeFile(temporary, text, 0666);
   fs::rename(temporary, file, ec);
   if (ec) {
     const int error = ec.value();
     fs::remove(temporary, ec);
-    throw ioError("cannot write", file.string(), error);
+    throw ioError("cannot write", platform::utf8Of(file), error);
   }
 }
 
@@ -58,11 +58,11 @@ std::optional<std::string> prepareOutputFolder(const fs::path& folder) {
   if (folder.empty() || !folder.is_absolute()) return "the output folder must be an absolute path";
   std::error_code ec;
   fs::create_directories(folder, ec);  // "already exists" is success
-  if (!fs::is_directory(folder, ec)) return "cannot create the folder " + folder.string() + (ec ? ": " + ec.message() : "");
+  if (!fs::is_directory(folder, ec)) return "cannot create the folder " + platform::utf8Of(folder) + (ec ? ": " + ec.message() : "");
   // Prove it writable by writing: access(W_OK) is wrong on read-only mounts and for some ACLs.
   const fs::path probe = folder / (".cloudfilm-probe-" + std::to_string(platform::currentProcessId()));
   const int fd = platform::openForWriting(probe, platform::Creation::Exclusive, 0600);
-  if (fd < 0) return "cannot write in " + folder.string() + ": " + std::strerror(errno);
+  if (fd < 0) return "cannot write in " + platform::utf8Of(folder) + ": " + std::strerror(errno);
   platform::closeFile(fd);
   fs::remove(probe, ec);
   return std::nullopt;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "har/har_reader.h"
+#include "platform/platform.h"
 #include "util/ascii.h"
 #include "util/base64.h"
 
@@ -54,7 +55,7 @@ void importHar(const fs::path& har, Ingestor& ingestor, ImportReport& report) {
     report.record(ingestor.ingestBody(meta, decoded), source);
   };
   const auto read = har::readHar(har, onEntry, onMessage);
-  InputStatus status{har.string(), "", false};
+  InputStatus status{platform::utf8Of(har), "", false};
   switch (read.stop) {
     case har::HarStop::Complete: break;
     case har::HarStop::Truncated:
@@ -70,12 +71,12 @@ void importHar(const fs::path& har, Ingestor& ingestor, ImportReport& report) {
 void importPath(const fs::path& input, Ingestor& ingestor, ImportReport& report, const fs::path& libraryRoot) {
   std::error_code ec;
   if (fs::is_regular_file(input, ec)) {
-    report.record(ingestor.ingestExistingFile(input), input.string());
-    report.inputRead({input.string(), "", false});
+    report.record(ingestor.ingestExistingFile(input), platform::utf8Of(input));
+    report.inputRead({platform::utf8Of(input), "", false});
     return;
   }
   if (!fs::is_directory(input, ec)) {
-    report.inputRead({input.string(), ec ? ec.message() : "no such file or folder", false});
+    report.inputRead({platform::utf8Of(input), ec ? ec.message() : "no such file or folder", false});
     return;
   }
   const fs::path library = fs::weakly_canonical(libraryRoot, ec);
@@ -90,8 +91,8 @@ void importPath(const fs::path& input, Ingestor& ingestor, ImportReport& report,
     if (it->is_regular_file() && !it->is_symlink()) files.push_back(it->path());
   }
   std::sort(files.begin(), files.end());
-  for (const auto& file : files) report.record(ingestor.ingestExistingFile(file), file.string());
-  report.inputRead({input.string(), ec ? ec.message() : "", false});
+  for (const auto& file : files) report.record(ingestor.ingestExistingFile(file), platform::utf8Of(file));
+  report.inputRead({platform::utf8Of(input), ec ? ec.message() : "", false});
 }
 
 }  // namespace cloudfilm::ingest

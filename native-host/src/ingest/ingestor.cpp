@@ -13,9 +13,9 @@
 #include "body/recognize.h"
 #include "body/zip_archive.h"
 #include "dicom/dicom_file.h"
+#include "platform/platform.h"
 #include "util/error.h"
 #include "util/fd_io.h"
-#include "platform/platform.h"
 
 namespace fs = std::filesystem;
 
@@ -36,7 +36,7 @@ class EntryFileWriter {
  public:
   explicit EntryFileWriter(fs::path path) : path_(std::move(path)) {
     fd_ = platform::openForWriting(path_, platform::Creation::Truncate, 0644);
-    if (fd_ < 0) throw ioError("cannot write", path_.string(), errno);
+    if (fd_ < 0) throw ioError("cannot write", platform::utf8Of(path_), errno);
   }
   ~EntryFileWriter() {
     if (fd_ >= 0) platform::closeFile(fd_);
@@ -48,13 +48,13 @@ class EntryFileWriter {
   void write(std::string_view bytes) {
     if (head_.size() < body::kRecognitionHeadBytes)
       head_.append(bytes.substr(0, body::kRecognitionHeadBytes - head_.size()));
-    if (!writeAll(fd_, bytes)) throw ioError("cannot write", path_.string(), errno);
+    if (!writeAll(fd_, bytes)) throw ioError("cannot write", platform::utf8Of(path_), errno);
     size_ += bytes.size();
   }
   void finish() {
     const int fd = fd_;
     fd_ = -1;
-    if (platform::closeFile(fd) != 0) throw ioError("cannot write", path_.string(), errno);
+    if (platform::closeFile(fd) != 0) throw ioError("cannot write", platform::utf8Of(path_), errno);
     finished_ = true;
   }
   const fs::path& path() const { return path_; }
@@ -111,7 +111,7 @@ class PartFileWriter : public body::MultipartSink {
     current_.path = newFile_();
     if (auto it = headers.find("content-type"); it != headers.end()) current_.contentType = it->second;
     out_.open(current_.path, std::ios::binary | std::ios::trunc);
-    if (!out_) throw ioError("cannot write", current_.path.string(), errno);
+    if (!out_) throw ioError("cannot write", platform::utf8Of(current_.path), errno);
   }
   void partData(std::string_view bytes) override {
     if (current_.head.size() < body::kRecognitionHeadBytes)
@@ -121,7 +121,7 @@ class PartFileWriter : public body::MultipartSink {
   }
   void partEnd() override {
     out_.close();
-    if (out_.fail()) throw ioError("cannot write", current_.path.string(), errno);
+    if (out_.fail()) throw ioError("cannot write", platform::utf8Of(current_.path), errno);
     parts.push_back(std::move(current_));
   }
 
@@ -228,13 +228,13 @@ std::vector<ObjectResult> Ingestor::ingestBody(const BodyMeta& meta, std::string
 std::vector<ObjectResult> Ingestor::ingestBodyFile(const BodyMeta& meta, const fs::path& bodyFile) {
   std::error_code ec;
   const std::uint64_t size = fs::file_size(bodyFile, ec);
-  if (ec) throw ioError("cannot read", bodyFile.string(), ec.value());
+  if (ec) throw ioError("cannot read", platform::utf8Of(bodyFile), ec.value());
   return ingestRecognisedFile(meta, bodyFile, readHead(bodyFile, body::kRecognitionHeadBytes), size, Nesting{});
 }
 
 std::vector<ObjectResult> Ingestor::ingestExistingFile(const fs::path& file, std::optional<store::Origin> origin) {
   BodyMeta meta;
-  meta.url = file.string();
+  meta.url = platform::utf8Of(file);
   meta.origin = origin;
   // A ZIP on disk is read where it is: copying a study download of some GiB first would only cost time and disk.
   std::error_code ec;
@@ -247,7 +247,7 @@ std::vector<ObjectResult> Ingestor::ingestExistingFile(const fs::path& file, std
     fs::remove(copy, ec);
     ObjectResult result;
     result.outcome = Outcome::Rejected;
-    result.reason = "cannot read " + file.string() + ": " + why;
+    result.reason = "cannot read " + platform::utf8Of(file) + ": " + why;
     return {result};
   }
   return ingestBodyFile(meta, copy);
@@ -256,10 +256,10 @@ std::vector<ObjectResult> Ingestor::ingestExistingFile(const fs::path& file, std
 fs::path Ingestor::withoutPrefix(const fs::path& file, std::size_t prefixBytes) {
   const fs::path stripped = newWorkFile("unprefixed");
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw ioError("cannot read", file.string(), errno);
+  if (!in) throw ioError("cannot read", platform::utf8Of(file), errno);
   in.seekg(static_cast<std::streamoff>(prefixBytes));
   const int fd = platform::openForWriting(stripped, platform::Creation::Truncate, 0644);
-  if (fd < 0) throw ioError("cannot write", stripped.string(), errno);
+  if (fd < 0) throw ioError("cannot write", platform::utf8Of(stripped), errno);
   std::string block(kReadBlockBytes, '\0');
   int failed = 0;
   while (failed == 0 && in) {
@@ -272,8 +272,9 @@ fs::path Ingestor::withoutPrefix(const fs::path& file, std::size_t prefixBytes) 
   if (platform::closeFile(fd) != 0 && failed == 0) failed = errno;
   if (failed != 0) {
     platform::removeFile(stripped);  // never leave a half-written file behind
-    throw ioError("cannot write", stripped.string(), failed);
+    throw ioError("cannot write", platform::utf8Of(stripped), failed);
   }
+  in.close();  // Windows removes no file that is still open
   std::error_code ec;
   fs::remove(file, ec);
   return stripped;

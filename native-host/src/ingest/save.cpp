@@ -1,5 +1,6 @@
 #include "ingest/save.h"
 
+#include "platform/platform.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
@@ -30,16 +31,16 @@ SaveSummary saveStaged(const store::Store& staging, const SavePlan& plan, store:
   std::uint64_t counter = 0;
   try {
     for (const store::KeptInstance* kept : plan.instances) {
-      const fs::path source = staging.root() / kept->relativePath;
+      const fs::path source = staging.root() / platform::pathFromUtf8(kept->relativePath);
       const fs::path copy = library.workDir() / ("save-" + std::to_string(++counter));
       std::error_code ec;
       fs::copy_file(source, copy, fs::copy_options::overwrite_existing, ec);
       if (ec) {
         const int error = ec.value();
-        const std::string problem = "cannot copy " + source.string() + ": " + ec.message();
+        const std::string problem = "cannot copy " + platform::utf8Of(source) + ": " + ec.message();
         fs::remove(copy, ec);
         if (errorCodeForErrno(error) == ErrorCode::DiskFull)
-          throw Error(ErrorCode::DiskFull, "no space left in " + library.root().string());
+          throw Error(ErrorCode::DiskFull, "no space left in " + platform::utf8Of(library.root()));
         ++summary.failed;  // unreadable (gone from staging?): the others are still worth saving
         if (summary.problems.size() < 20) summary.problems.push_back(problem);
         continue;
@@ -59,7 +60,7 @@ SaveSummary saveStaged(const store::Store& staging, const SavePlan& plan, store:
     } catch (...) {
     }
     if (errorCodeOf(error) == ErrorCode::DiskFull)
-      throw Error(ErrorCode::DiskFull, "no space left in " + library.root().string());
+      throw Error(ErrorCode::DiskFull, "no space left in " + platform::utf8Of(library.root()));
     throw;
   }
   library.commit();

@@ -20,8 +20,21 @@
 namespace cloudfilm::platform {
 
 // ---- text and paths
+// A path from UTF-8 text ('/' separates on every platform).
 std::filesystem::path pathFromUtf8(std::string_view utf8);
+// A path as UTF-8 text, as a person would write it (Windows' \\?\ prefix left out).
 std::string utf8Of(const std::filesystem::path& path);
+// A path as UTF-8 for a library that opens files by UTF-8 name (libzip): on Windows in the \\?\ form when long.
+std::string utf8ForOpening(const std::filesystem::path& path);
+// The same, '/'-separated on every platform: for relative paths kept in files (the library's index).
+std::string genericUtf8Of(const std::filesystem::path& path);
+// The longest path the file system APIs take, in the units pathUnits counts: 259 UTF-16 units on Windows, where
+// std::filesystem (libstdc++) neither adds the \\?\ prefix nor understands it, and long paths otherwise need a
+// policy most PCs do not have; PATH_MAX elsewhere. The library bounds its folder names to fit (store::Store).
+std::size_t maxPathUnits();
+std::size_t pathUnits(const std::filesystem::path& path);
+// Whether this user may create files in `folder` (access(W_OK)); errno says why not.
+bool writableFolder(const std::filesystem::path& folder);
 
 // ---- program start
 // Makes stdin and stdout carry bytes unchanged (Windows opens them in text mode: a length prefix holding 0x0a would
@@ -59,6 +72,8 @@ enum class Creation {
 };
 // Opens `path` for writing. `posixMode` (less the umask) applies where files have modes. -1 with errno on failure.
 int openForWriting(const std::filesystem::path& path, Creation creation, unsigned posixMode);
+// Opens `path` for reading. -1 with errno on failure.
+int openForReading(const std::filesystem::path& path);
 // Opens `path` for reading and writing, creating it (for locks). -1 with errno on failure.
 int openForLocking(const std::filesystem::path& path);
 // read(2)/write(2): bytes moved, 0 at the end of input, -1 with errno.

@@ -44,6 +44,11 @@ fs::path homeDirectory(const EnvLookup& env) {
 // POSIX paths are bytes, and CloudFilm's bytes are UTF-8: nothing to convert.
 fs::path pathFromUtf8(std::string_view utf8) { return fs::path(std::string(utf8)); }
 std::string utf8Of(const fs::path& path) { return path.string(); }
+std::string utf8ForOpening(const fs::path& path) { return path.string(); }
+std::string genericUtf8Of(const fs::path& path) { return path.generic_string(); }
+std::size_t maxPathUnits() { return 4095; }
+std::size_t pathUnits(const fs::path& path) { return path.native().size(); }
+bool writableFolder(const fs::path& folder) { return ::access(folder.c_str(), W_OK) == 0; }
 
 void prepareStandardStreams() { ::signal(SIGPIPE, SIG_IGN); }
 
@@ -93,6 +98,8 @@ int openForWriting(const fs::path& path, Creation creation, unsigned posixMode) 
   }
   return ::open(path.c_str(), flags, static_cast<mode_t>(posixMode));
 }
+
+int openForReading(const fs::path& path) { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }
 
 int openForLocking(const fs::path& path) { return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); }
 

@@ -89,8 +89,28 @@ std::optional<fs::path> absoluteVariable(const EnvLookup& env, const std::string
 
 }  // namespace
 
-fs::path pathFromUtf8(std::string_view utf8) { return fs::path(wideFromUtf8(utf8)); }
-std::string utf8Of(const fs::path& path) { return utf8FromWide(path.wstring()); }
+fs::path pathFromUtf8(std::string_view utf8) { return fs::path(wideFromUtf8(utf8)).make_preferred(); }
+
+std::string utf8Of(const fs::path& path) {
+  std::wstring_view text = path.native();
+  if (text.rfind(L"\\\\?\\UNC\\", 0) == 0) return "\\\\" + utf8FromWide(text.substr(8));
+  if (text.rfind(L"\\\\?\\", 0) == 0) text.remove_prefix(4);
+  return utf8FromWide(text);
+}
+
+std::string utf8ForOpening(const fs::path& path) { return utf8FromWide(longPath(path)); }
+
+std::string genericUtf8Of(const fs::path& path) {
+  std::string text = utf8Of(path);
+  for (char& c : text)
+    if (c == '\\') c = '/';
+  return text;
+}
+
+std::size_t maxPathUnits() { return MAX_PATH - 1; }
+std::size_t pathUnits(const fs::path& path) { return path.native().size(); }
+
+bool writableFolder(const fs::path& folder) { return ::_waccess(longPath(folder).c_str(), 2) == 0; }
 
 void prepareStandardStreams() {
   ::_setmode(_fileno(stdin), _O_BINARY);
@@ -137,6 +157,10 @@ int openForWriting(const fs::path& path, Creation creation, unsigned) {
     case Creation::Append: flags |= _O_APPEND; break;
   }
   return ::_wopen(longPath(path).c_str(), flags, _S_IREAD | _S_IWRITE);
+}
+
+int openForReading(const fs::path& path) {
+  return ::_wopen(longPath(path).c_str(), _O_RDONLY | _O_BINARY | _O_NOINHERIT);
 }
 
 int openForLocking(const fs::path& path) {
@@ -264,7 +288,8 @@ std::optional<std::string> openInFileManager(const fs::path& folder, const std::
   return std::nullopt;
 }
 
-std::FILE* openLogFile(const fs::path& file) { return ::_wfopen(longPath(file).c_str(), L"abN");  // N: not inherited by the programs we start }
+// N: not inherited by the programs the host starts.
+std::FILE* openLogFile(const fs::path& file) { return ::_wfopen(longPath(file).c_str(), L"abN"); }
 
 void localTime(std::time_t when, std::tm& local) { ::localtime_s(&local, &when); }
 

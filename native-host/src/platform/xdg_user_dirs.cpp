@@ -33,7 +33,7 @@ std::optional<fs::path> parseXdgDownloadDir(std::string_view userDirsText, const
       if (value[i] == '\\' && i + 1 < value.size()) {
         expanded += value[++i];
       } else if (value.compare(i, 5, "$HOME") == 0) {
-        expanded += home.string();
+        expanded += platform::utf8Of(home);
         i += 4;
       } else {
         expanded += value[i];

@@ -15,8 +15,9 @@ class FolderMap {
   void note(const KeptInstance& kept);
 
   // Folder (relative to the root) for a new instance. A study or series keeps the folder it got first; a new one
-  // gets "name (2)" when another study or series already uses its name, so two never share a folder.
-  std::filesystem::path folderFor(const dicom::InstanceInfo& info) const;
+  // gets "name (2)" when another study or series already uses its name, so two never share a folder. A new folder's
+  // names are cut to `componentBytes` (UTF-8) each, so the whole path fits the system's limit.
+  std::filesystem::path folderFor(const dicom::InstanceInfo& info, std::size_t componentBytes) const;
 
   // How many noted instances belong to the series.
   std::size_t seriesSize(const std::string& seriesInstanceUid) const;

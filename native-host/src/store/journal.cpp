@@ -44,7 +44,7 @@ Journal::Journal(fs::path root, const fs::path& metaDir)
     : root_(std::move(root)), file_(metaDir / kJournalName), metaDir_(metaDir) {
   const fs::path lockPath = metaDir / "lock";
   lockFd_ = platform::openForLocking(lockPath);
-  if (lockFd_ < 0) throw ioError("cannot open", lockPath.string(), errno);
+  if (lockFd_ < 0) throw ioError("cannot open", platform::utf8Of(lockPath), errno);
 }
 
 Journal::~Journal() {
@@ -69,7 +69,7 @@ void Journal::applyLine(const std::string& text, InstanceIndex& index) {
     } catch (const nlohmann::json::exception&) {
       return;
     }
-    if (kept.relativePath.empty() || !isInside(root_, root_ / kept.relativePath)) return;
+    if (kept.relativePath.empty() || !isInside(root_, root_ / platform::pathFromUtf8(kept.relativePath))) return;
     index[sop] = std::move(kept);
   }
   ++lines_;
@@ -108,11 +108,11 @@ bool Journal::catchUp(InstanceIndex& index) {
 void Journal::append(const JournalBatch& batch) {
   if (batch.empty()) return;
   const int fd = platform::openForWriting(file_, platform::Creation::Append, 0644);
-  if (fd < 0) throw ioError("cannot write the index", file_.string(), errno);
+  if (fd < 0) throw ioError("cannot write the index", platform::utf8Of(file_), errno);
   if (!writeAll(fd, batch.text_)) {
     const int error = errno;
     platform::closeFile(fd);
-    throw ioError("cannot write the index", file_.string(), error);
+    throw ioError("cannot write the index", platform::utf8Of(file_), error);
   }
   platform::closeFile(fd);
   // Our own lines are already applied in memory: skip over them.
@@ -127,7 +127,7 @@ bool Journal::compactIfLarge(InstanceIndex& index) {
   if (lines_ < 2 * index.size() + 1000) return false;
   const fs::path temporary = metaDir_ / "index.jsonl.tmp";
   const int fd = platform::openForWriting(temporary, platform::Creation::Truncate, 0644);
-  if (fd < 0) throw ioError("cannot write the index", temporary.string(), errno);
+  if (fd < 0) throw ioError("cannot write the index", platform::utf8Of(temporary), errno);
   std::string text;
   bool written = true;
   for (auto it = index.begin(); written && it != index.end(); ++it) {
@@ -141,12 +141,12 @@ bool Journal::compactIfLarge(InstanceIndex& index) {
     const int error = errno;
     platform::closeFile(fd);
     platform::removeFile(temporary);
-    throw ioError("cannot write the index", temporary.string(), error);
+    throw ioError("cannot write the index", platform::utf8Of(temporary), error);
   }
   platform::closeFile(fd);
   std::error_code ec;
   fs::rename(temporary, file_, ec);
-  if (ec) throw ioError("cannot replace the index", file_.string(), ec.value());
+  if (ec) throw ioError("cannot replace the index", platform::utf8Of(file_), ec.value());
   lines_ = index.size();
   offset_ = 0;
   fileId_ = 0;

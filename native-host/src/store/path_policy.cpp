@@ -1,5 +1,6 @@
 #include "store/path_policy.h"
 
+#include "platform/platform.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -221,13 +222,13 @@ fs::path resolveInside(const fs::path& root, const std::string& requested) {
     return path == base || (path / "") == (base / "") || isInside(base, path);
   };
   if (!sameOrInside(normalRoot, target))
-    throw Error(ErrorCode::PathOutsideOutput, "the path lies outside the output folder " + normalRoot.string());
+    throw Error(ErrorCode::PathOutsideOutput, "the path lies outside the output folder " + platform::utf8Of(normalRoot));
   std::error_code ec;
   // The lexical check cannot see symbolic links: compare where they really lead too.
   const fs::path realRoot = fs::weakly_canonical(normalRoot, ec);
   const fs::path realTarget = fs::weakly_canonical(target, ec);
   if (!ec && realTarget != realRoot && !isInside(realRoot, realTarget))
-    throw Error(ErrorCode::PathOutsideOutput, "the path leads outside the output folder " + normalRoot.string());
+    throw Error(ErrorCode::PathOutsideOutput, "the path leads outside the output folder " + platform::utf8Of(normalRoot));
   return target;
 }
 

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "platform/platform.h"
 #include "store/series.h"
 
 namespace fs = std::filesystem;
@@ -10,14 +11,14 @@ namespace cloudfilm::store {
 namespace {
 
 bool isRenumberingLeftover(const fs::path& file) {
-  return file.filename().string().rfind(kRenumberingPrefix, 0) == 0;
+  return platform::utf8Of(file.filename()).rfind(kRenumberingPrefix, 0) == 0;
 }
 
 // Files under `root` that may be instances `index` does not know: .dcm files it does not name, and what an
 // interrupted renumbering left.
 std::vector<fs::path> unindexedFiles(const fs::path& root, const fs::path& metaFolder, const InstanceIndex& index) {
   std::set<fs::path> known;
-  for (const auto& [sop, kept] : index) known.insert(fs::path(kept.relativePath).lexically_normal());
+  for (const auto& [sop, kept] : index) known.insert(platform::pathFromUtf8(kept.relativePath).lexically_normal());
   std::vector<fs::path> unknown;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
@@ -42,7 +43,7 @@ Reconciliation reconcileWithDisk(const fs::path& root, const fs::path& metaFolde
   Reconciliation result;
   for (auto it = index.begin(); it != index.end();) {
     std::error_code ec;
-    if (!fs::is_regular_file(root / fs::path(it->second.relativePath), ec)) {
+    if (!fs::is_regular_file(root / platform::pathFromUtf8(it->second.relativePath), ec)) {
       result.journal.del(it->first);
       it = index.erase(it);
       result.changed = true;
@@ -63,7 +64,7 @@ Reconciliation reconcileWithDisk(const fs::path& root, const fs::path& metaFolde
     }
     KeptInstance kept;
     kept.info = std::move(*info);
-    kept.relativePath = path.lexically_relative(root).generic_string();
+    kept.relativePath = platform::genericUtf8Of(path.lexically_relative(root));
     kept.bytes = fs::file_size(path, ec);
     result.touchedSeries.insert(kept.info.seriesInstanceUid);
     result.journal.put(kept);

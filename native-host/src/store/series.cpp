@@ -41,24 +41,24 @@ std::vector<const KeptInstance*> renumberSeries(const fs::path& root, std::vecto
   std::vector<Move> moves;
   for (std::size_t rank = 0; rank < order.size(); ++rank) {
     KeptInstance* kept = members[order[rank]];
-    const fs::path folder = fs::path(kept->relativePath).parent_path();
+    const fs::path folder = platform::pathFromUtf8(kept->relativePath).parent_path();
     const fs::path target = folder / sliceFileName(rank, order.size());
-    if (fs::path(kept->relativePath) != target) moves.push_back({kept, {}, target});
+    if (platform::pathFromUtf8(kept->relativePath) != target) moves.push_back({kept, {}, target});
   }
   const std::string tag = std::string(kRenumberingPrefix) + std::to_string(platform::currentProcessId()) + "-";
   for (std::size_t i = 0; i < moves.size(); ++i) {
     Move& move = moves[i];
     move.temporary = move.target.parent_path() / (tag + std::to_string(i) + ".tmp");
-    const fs::path from = root / move.kept->relativePath;
+    const fs::path from = root / platform::pathFromUtf8(move.kept->relativePath);
     std::error_code ec;
     fs::rename(from, root / move.temporary, ec);
-    if (ec) throw ioError("cannot rename", from.string(), ec.value());
+    if (ec) throw ioError("cannot rename", platform::utf8Of(from), ec.value());
   }
   for (Move& move : moves) {
     std::error_code ec;
     fs::rename(root / move.temporary, root / move.target, ec);
-    if (ec) throw ioError("cannot rename", (root / move.temporary).string(), ec.value());
-    move.kept->relativePath = move.target.generic_string();
+    if (ec) throw ioError("cannot rename", platform::utf8Of((root / move.temporary)), ec.value());
+    move.kept->relativePath = platform::genericUtf8Of(move.target);
     moved.push_back(move.kept);
   }
   return moved;
@@ -67,10 +67,10 @@ std::vector<const KeptInstance*> renumberSeries(const fs::path& root, std::vecto
 SeriesSummary summarizeSeries(const fs::path& root, const std::vector<const KeptInstance*>& members) {
   SeriesSummary summary;
   const auto order = anatomicalOrderOf(members);
-  const fs::path seriesFolder = fs::path(members[order.front()]->relativePath).parent_path();
-  summary.seriesFolder = seriesFolder.filename().string();
-  summary.studyFolder = seriesFolder.parent_path().filename().string();
-  summary.patientFolder = seriesFolder.parent_path().parent_path().string();
+  const fs::path seriesFolder = platform::pathFromUtf8(members[order.front()]->relativePath).parent_path();
+  summary.seriesFolder = platform::utf8Of(seriesFolder.filename());
+  summary.studyFolder = platform::utf8Of(seriesFolder.parent_path().filename());
+  summary.patientFolder = platform::utf8Of(seriesFolder.parent_path().parent_path());
   summary.folder = root / seriesFolder;
   summary.studyInstanceUid = members.front()->info.studyInstanceUid;
   summary.seriesInstanceUid = members.front()->info.seriesInstanceUid;

@@ -44,9 +44,9 @@ bool sameContents(const fs::path& a, const fs::path& b) {
 void createFolder(const fs::path& folder) {
   std::error_code ec;
   fs::create_directories(folder, ec);
-  if (ec) throw ioError("cannot create the folder", folder.string(), ec.value());
+  if (ec) throw ioError("cannot create the folder", platform::utf8Of(folder), ec.value());
   if (!fs::is_directory(folder, ec))
-    throw Error(ErrorCode::Internal, "cannot create the folder " + folder.string() + ": not a folder");
+    throw Error(ErrorCode::Internal, "cannot create the folder " + platform::utf8Of(folder) + ": not a folder");
 }
 
 }  // namespace
@@ -61,12 +61,29 @@ const char* addOutcomeName(AddOutcome outcome) {
   return "stored";
 }
 
+// Folder names short enough that root/Patient/Study/Series/<file> fits the system's path limit: on Windows 259
+// characters, which a deep path of long names passes easily (std::filesystem there cannot go past it without a
+// policy most PCs lack). Each name gets a third of what the root leaves, less room for the file name (a renumbering
+// temporary name is the longest) and a " (n)" suffix; never more than kMaxComponentBytes. UTF-8 bytes are at least
+// UTF-16 units, so a cut in bytes is a cut in units. Throws when the root leaves no room for readable names.
+std::size_t folderNameBytesFitting(const fs::path& root) {
+  constexpr std::size_t kFileRoom = 48, kSuffixRoom = 6, kShortestUseful = 12;
+  const std::size_t used = platform::pathUnits(root) + kFileRoom;
+  const std::size_t limit = platform::maxPathUnits();
+  const std::size_t each = used < limit ? (limit - used) / 3 : 0;
+  if (each < kShortestUseful + kSuffixRoom)
+    throw Error(ErrorCode::BadOutputFolder, "the folder " + platform::utf8Of(root) +
+                                                " is too deep for the system's path limit: choose a shorter one");
+  return std::min(kMaxComponentBytes, each - kSuffixRoom - 1);
+}
+
 struct Store::Impl {
   fs::path root;
   fs::path metaDir;
   fs::path workDir;
   fs::path reconstructionDir;
   std::unique_ptr<Journal> journal;
+  std::size_t componentBytes = kMaxComponentBytes;  // for new Patient / Study / Series folder names
 
   InstanceIndex instances;
   std::set<std::string> touchedSeries;
@@ -89,7 +106,7 @@ struct Store::Impl {
     return folders;
   }
 
-  fs::path absolute(const KeptInstance& kept) const { return root / fs::path(kept.relativePath); }
+  fs::path absolute(const KeptInstance& kept) const { return root / platform::pathFromUtf8(kept.relativePath); }
 
   // Renames the touched series' files into anatomical order (see renumberSeries()) and journals the moves.
   void renumberTouched() {
@@ -110,7 +127,7 @@ struct Store::Impl {
   void removeStaleWorkFolders() {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(metaDir / "tmp", ec)) {
-      const std::string name = entry.path().filename().string();
+      const std::string name = platform::utf8Of(entry.path().filename());
       const long pid = std::strtol(name.c_str(), nullptr, 10);
       if (!platform::processAlive(pid)) fs::remove_all(entry.path(), ec);
     }
@@ -125,14 +142,15 @@ Store::Store(fs::path root, InspectFile inspect) : impl_(std::make_unique<Impl>(
   s.metaDir = s.root / kMetaFolder;
   s.reconstructionDir = s.metaDir / "reconstruction";
   for (const fs::path& folder : {s.root, s.metaDir, s.metaDir / "tmp", s.reconstructionDir}) createFolder(folder);
-  if (::access(s.root.c_str(), W_OK) != 0) throw ioError("cannot write to", s.root.string(), errno);
+  if (!platform::writableFolder(s.root)) throw ioError("cannot write to", platform::utf8Of(s.root), errno);
+  s.componentBytes = folderNameBytesFitting(s.root);
   s.journal = std::make_unique<Journal>(s.root, s.metaDir);
 
   const FileLock lock = s.journal->lock();
   s.removeStaleWorkFolders();
   s.workDir = s.metaDir / "tmp" / (std::to_string(platform::currentProcessId()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
   fs::create_directories(s.workDir, ec);
-  if (ec) throw ioError("cannot create the folder", s.workDir.string(), ec.value());
+  if (ec) throw ioError("cannot create the folder", platform::utf8Of(s.workDir), ec.value());
   s.catchUp();
   Reconciliation reconciled = reconcileWithDisk(s.root, s.metaDir, s.instances, inspect);
   if (reconciled.changed) s.foldersStale = true;
@@ -183,7 +201,7 @@ AddResult Store::add(const dicom::InstanceInfo& info, Origin origin, const fs::p
     fs::rename(candidate, result.file, ec);  // atomic replacement: the old copy until the very moment
     if (ec) {
       fs::remove(candidate);
-      throw ioError("cannot replace", result.file.string(), ec.value());
+      throw ioError("cannot replace", platform::utf8Of(result.file), ec.value());
     }
     kept.info = info;
     kept.origin = origin;
@@ -198,27 +216,27 @@ AddResult Store::add(const dicom::InstanceInfo& info, Origin origin, const fs::p
     return result;
   }
 
-  const fs::path folder = s.folderMap().folderFor(info);
+  const fs::path folder = s.folderMap().folderFor(info, s.componentBytes);
   if (!isInside(s.root, s.root / folder)) {  // names are sanitized; this is the belt to those braces
     fs::remove(candidate, ec);
-    throw Error(ErrorCode::Internal, "refusing a folder outside the library: " + folder.string());
+    throw Error(ErrorCode::Internal, "refusing a folder outside the library: " + platform::utf8Of(folder));
   }
   fs::create_directories(s.root / folder, ec);
   if (ec) {
     fs::remove(candidate);
-    throw ioError("cannot create the folder", (s.root / folder).string(), ec.value());
+    throw ioError("cannot create the folder", platform::utf8Of((s.root / folder)), ec.value());
   }
   const fs::path target = freeSliceName(s.root / folder, s.folderMap().seriesSize(info.seriesInstanceUid));
   fs::rename(candidate, target, ec);
   if (ec) {
     fs::remove(candidate);
-    throw ioError("cannot file", target.string(), ec.value());
+    throw ioError("cannot file", platform::utf8Of(target), ec.value());
   }
   KeptInstance kept;
   kept.info = info;
   kept.origin = origin;
   kept.bytes = candidateBytes;
-  kept.relativePath = target.lexically_relative(s.root).generic_string();
+  kept.relativePath = platform::genericUtf8Of(target.lexically_relative(s.root));
   s.touchedSeries.insert(info.seriesInstanceUid);
   s.unsynced.insert(target);
   s.unsynced.insert(target.parent_path());
