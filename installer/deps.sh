@@ -17,7 +17,10 @@ packages=(build-essential cmake pkg-config dcmtk libdcmtk-dev zlib1g-dev libzip-
 if [ "$with_tests" = 1 ]; then
   packages+=(libgtest-dev googletest python3 python3-pydicom time orthanc orthanc-dicomweb chromium firefox-esr
              xdg-utils curl fonts-wqy-zenhei
-             clang-14 libclang-rt-14-dev)  # the fuzz smoke test: libFuzzer, ASan and UBSan runtimes (tests/fuzz)
+             clang-14 libclang-rt-14-dev  # the fuzz smoke test: libFuzzer, ASan and UBSan runtimes (tests/fuzz)
+             # Windows, built and tested here (tests/windows): the cross compiler, zlib for it, Wine, NSIS, and what
+             # cmake/windows/third-party.sh needs to fetch and build Debian's DCMTK, libzip and libarchive sources.
+             g++-mingw-w64-x86-64-posix mingw-w64-x86-64-dev libz-mingw-w64-dev wine wine64 nsis ninja-build dpkg-dev)
 fi
 # Node.js builds the extension; keep a node that is already there (it may not come from Debian).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi

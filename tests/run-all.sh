@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every CloudFilm test: C++ unit and integration tests (ctest, Orthanc included), the extension's unit tests and
-# lint, a short run of every fuzz target (tests/fuzz), the installer tests, and the end-to-end tests in Chromium and Firefox ESR.
+# lint, a short run of every fuzz target (tests/fuzz), the Windows build's tests under Wine (tests/windows), the
+# installer tests, and the end-to-end tests in Chromium and Firefox ESR.
 # First installs what the tests need that the set-up did not (browsers, Orthanc, sample data packages): a no-op
 # when they are there. CI (.ci/run) is this script alone, so that happens once per run.
 # Builds with the CMake preset "test" in build/test, or in CLOUDFILM_BUILD_DIR when set (e2e and installer tests
@@ -39,6 +40,9 @@ echo "== fuzz smoke test: every libFuzzer target 15 s (clang, ASan + UBSan, buil
 # A fixed seed: the smoke run mutates the same way each time, so CI is red when a change breaks a target, not when
 # a random walk happens on an old finding (campaigns run run.sh without it: seed 0 is a random one).
 CLOUDFILM_FUZZ_SEED=1 tests/fuzz/run.sh --seconds 15 || status=1
+
+echo "== Windows: cross-build, unit tests, the programs and the installer under Wine (tests/windows)"
+tests/windows/run.sh || status=1
 
 echo "== installer tests (temporary HOME and prefix)"
 tests/installer/test_install.sh --build-dir "$build" || status=1

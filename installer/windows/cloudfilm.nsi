@@ -85,6 +85,7 @@ Section "Uninstall"
   !insertmacro UnregisterHost "Software\Chromium"
   !insertmacro UnregisterHost "Software\Microsoft\Edge"
   !insertmacro UnregisterHost "Software\Mozilla"
+  DeleteRegKey /ifempty HKCU "Software\Google"  ; Chrome's parent, when the install made it
   DeleteRegKey HKCU "${UNINSTALL_KEY}"
   Delete "$INSTDIR\cloudfilm-host.exe"
   Delete "$INSTDIR\cloudfilm.exe"
