@@ -1,6 +1,8 @@
 // platform_windows.cpp on a real Windows file system API (Wine's): UTF-8 names round-trip through UTF-16, paths past
 // MAX_PATH are written, locks exclude, nothing is ever replaced that should not be, and the frame reader reads a
 // binary pipe whose length prefix holds the two bytes text mode would change (0x0a, 0x1a).
+#include <windows.h>
+// after windows.h
 #include <fcntl.h>
 #include <io.h>
 
@@ -8,14 +10,18 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "ingest/ingestor.h"
 #include "platform/platform.h"
 #include "protocol/frame.h"
 #include "store/layout.h"
+#include "store/store.h"
 #include "test_files.h"
+#include "util/error.h"
 #include "util/fd_io.h"
 
 namespace fs = std::filesystem;
@@ -164,4 +170,60 @@ TEST(WindowsPlatform, FramesWhoseLengthHoldsNewlineAndEndOfFileBytesSurviveABina
   EXPECT_EQ(reader.frame(), payload);
   EXPECT_EQ(reader.next(), cloudfilm::protocol::ReadStatus::EndOfStream);
   platform::closeFile(fds[0]);
+}
+
+// A viewer holding a kept file open (Windows lets no one rename or remove it then): filing more slices of that series
+// (which renumbers the files into anatomical order) must neither lose an image nor wedge the library; once the viewer
+// lets go, the next commit puts everything in order.
+TEST(WindowsPlatform, AFileAViewerHoldsOpenLosesNothingAndWedgesNothing) {
+  cloudfilm::test::quietDcmtk();
+  TempDir dir;
+  const fs::path library = dir.path() / platform::pathFromUtf8("图像库");
+  cloudfilm::test::SyntheticImage image;
+  image.position = std::array<double, 3>{0, 0, 10};
+  std::vector<std::string> files{cloudfilm::test::makePart10(image)};
+  {
+    cloudfilm::store::Store store(library);
+    cloudfilm::ingest::Ingestor ingestor(store);
+    cloudfilm::ingest::BodyMeta meta;
+    meta.url = "https://film.example/1";
+    ASSERT_EQ(ingestor.ingestBody(meta, files[0]).at(0).outcome, cloudfilm::ingest::Outcome::Stored);
+    store.commit();
+  }
+  const auto kept = cloudfilm::test::listDicomFiles(library);
+  ASSERT_EQ(kept.size(), 1u);
+  // What a viewer does: open for reading, sharing reads only.
+  const HANDLE viewer = ::CreateFileW((library / platform::pathFromUtf8(kept[0])).wstring().c_str(), GENERIC_READ,
+                                      FILE_SHARE_READ, nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+  ASSERT_NE(viewer, INVALID_HANDLE_VALUE);
+  for (double z : {0.0, 5.0}) {  // slices below the held one: it would have to become 0003.dcm
+    cloudfilm::test::SyntheticImage slice = image;
+    slice.sopInstanceUid = cloudfilm::test::newUid();
+    slice.position = std::array<double, 3>{0, 0, z};
+    files.push_back(cloudfilm::test::makePart10(slice));
+  }
+  {
+    cloudfilm::store::Store store(library);
+    cloudfilm::ingest::Ingestor ingestor(store);
+    for (std::size_t i = 1; i < files.size(); ++i) {
+      cloudfilm::ingest::BodyMeta meta;
+      meta.url = "https://film.example/" + std::to_string(i + 1);
+      try {
+        ingestor.ingestBody(meta, files[i]);
+        store.commit();
+      } catch (const cloudfilm::Error& e) {
+        ADD_FAILURE() << "filing stopped at the held file: " << e.what();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "not a cloudfilm::Error: " << e.what();
+      }
+    }
+  }
+  ::CloseHandle(viewer);
+  cloudfilm::store::Store store(library);
+  store.commit();
+  std::set<std::string> onDisk;
+  for (const auto& file : cloudfilm::test::listDicomFiles(library))
+    onDisk.insert(cloudfilm::test::readFile(library / platform::pathFromUtf8(file)));
+  EXPECT_EQ(onDisk, std::set<std::string>(files.begin(), files.end())) << "every image kept, byte for byte";
+  EXPECT_EQ(store.size(), 3u);
 }

@@ -46,18 +46,29 @@ std::vector<const KeptInstance*> renumberSeries(const fs::path& root, std::vecto
     if (platform::pathFromUtf8(kept->relativePath) != target) moves.push_back({kept, {}, target});
   }
   const std::string tag = std::string(kRenumberingPrefix) + std::to_string(platform::currentProcessId()) + "-";
+  // Two phases through temporary names, so no file is ever replaced. Best effort: slice order is for reading, and a
+  // file another program holds open cannot be renamed on Windows (a viewer showing the series). Then every file
+  // goes back where it was and the series keeps its current names: nothing is lost, filing goes on.
   for (std::size_t i = 0; i < moves.size(); ++i) {
     Move& move = moves[i];
     move.temporary = move.target.parent_path() / (tag + std::to_string(i) + ".tmp");
-    const fs::path from = root / platform::pathFromUtf8(move.kept->relativePath);
     std::error_code ec;
-    fs::rename(from, root / move.temporary, ec);
-    if (ec) throw ioError("cannot rename", platform::utf8Of(from), ec.value());
+    fs::rename(root / platform::pathFromUtf8(move.kept->relativePath), root / move.temporary, ec);
+    if (ec) {
+      for (std::size_t back = 0; back < i; ++back)
+        fs::rename(root / moves[back].temporary, root / platform::pathFromUtf8(moves[back].kept->relativePath), ec);
+      return moved;
+    }
   }
   for (Move& move : moves) {
     std::error_code ec;
     fs::rename(root / move.temporary, root / move.target, ec);
-    if (ec) throw ioError("cannot rename", platform::utf8Of((root / move.temporary)), ec.value());
+    if (ec) {
+      // Back to its own name, else it stays under the temporary one: the index always says where each file is.
+      fs::rename(root / move.temporary, root / platform::pathFromUtf8(move.kept->relativePath), ec);
+      if (!ec) continue;
+      move.target = move.temporary;
+    }
     move.kept->relativePath = platform::genericUtf8Of(move.target);
     moved.push_back(move.kept);
   }

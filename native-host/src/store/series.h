@@ -26,7 +26,8 @@ std::filesystem::path freeSliceName(const std::filesystem::path& folder, std::si
 
 // Renames the files of one series (under `root`) to 0001.dcm, 0002.dcm ... in anatomical order and updates each
 // moved instance's relativePath; returns the moved instances. Two phases through temporary names, so no file ever
-// overwrites another; an interruption leaves kRenumberingPrefix files. Throws cloudfilm::Error.
+// overwrites another; an interruption leaves kRenumberingPrefix files. Best effort, never throws: when a file cannot be
+// renamed (another program holds it open, on Windows) the series keeps its names and nothing moves.
 std::vector<const KeptInstance*> renumberSeries(const std::filesystem::path& root, std::vector<KeptInstance*> members);
 
 // The summary of one series under `root` (`members` not empty, in any order).
