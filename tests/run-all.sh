@@ -42,7 +42,7 @@ echo "== fuzz smoke test: every libFuzzer target 15 s (clang, ASan + UBSan, buil
 CLOUDFILM_FUZZ_SEED=1 tests/fuzz/run.sh --seconds 15 || status=1
 
 echo "== Windows: cross-build, unit tests, the programs and the installer under Wine (tests/windows)"
-tests/windows/run.sh || status=1
+CLOUDFILM_BUILD_DIR="$build" tests/windows/run.sh || status=1
 
 echo "== installer tests (temporary HOME and prefix)"
 tests/installer/test_install.sh --build-dir "$build" || status=1

@@ -89,13 +89,20 @@ class Sandbox {
   fs::path root_;
 };
 
+// The host to test: the one this build made, or CLOUDFILM_TEST_HOST (tests/windows/wine-host.sh runs these tests a
+// second time against cloudfilm-host.exe under Wine).
+inline std::string hostProgram() {
+  const char* other = std::getenv("CLOUDFILM_TEST_HOST");
+  return other && *other ? other : CLOUDFILM_HOST;
+}
+
 class HostProcess {
  public:
   explicit HostProcess(const Sandbox& sandbox, std::vector<std::string> args = {chromiumOrigin()},
                        bool outputOverride = true, const std::map<std::string, std::string>& extraEnv = {})
       : in_(cloexecPipe()),
         out_(cloexecPipe()),
-        child_(bp::exe = CLOUDFILM_HOST, bp::args = args, bp::std_in < in_, bp::std_out > out_,
+        child_(bp::exe = hostProgram(), bp::args = args, bp::std_in < in_, bp::std_out > out_,
                bp::std_err > (sandbox.root() / "stderr.txt").string(), withExtra(sandbox.environment(outputOverride), extraEnv)) {}
   ~HostProcess() {
     std::error_code ec;
