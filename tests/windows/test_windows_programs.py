@@ -161,7 +161,16 @@ def test_host_protocol():
     for d in (data, out):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
-    env = dict(os.environ, CLOUDFILM_DATA_DIR=windows_path(data), CLOUDFILM_OUTPUT_DIR=windows_path(out))
+    # The folder is opened through the shell (ShellExecuteEx); a batch file stands in for Explorer.
+    opened, opener = os.path.join(WORK, 'opened.txt'), os.path.join(WORK, 'opener.cmd')
+    with open(opener, 'w', newline='\r\n') as f:
+        # It lists the folder it was given: the file names are ASCII, so the answer proves the Chinese path arrived
+        # whole (cmd's echo would write it in the console's code page).
+        f.write(f'@dir /b "%~1" > "{windows_path(opened)}"\n')
+    if os.path.exists(opened):
+        os.remove(opened)
+    env = dict(os.environ, CLOUDFILM_DATA_DIR=windows_path(data), CLOUDFILM_OUTPUT_DIR=windows_path(out),
+               CLOUDFILM_OPENER=windows_path(opener))
     body = make_dicom(os.path.join(WORK, 'host.dcm'), '赵^六', 'H1', '腹部', '增强', 'GB18030')
     origin = f'chrome-extension://{IDS["chromiumId"]}/'
     with open(os.path.join(WORK, 'host.err'), 'wb') as err:
@@ -194,12 +203,41 @@ def test_host_protocol():
         host.stdin.flush()
         saved = read_frame(host.stdout)
         check(saved and saved.get('written') == 1, f'save wrote the file: {str(saved)[:200]}')
+        folder = (saved.get('series') or [{}])[0].get('folder', '')
+        host.stdin.write(frame({'type': 'open-folder', 'id': 5, 'path': folder}))
+        host.stdin.flush()
+        reply = read_frame(host.stdout)
+        check(reply and reply.get('type') == 'open-folder-result', f'open-folder answered: {str(reply)[:160]}')
+        for _ in range(100):
+            if os.path.exists(opened) and os.path.getsize(opened) > 0:
+                break
+            time.sleep(0.1)
+        text = open(opened, 'rb').read().decode('utf-8', 'replace').strip() if os.path.exists(opened) else ''
+        check(text == '0001.dcm', f'the shell was asked to open the series folder, which holds 0001.dcm: {text!r}')
         host.stdin.close()
         status = host.wait(timeout=60)
     check(status == 0, f'the host exits 0 when the browser closes the port (got {status})')
     found = [os.path.join(d, f) for d, _, fs in os.walk(out) for f in fs if f.endswith('.dcm')]
     check(len(found) == 1 and open(found[0], 'rb').read() == body, f'the saved file is byte-identical: {found}')
     check(any('赵六' in p for p in found), 'the patient folder has the Chinese name')
+
+
+def test_firefox_caller():
+    print('== cloudfilm-host.exe started as Firefox starts it (manifest path, add-on id); a stranger refused')
+    env = dict(os.environ, CLOUDFILM_DATA_DIR=windows_path(os.path.join(WORK, 'host-data')),
+               CLOUDFILM_OUTPUT_DIR=windows_path(os.path.join(WORK, 'host out 保存')))
+    hello = frame({'type': 'hello', 'id': 1})
+    for args, allowed in (([r'C:\Programs\CloudFilm\app.cloudfilm.host.firefox.json', IDS['geckoId']], True),
+                          (['chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/'], False)):
+        with open(os.path.join(WORK, 'caller.out'), 'wb') as out:
+            status = subprocess.run(['wine', HOST] + args, env=env, input=hello, stdout=out,
+                                    stderr=subprocess.DEVNULL, timeout=60).returncode
+        with open(os.path.join(WORK, 'caller.out'), 'rb') as out:
+            reply = read_frame(out)
+        if allowed:
+            check(status == 0 and reply and reply.get('type') == 'hello-result', f'Firefox is served ({status})')
+        else:
+            check(status != 0 and reply is None, f'another extension is refused (exit {status})')
 
 
 def reg_query(env, key):
@@ -272,6 +310,7 @@ if __name__ == '__main__':
     os.makedirs(WORK, exist_ok=True)
     test_import_har()
     test_host_protocol()
+    test_firefox_caller()
     test_installer()
     print(f'{len(failures)} failure(s)' if failures else 'all Windows program tests passed')
     sys.exit(1 if failures else 0)

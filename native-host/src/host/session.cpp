@@ -345,7 +345,7 @@ void Session::onGetSettings(const Json& message) {
 void Session::onSetSettings(const Json& message) {
   Settings updated = settings_;
   if (auto folder = protocol::optionalString(message, "outputFolder")) {
-    const fs::path path = fs::path(*folder).lexically_normal();
+    const fs::path path = platform::pathFromUtf8(*folder).lexically_normal();
     if (!path.is_absolute()) throw ProtocolError(ErrorCode::BadOutputFolder, "the output folder must be absolute");
     if (auto problem = prepareOutputFolder(path)) throw ProtocolError(ErrorCode::BadOutputFolder, *problem);
     updated.outputFolder = path;

@@ -25,7 +25,7 @@ Settings loadSettings(const fs::path& file, std::string* problem) {
     return settings;
   }
   if (auto it = json.find("outputFolder"); it != json.end() && it->is_string()) {
-    fs::path folder(it->get<std::string>());
+    const fs::path folder = platform::pathFromUtf8(it->get<std::string>());
     if (folder.is_absolute()) settings.outputFolder = folder;
     else if (problem) *problem = "outputFolder in " + platform::utf8Of(file) + " is not absolute; ignored";
   }
@@ -36,7 +36,7 @@ void saveSettings(const fs::path& file, const Settings& settings) {
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   nlohmann::json json = nlohmann::json::object();
-  if (settings.outputFolder) json["outputFolder"] = settings.outputFolder->string();
+  if (settings.outputFolder) json["outputFolder"] = platform::utf8Of(*settings.outputFolder);
   const std::string text = json.dump(2) + "\n";
   const fs::path temporary = fs::path(file).concat("." + std::to_string(platform::currentProcessId()) + ".tmp");
   writeWholeFile(temporary, text, 0666);

@@ -214,7 +214,7 @@ bool isInside(const std::filesystem::path& root, const std::filesystem::path& ca
 namespace fs = std::filesystem;
 
 fs::path resolveInside(const fs::path& root, const std::string& requested) {
-  fs::path target(requested);
+  fs::path target = platform::pathFromUtf8(requested);
   if (!target.is_absolute()) target = root / target;
   target = target.lexically_normal();
   const fs::path normalRoot = root.lexically_normal();
