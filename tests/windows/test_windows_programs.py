@@ -61,6 +61,7 @@ def make_dicom(path, patient, patient_id, study, series, charset='ISO_IR 192', n
     meta.MediaStorageSOPInstanceUID = generate_uid()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = FileDataset(path, {}, file_meta=meta, preamble=b'\0' * 128)
+    ds.is_little_endian, ds.is_implicit_VR = True, False  # as the meta header says
     ds.SpecificCharacterSet = charset
     ds.SOPClassUID = meta.MediaStorageSOPClassUID
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
@@ -135,6 +136,39 @@ def test_import_har():
     joined = unicodedata.normalize('NFC', ' '.join(kept.values()))
     for name in expected_names:
         check(name in joined, f'the name {name} is readable in the folders')
+    return out, len(originals)
+
+
+def test_export(library, count):
+    print('== cloudfilm.exe export: a DICOMDIR folder and a ZIP, for a doctor')
+    disc, archive = os.path.join(WORK, '给医生 disc'), os.path.join(WORK, '给医生.zip')
+    shutil.rmtree(disc, ignore_errors=True)
+    if os.path.exists(archive):
+        os.remove(archive)
+    with open(os.path.join(WORK, 'export.out'), 'wb') as out:
+        status = wine([CLI, 'export', '--out', windows_path(library), '--dicomdir', windows_path(disc)],
+                      stdout=out, stderr=subprocess.STDOUT).returncode
+    check(status == 0, f'export --dicomdir exits 0 ({open(os.path.join(WORK, "export.out"), errors="replace").read()[-200:]})')
+    check('does not list' not in open(os.path.join(WORK, 'export.out'), encoding='utf-8', errors='replace').read(),
+          'every file within the general-purpose profile (Explicit VR Little Endian)')
+    if status == 0:
+        dicomdir = pydicom.dcmread(os.path.join(disc, 'DICOMDIR'))
+        images = [r for r in dicomdir.DirectoryRecordSequence if r.DirectoryRecordType == 'IMAGE']
+        check(len(images) == count, f'the DICOMDIR lists {len(images)} of {count} images')
+        for record in images:
+            path = os.path.join(disc, *record.ReferencedFileID)
+            ok = os.path.isfile(path) and pydicom.dcmread(path).SOPInstanceUID == record.ReferencedSOPInstanceUIDInFile
+            check(ok, f'the record {"/".join(record.ReferencedFileID)} leads to its image')
+    with open(os.path.join(WORK, 'zip.out'), 'wb') as out:
+        status = wine([CLI, 'export', '--out', windows_path(library), '--zip', windows_path(archive)],
+                      stdout=out, stderr=subprocess.STDOUT).returncode
+    check(status == 0 and os.path.isfile(archive), f'export --zip exits 0 ({status})')
+    if status == 0:
+        import zipfile
+        with zipfile.ZipFile(archive) as z:
+            names = z.namelist()
+            check('DICOMDIR' in names and sum(n.startswith('DICOM/') for n in names) >= count,
+                  f'the ZIP holds the DICOMDIR and the images ({len(names)} entries)')
 
 
 def frame(obj, pad_to=None):
@@ -308,7 +342,8 @@ def test_installer():
 
 if __name__ == '__main__':
     os.makedirs(WORK, exist_ok=True)
-    test_import_har()
+    library, count = test_import_har()
+    test_export(library, count)
     test_host_protocol()
     test_firefox_caller()
     test_installer()

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 
+#include "platform/platform.h"
 #include "util/error.h"
 
 namespace cloudfilm::dicom {
@@ -86,7 +87,9 @@ DicomDirOutcome writeDicomDir(const std::filesystem::path& folder, const std::ve
     // "disable" with OFFalse turns the check off (DCMTK's naming): only for files the profile does not list.
     dicomdir.disableTransferSyntaxCheck(inProfile ? OFTrue : OFFalse);
     if (!inProfile) outcome.outsideProfile.push_back(i);
-    status = dicomdir.addDicomFile(OFFilename(files[i].fileId.c_str()), OFFilename(folder.c_str()));
+    // The file ID as a path of the platform (wide, '\\'-separated on Windows), like the folder: DCMTK joins them.
+    const std::filesystem::path fileId = platform::pathFromUtf8(files[i].fileId);
+    status = dicomdir.addDicomFile(OFFilename(fileId.c_str()), OFFilename(folder.c_str()));
     if (status.good()) {
       ++outcome.referenced;
     } else {
