@@ -249,14 +249,19 @@ test('start: when arming fails after attaching, the debugger lets go at once', a
 test('detachStray: only tabs this extension holds and does not capture are let go', async () => {
   const detached = [];
   const saved = { getTargets: chrome.debugger.getTargets, detach: chrome.debugger.detach };
+  // getTargets() does not say who is attached; detach() fails for a client that is not ours.
+  const ours = new Set([1, 2]);
   chrome.debugger.getTargets = async () => [
-    { tabId: 1, attached: true, extensionId: 'test' }, // captured: kept
-    { tabId: 2, attached: true, extensionId: 'test' }, // stray: let go
-    { tabId: 3, attached: true, extensionId: 'another-extension' },
-    { tabId: 4, attached: false, extensionId: 'test' },
-    { attached: true, extensionId: 'test' }, // not a tab
+    { tabId: 1, attached: true }, // captured: kept
+    { tabId: 2, attached: true }, // ours, stray: let go
+    { tabId: 3, attached: true }, // DevTools or another extension: detach() refuses
+    { tabId: 4, attached: false },
+    { attached: true }, // not a tab
   ];
-  chrome.debugger.detach = async ({ tabId }) => { detached.push(tabId); };
+  chrome.debugger.detach = async ({ tabId }) => {
+    if (!ours.has(tabId)) throw new Error(`Debugger is not attached to the tab with id: ${tabId}.`);
+    detached.push(tabId);
+  };
   try {
     const { engine } = makeEngine();
     assert.equal(await engine.detachStray((tabId) => tabId === 1), 1);

@@ -174,15 +174,20 @@ export class DebuggerCapture {
   /**
    * Lets go of every tab this extension's debugger holds that is not captured (a service worker that restarted
    * without its state, a start that failed half-way): no bar stays up for a tab whose capture is off.
+   * getTargets() says a tab is attached, not by whom (DevTools counts too), but detach() only ever detaches this
+   * extension's own client: for any other it fails, and nothing happens.
    */
   async detachStray(isCaptured) {
     let targets = [];
     try { targets = await api.debugger.getTargets(); } catch { return 0; }
     let detached = 0;
     for (const t of targets) {
-      if (!t.attached || t.extensionId !== api.runtime.id || t.tabId === undefined || isCaptured(t.tabId)) continue;
-      this.#forget(t.tabId);
-      try { await api.debugger.detach({ tabId: t.tabId }); detached += 1; } catch { /* gone meanwhile */ }
+      if (!t.attached || t.tabId === undefined || isCaptured(t.tabId)) continue;
+      try {
+        await api.debugger.detach({ tabId: t.tabId });
+        this.#forget(t.tabId);
+        detached += 1;
+      } catch { /* not ours (DevTools, another extension), or gone meanwhile */ }
     }
     return detached;
   }
