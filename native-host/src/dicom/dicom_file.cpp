@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dicom/dcmtk_compat.h"
 #include "dicom/dataset_sniff.h"
 #include "dicom/nesting_scan.h"
 #include "platform/platform.h"
@@ -147,7 +148,7 @@ std::string pixelDataProblem(DcmDataset& dataset, const DcmXfer& xfer, InstanceI
   if (bitsAllocated == 0 || (bitsAllocated != 1 && bitsAllocated % 8 != 0))
     return "BitsAllocated is " + std::to_string(bitsAllocated);
 
-  if (xfer.isEncapsulated()) {
+  if (encapsulatedPixels(xfer)) {
     info.encapsulatedPixelData = true;
     auto* pixelData = dynamic_cast<DcmPixelData*>(pixelElement);
     DcmPixelSequence* sequence = nullptr;

@@ -30,6 +30,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "dicom/dcmtk_compat.h"
 #include "dicom/dicom_file.h"
 #include "dicom/dicom_json_dcmtk.h"
 #include "platform/platform.h"
@@ -684,7 +685,7 @@ std::unique_ptr<DcmDataset> datasetFromJson(const json& instance, const BulkData
 
 bool isEncapsulatedTransferSyntax(const std::string& uid) {
   const DcmXfer xfer(uid.c_str());
-  return xfer.getXfer() != EXS_Unknown && xfer.isEncapsulated();
+  return xfer.getXfer() != EXS_Unknown && encapsulatedPixels(xfer);
 }
 
 bool isKnownTransferSyntax(const std::string& uid) { return DcmXfer(uid.c_str()).getXfer() != EXS_Unknown; }
@@ -711,7 +712,7 @@ RebuildNotes writeInstanceFromJson(const json& instance, const BulkDataResolver&
       throw DicomJsonError("frames in an unknown transfer syntax " + pixels->transferSyntaxUid);
     if (pixels->frames.empty()) throw DicomJsonError("no frames");
     delete dataset.remove(DCM_PixelData);
-    if (framesXfer.isEncapsulated()) {
+    if (encapsulatedPixels(framesXfer)) {
       xfer = framesXfer.getXfer();
       insertEncapsulatedPixelData(dataset, *pixels, xfer);
     } else {

@@ -38,7 +38,11 @@ void saveSettings(const fs::path& file, const Settings& settings) {
   nlohmann::json json = nlohmann::json::object();
   if (settings.outputFolder) json["outputFolder"] = platform::utf8Of(*settings.outputFolder);
   const std::string text = json.dump(2) + "\n";
-  const fs::path temporary = fs::path(file).concat("." + std::to_string(platform::currentProcessId()) + ".tmp");
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive, its bug 105329) on "." + std::string.
+  std::string suffix = ".";
+  suffix += std::to_string(platform::currentProcessId());
+  suffix += ".tmp";
+  const fs::path temporary = fs::path(file).concat(suffix);
   writeWholeFile(temporary, text, 0666);
   fs::rename(temporary, file, ec);
   if (ec) {
