@@ -17,7 +17,7 @@ export function requireBrowser(name) {
 
 /** Reads what a person sees in the popup (same shape in both browsers). */
 export const POPUP_FIELDS = ['#capture-toggle', '#capture-sub', '#totals', '#problems', '#studies', '#toast',
-  '#save', '#host-status', '#extra', '#empty'];
+  '#save', '#host-status', '#extra', '#empty', '#debugger-notice', '#debugger-bar-note'];
 
 /**
  * Runs `fn(session, setup)` in a fresh browser set up the way a person would (`userSetup(name, options.setup)`, then
@@ -43,23 +43,33 @@ export async function withBrowser(name, fn, { setup: setupOptions, launch: launc
  * Starts a browser with the extension. `networkEnabled: false` keeps puppeteer's own Network domain off (Chromium):
  * the benchmark's browsers, which must cost what a person's browser costs. `extraArgs` go to either browser's command
  * line (e.g. `--auto-open-devtools-for-tabs`, Firefox's `--devtools`); `firefoxPrefs` are added to the Firefox profile.
+ * `webgl`: WebGL in software, for a viewer that needs it (OHIF: cornerstone3D): Chromium with SwiftShader instead of
+ * `--disable-gpu` (which would leave it without), Firefox through Mesa's llvmpipe.
  */
-export async function launch(name, setup, { lang = 'en', extraArgs = [], networkEnabled = true, firefoxPrefs = {} } = {}) {
+export async function launch(name, setup, { lang = 'en', extraArgs = [], networkEnabled = true, firefoxPrefs = {},
+  webgl = false } = {}) {
   const executablePath = requireBrowser(name);
   const ext = extensionDir(name);
   if (name === 'chromium') {
+    const gpu = webgl ? ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] : ['--disable-gpu'];
     const browser = await puppeteer.launch({
       executablePath, headless: true, pipe: true, userDataDir: setup.profile, env: setup.env,
       ignoreDefaultArgs: ['--disable-extensions'], protocolTimeout: 240000, networkEnabled,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      args: ['--no-sandbox', ...gpu, '--disable-quic', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync', '--silent-debugger-extension-api', `--lang=${lang}`,
         `--disable-extensions-except=${ext}`, `--load-extension=${ext}`, '--window-size=1200,900', ...extraArgs],
     });
     return new ChromiumSession(browser, lang);
   }
+  // Headless Firefox has no WebGL unless it makes its GL context itself, through Mesa's EGL without a display
+  // (llvmpipe): seen working with Firefox ESR 153 and Debian 12's Mesa 22.
+  const webglEnv = webgl ? { LIBGL_ALWAYS_SOFTWARE: '1', MOZ_WEBGL_FORCE_EGL: '1', EGL_PLATFORM: 'surfaceless' } : {};
+  const webglPrefs = webgl ? { 'webgl.force-enabled': true, 'webgl.out-of-process': false, 'webgl.prefer-native-gl': false } : {};
   const browser = await puppeteer.launch({
-    browser: 'firefox', executablePath, headless: true, env: setup.env, protocolTimeout: 240000, args: extraArgs,
+    browser: 'firefox', executablePath, headless: true, env: { ...setup.env, ...webglEnv }, protocolTimeout: 240000,
+    args: extraArgs,
     extraPrefsFirefox: {
+      ...webglPrefs,
       ...firefoxPrefs,
       'extensions.openPopupWithoutUserGesture.enabled': true,
       'extensions.webextensions.uuids': JSON.stringify({ [IDS.geckoId]: FIREFOX_UUID }),
@@ -148,6 +158,31 @@ class ChromiumSession extends Session {
       out.problemNames = [...document.querySelectorAll('#problems [data-problem]')].map((n) => n.dataset.problem);
       return out;
     }, POPUP_FIELDS);
+  }
+  /** Each captured series as the popup shows it: its text, whether a hint is under it, attributes not sent. */
+  async readSeries() {
+    return this.popup.evaluate(() => [...document.querySelectorAll('#studies li[data-series]')].map((n) => ({
+      uid: n.dataset.series, text: n.textContent, awaiting: n.classList.contains('awaiting'),
+      warn: n.querySelector('.series-warn')?.textContent ?? null,
+      rebuilt: Number(/\d+/.exec(n.querySelector('.rebuilt')?.textContent ?? '')?.[0] ?? 0),
+      notSent: n.querySelector('.series-note') ? Number(n.querySelector('.series-note').dataset.notSent) : 0 })));
+  }
+  /**
+   * Tabs the extension's own debugger client holds. getTargets() cannot say (puppeteer's attachment counts as
+   * attached too); a command from the extension goes through only where its client is attached.
+   */
+  async debuggerTabs() {
+    const worker = await this.extensionWorker();
+    return worker.evaluate(async () => {
+      const held = [];
+      for (const tab of await chrome.tabs.query({})) {
+        try {
+          await chrome.debugger.sendCommand({ tabId: tab.id }, 'Runtime.evaluate', { expression: '0' });
+          held.push(tab.id);
+        } catch { /* not attached by us */ }
+      }
+      return held;
+    });
   }
   /** CDP screenshot of the popup (page.screenshot() can hang on these pages). */
   async screenshotPopup() {

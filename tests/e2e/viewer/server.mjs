@@ -1,7 +1,9 @@
 // A hospital-like "cloud film" site for the end-to-end tests, on 127.0.0.1: a dwv 0.36 viewer page, a cornerstone
 // wadors: viewer page (DICOMweb metadata + frames, like OHIF) and a reverse proxy /orthanc/* -> Orthanc, from one
 // origin; a Socket.IO-style WebSocket at /socket.io/ (socket.html) and one-image ZIPs at /zip/instance/ID (zip.html).
-// Run alone: node viewer/server.mjs ORTHANC_URL [PORT]
+// startOhif() serves the published OHIF viewer (npm @ohif/app, its built dist/) the same way: its own origin, the
+// same /orthanc/* proxy, and a configuration (ohif-config.js) pointing at it.
+// Run alone: node viewer/server.mjs ORTHANC_URL [PORT] [ohif]
 import http from 'node:http';
 import http2 from 'node:http2';
 import { createReadStream, statSync } from 'node:fs';
@@ -12,7 +14,8 @@ import { WebSocketServer } from 'ws';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modules = path.join(here, '..', 'node_modules');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css', '.map': 'application/json' };
+  '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css', '.map': 'application/json',
+  '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.woff2': 'font/woff2' };
 
 // URL path -> file. Only these roots are served; nothing outside them.
 const ROOTS = [
@@ -26,13 +29,18 @@ const ROOTS = [
   ['/lib/dicom-parser/', path.join(modules, 'dicom-parser', 'dist')],
   ['/', path.join(here, 'public')],
 ];
+// The published OHIF viewer: its dist/ as npm ships it, but our configuration instead of its app-config.js.
+export const OHIF_DIST = path.join(modules, '@ohif', 'app', 'dist');
+const OHIF_ROOTS = [['/app-config.js', path.join(here, 'ohif-config.js')], ['/', OHIF_DIST]];
 
-function serveFile(req, res, pathname) {
+function serveFile(req, res, pathname, roots = ROOTS, fallback = null) {
   if (pathname === '/') pathname = '/index.html';
-  for (const [prefix, folder] of ROOTS) {
+  for (const [prefix, folder] of roots) {
     if (!pathname.startsWith(prefix)) continue;
-    const file = path.join(folder, decodeURIComponent(pathname.slice(prefix.length)));
-    if (!file.startsWith(folder + path.sep)) break;
+    const exact = !prefix.endsWith('/');  // one file served under another name
+    if (exact && pathname !== prefix) continue;
+    const file = exact ? folder : path.join(folder, decodeURIComponent(pathname.slice(prefix.length)));
+    if (!exact && !file.startsWith(folder + path.sep)) break;
     let stat;
     try { stat = statSync(file); } catch { continue; }
     if (!stat.isFile()) continue;
@@ -41,6 +49,8 @@ function serveFile(req, res, pathname) {
     createReadStream(file).pipe(res);
     return;
   }
+  // A single-page application's own routes (/viewer?StudyInstanceUIDs=...) are its index page.
+  if (fallback && !path.extname(pathname)) return serveFile(req, res, fallback, roots);
   res.writeHead(404, { 'Content-Type': 'text/plain' });
   res.end('not found');
 }
@@ -135,12 +145,13 @@ async function serveInstanceZip(res, orthancUrl, id, link) {
   }
 }
 
-function proxy(req, res, orthancUrl, target, link) {
+function proxy(req, res, orthancUrl, target, link, observe) {
   const upstream = new URL(target, orthancUrl);
   const headers = { ...req.headers, host: upstream.host };
   delete headers['accept-encoding']; // bodies as Orthanc sends them (it does not compress here anyway)
   for (const name of Object.keys(headers)) if (name.startsWith(':')) delete headers[name]; // HTTP/2 pseudo-headers
   const forward = http.request(upstream, { method: req.method, headers }, (answer) => {
+    observe?.({ url: target, status: answer.statusCode, contentType: answer.headers['content-type'] ?? '' });
     const out = { ...answer.headers, 'cache-control': 'no-store' };
     // Connection-specific headers are not allowed in HTTP/2 answers.
     for (const name of ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']) delete out[name];
@@ -158,16 +169,20 @@ function proxy(req, res, orthancUrl, target, link) {
 
 /**
  * Starts the site; resolves to { url, port, stop() }. `network` ({latencyMs, bitsPerSecond}) simulates a link.
+ * `observe({url, status, contentType})` hears of each answer the /orthanc/ proxy passes on (what the viewer fetched,
+ * workers' requests included, which a browser's page events do not all show).
  * `tls` ({key, cert}, PEM) serves HTTPS with HTTP/2 (HTTP/1.1 still offered), as most hospital sites are served.
  */
-export function startViewer({ orthancUrl, port = 0, network, tls }) {
+export function startViewer({ orthancUrl, port = 0, network, tls, app, observe }) {
   const link = makeLink(network);
   const handler = (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname.startsWith('/orthanc/')) {
-      proxy(req, res, orthancUrl, req.url.slice('/orthanc'.length), link);
+      proxy(req, res, orthancUrl, req.url.slice('/orthanc'.length), link, observe);
     } else if (url.pathname.startsWith('/zip/instance/') && req.method === 'GET') {
       serveInstanceZip(res, orthancUrl, url.pathname.slice('/zip/instance/'.length), link);
+    } else if (app === 'ohif' && (req.method === 'GET' || req.method === 'HEAD')) {
+      serveFile(req, res, url.pathname, OHIF_ROOTS, '/index.html');
     } else if (req.method === 'GET' || req.method === 'HEAD') {
       serveFile(req, res, url.pathname);
     } else {
@@ -200,7 +215,7 @@ export function startViewer({ orthancUrl, port = 0, network, tls }) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [orthancUrl, port] = process.argv.slice(2);
-  if (!orthancUrl) { console.error('usage: server.mjs ORTHANC_URL [PORT]'); process.exit(2); }
-  startViewer({ orthancUrl, port: Number(port ?? 0) }).then((site) => console.log(`viewer on ${site.url}`));
+  const [orthancUrl, port, app] = process.argv.slice(2);
+  if (!orthancUrl) { console.error('usage: server.mjs ORTHANC_URL [PORT] [ohif]'); process.exit(2); }
+  startViewer({ orthancUrl, port: Number(port ?? 0), app }).then((site) => console.log(`viewer on ${site.url}`));
 }
