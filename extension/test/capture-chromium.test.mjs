@@ -270,3 +270,20 @@ test('detachStray: only tabs this extension holds and does not capture are let g
     Object.assign(chrome.debugger, saved);
   }
 });
+
+test('resume: a tab its own client still holds (a restarted service worker) is armed again; another debugger\'s is busy', async () => {
+  const savedAttach = chrome.debugger.attach;
+  // Chromium says the same whoever holds the tab.
+  chrome.debugger.attach = async () => { throw new Error('Another debugger is already attached to the tab with id: 1.'); };
+  try {
+    let calls = fakeChrome({ 'Page.addScriptToEvaluateOnNewDocument': () => ({ identifier: 'S1' }) });
+    const { engine } = makeEngine();
+    await engine.resume(1);
+    assert.ok(calls.some((c) => c.method === 'Page.addScriptToEvaluateOnNewDocument'), 'armed again, not given up');
+    calls = fakeChrome({ 'Runtime.evaluate': () => { throw new Error('Debugger is not attached to the tab with id: 1.'); } });
+    await assert.rejects(engine.resume(1), (e) => e.problem === 'debugger-busy');
+    assert.ok(!calls.some((c) => c.method === 'Page.enable'), 'nothing sent to a tab another debugger holds');
+  } finally {
+    chrome.debugger.attach = savedAttach;
+  }
+});

@@ -142,9 +142,18 @@ export class DebuggerCapture {
     this.reads.workers += 1;
   }
 
+  /**
+   * Whether this extension's own debugger client holds the tab (a restarted service worker finds its attachment
+   * still there). getTargets() cannot say: it gives `extensionId` for extension pages only, never for tabs, and a
+   * tab's `attached` counts any client. A command goes through only where this extension's client is attached.
+   */
   async #attachedByUs(tabId) {
-    const targets = await api.debugger.getTargets();
-    return targets.some((t) => t.tabId === tabId && t.attached && t.extensionId === api.runtime.id);
+    try {
+      await api.debugger.sendCommand({ tabId }, 'Runtime.evaluate', { expression: '0', returnByValue: true });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
