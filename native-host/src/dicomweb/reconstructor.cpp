@@ -110,9 +110,7 @@ std::string urlPath(std::string_view url) {
   return percentDecode(rest);
 }
 
-std::optional<InstancePath> parseInstancePath(std::string_view url) {
-  std::string path = urlPath(url);
-  if (auto query = path.find('?'); query != std::string::npos) path.resize(query);
+std::vector<std::string> pathSegments(const std::string& path) {
   std::vector<std::string> segments;
   std::size_t start = 0;
   while (start <= path.size()) {
@@ -120,6 +118,13 @@ std::optional<InstancePath> parseInstancePath(std::string_view url) {
     if (end > start) segments.push_back(path.substr(start, end - start));
     start = end + 1;
   }
+  return segments;
+}
+
+std::optional<InstancePath> parseInstancePath(std::string_view url) {
+  std::string path = urlPath(url);
+  if (auto query = path.find('?'); query != std::string::npos) path.resize(query);
+  const std::vector<std::string> segments = pathSegments(path);
   for (std::size_t k = 0; k + 5 < segments.size(); ++k) {
     if (segments[k] != "studies" || segments[k + 2] != "series" || segments[k + 4] != "instances") continue;
     InstancePath result{segments[k + 1], segments[k + 3], segments[k + 5], ""};

@@ -32,6 +32,8 @@ struct InstancePath {
 std::optional<InstancePath> parseInstancePath(std::string_view url);
 // The URL without scheme, host and fragment ("/dicom-web/studies/..."), percent-decoded; the query is kept.
 std::string urlPath(std::string_view url);
+// A URL path's non-empty segments ("/a//b/" -> {"a", "b"}).
+std::vector<std::string> pathSegments(const std::string& path);
 // "1,2,3" (or "1%2C2") -> {1,2,3}; empty when malformed.
 std::vector<std::uint32_t> parseFrameList(std::string_view list);
 

@@ -27,17 +27,6 @@ std::string bounded(std::string text) {
   return text;
 }
 
-std::vector<std::string> pathSegments(const std::string& path) {
-  std::vector<std::string> segments;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const auto end = std::min(path.find('/', start), path.size());
-    if (end > start) segments.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return segments;
-}
-
 bool queryHas(const std::string& query, const char* name) {
   const std::string key = std::string(name) + "=";
   std::size_t at = 0;
