@@ -17,6 +17,7 @@ packages=(build-essential cmake pkg-config dcmtk libdcmtk-dev zlib1g-dev libzip-
 if [ "$with_tests" = 1 ]; then
   packages+=(libgtest-dev googletest python3 python3-pydicom time orthanc orthanc-dicomweb chromium firefox-esr
              xdg-utils curl fonts-wqy-zenhei
+             libopenjp2-tools  # the test bed's Hinacom-style viewer makes JPEG 2000 pixel answers (opj_compress)
              clang-14 libclang-rt-14-dev  # the fuzz smoke test: libFuzzer, ASan and UBSan runtimes (tests/fuzz)
              # Windows, built and tested here (tests/windows): the cross compiler, zlib for it, Wine, NSIS, and what
              # cmake/windows/third-party.sh needs to fetch and build Debian's DCMTK, libzip and libarchive sources.
