@@ -6,7 +6,12 @@
 //   'sniff'     - generic binary: read the first bytes, then decide with sniffBytes()
 //   'rendered'  - a rendered picture (JPEG/PNG ...): not captured, but counted, to tell the person
 //                 when a site sends only pictures and no DICOM
+//   'unsupported' - a vendor's own image format CloudFilm cannot keep yet (vendor-hints.js): not captured, but the
+//                 tab remembers the vendor (`vendor`), to tell the person why nothing is kept
 //   'skip'      - cannot be DICOM (HTML, scripts, styles, fonts, media ...)
+// A vendor viewer's pieces (vendor-hints.js) are candidates of kind 'vendor-pixels' or 'vendor-json', with `vendor`.
+
+import { vendorVerdict } from './vendor-hints.js';
 
 export const SNIFF_BYTES = 132;
 // Pictures smaller than this are icons and buttons, not medical images.
@@ -131,7 +136,7 @@ export const SOCKET_MIN_BYTES = 132;
 /**
  * @param {{url: string, status?: number, contentType?: string, resourceType?: string, contentLength?: number,
  *   transport?: 'websocket'}} r  `transport` 'websocket': one message received on a socket (its url is the socket's)
- * @returns {{verdict: 'candidate'|'sniff'|'rendered'|'skip', kind: string, reason: string}}
+ * @returns {{verdict: 'candidate'|'sniff'|'rendered'|'unsupported'|'skip', kind: string, reason: string, vendor?: string}}
  */
 export function classifyResponse(r) {
   if (r.transport === 'websocket') return classifySocketMessage(r);
@@ -148,6 +153,10 @@ export function classifyResponse(r) {
   }
   if (r.contentLength === 0) return { verdict: 'skip', kind: 'other', reason: 'empty' };
   if (SKIP_RESOURCE_TYPES.has(resourceType)) return { verdict: 'skip', kind: 'other', reason: resourceType };
+
+  // Before the generic rules: a vendor's pieces are labelled like anything else and may be small (a preview).
+  const vendor = vendorVerdict({ url, contentType: type });
+  if (vendor) return vendor;
 
   const hinted = urlHintsDicom(url);
   const dicomWeb = urlLooksDicomWeb(url);
@@ -206,14 +215,16 @@ function classifySocketMessage(r) {
   return { verdict: 'candidate', kind: 'socket', reason: 'socket binary' };
 }
 
+const NOT_IMAGE_KINDS = new Set(['metadata', 'socket', 'vendor-json']);
+
 /**
  * Whether a response that passed uncaptured (helper away) is counted as a missed image for the person: surely
  * DICOM images only, not metadata (JSON) nor bodies that would have needed sniffing.
  */
 export function isMissedImage(verdict) {
   // A socket message is counted only once its bytes say it is DICOM (lib/captured-body.js): a socket carries more
-  // than images.
-  return verdict?.verdict === 'candidate' && verdict.kind !== 'metadata' && verdict.kind !== 'socket';
+  // than images. A vendor's JSON (an image set, a tag list) is metadata too; its pixels are an image.
+  return verdict?.verdict === 'candidate' && !NOT_IMAGE_KINDS.has(verdict.kind);
 }
 
 /**
