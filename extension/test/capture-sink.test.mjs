@@ -70,3 +70,13 @@ test("a body's outcome reaches the model: filed, refused (disk full), or lost wi
   await tick();
   assert.equal(state.missed[1], 1);
 });
+
+test('a vendor format CloudFilm cannot keep is remembered per tab, by vendor, for the popup', () => {
+  const { sink, state, calls } = makeSink();
+  sink.unsupported(1, 'eunity');
+  sink.unsupported(1, 'eunity');
+  assert.deepEqual(state.model.tabs['1'].unsupported, { eunity: 2 });
+  assert.equal(calls.changed.length, 2);
+  assert.deepEqual(Model.viewOf(state.model, 1).unsupported, [{ vendor: 'eunity', name: 'eUnity' }]);
+  assert.deepEqual(Model.viewOf(state.model, 2).unsupported, []);
+});

@@ -213,3 +213,109 @@ test('attributes the site did not send are counted per series from the host list
   assert.equal(s.attributesNotSent, 2);
   assert.equal(viewOfList({ instances: 7, missing: [] }).attributesNotSent, 0);
 });
+
+// Issue 14: vendor viewers (Hinacom). The host's list says per series how many instances have identifiers CloudFilm
+// derived (`derived`) and from which vendor's format a series was rebuilt (`vendor`); body results say `rebuiltFrom`
+// per file and `preview` for a reduced image never filed. eUnity's format is remembered per tab.
+test('a series rebuilt from the viewer\'s pixels (derived identifiers) or from the site\'s own tags', () => {
+  const derived = viewOfList({ instances: 5, missing: [], rebuilt: 5, derived: 3, vendor: 'hinacom' });
+  assert.deepEqual([derived.derived, derived.vendor, derived.rebuiltFrom], [3, 'hinacom', 'viewer-pixels']);
+  const tags = viewOfList({ instances: 5, missing: [], rebuilt: 5, vendor: 'hinacom' });
+  assert.deepEqual([tags.derived, tags.vendor, tags.rebuiltFrom], [0, 'hinacom', 'site-tags']);
+  const dicomweb = viewOfList({ instances: 5, missing: [], rebuilt: 5 });
+  assert.deepEqual([dicomweb.derived, dicomweb.vendor, dicomweb.rebuiltFrom], [0, '', '']);
+  // Odd values from the host are not shown as anything.
+  for (const odd of [{ derived: 'many', vendor: 42 }, { derived: -1, vendor: '<b>x</b>' }, { derived: NaN, vendor: 'x'.repeat(100) }]) {
+    const s = viewOfList({ instances: 5, missing: [], ...odd });
+    assert.deepEqual([s.derived, s.vendor, s.rebuiltFrom], [0, '', ''], JSON.stringify(odd));
+  }
+});
+
+test('rebuiltFrom in body results counts before the next list; the list then decides', () => {
+  const m = M.emptyModel();
+  M.addBodyResult(m, { objects: [obj(1, { rebuilt: true, rebuiltFrom: 'hinacom-tags' })] }, 1);
+  let [s] = M.viewOf(m).patients[0].studies[0].series;
+  assert.deepEqual([s.rebuilt, s.derived, s.vendor, s.rebuiltFrom], [1, 0, 'hinacom', 'site-tags']);
+  M.addBodyResult(m, { objects: [obj(2, { rebuilt: true, rebuiltFrom: 'hinacom-pixels' }),
+    obj(3, { rebuilt: true, rebuiltFrom: 'dicomweb' }), obj(4, { rebuilt: true, rebuiltFrom: { toString: 1 } })] }, 1);
+  [s] = M.viewOf(m).patients[0].studies[0].series;
+  assert.deepEqual([s.rebuilt, s.derived, s.rebuiltFrom], [4, 1, 'viewer-pixels']);
+  // The tag list came later: the host replaced the derived file, and its list says so.
+  M.applyList(m, listed({ seriesInstanceUid: '1.2.4', instances: 4, missing: [], rebuilt: 4, vendor: 'hinacom' }));
+  [s] = M.viewOf(m).patients[0].studies[0].series;
+  assert.deepEqual([s.derived, s.rebuiltFrom], [0, 'site-tags']);
+  assert.equal(JSON.parse(JSON.stringify(m)).series['1.2.4'].list.vendor, 'hinacom');
+});
+
+test('previews: a tab with previews and no full image yet is "preview only"; full images end it', () => {
+  const m = M.emptyModel();
+  const preview = { outcome: 'preview', reason: 'a reduced-resolution preview (Hinacom, 128 x 128 of 256 x 256): never kept as the image' };
+  M.addBodyResult(m, { objects: [preview, preview] }, 6);
+  let v = M.viewOf(m, 6);
+  assert.equal(v.previewOnly, true);
+  assert.equal(v.tab.previews, 2);
+  assert.equal(v.totals.instances, 0);
+  assert.equal(v.totals.rejected + v.totals.notDicom, 0, 'a preview is not a failure');
+  assert.deepEqual(v.lastReasons, []);
+  assert.equal(M.viewOf(m, 7).previewOnly, false, 'another tab');
+  for (let i = 0; i < M.RENDERED_ONLY_THRESHOLD; i += 1) M.noteRendered(m, 6);
+  assert.equal(M.viewOf(m, 6).renderedOnly, false, 'a site sending previews is no pictures-only site');
+  // The pieces of the full image are kept, but no image yet: still preview only.
+  M.addBodyResult(m, { objects: [{ outcome: 'kept-for-reconstruction' }] }, 6);
+  assert.equal(M.viewOf(m, 6).previewOnly, true);
+  M.addBodyResult(m, { objects: [obj(1, { rebuilt: true, rebuiltFrom: 'hinacom-pixels' })] }, 6);
+  v = M.viewOf(m, 6);
+  assert.equal(v.previewOnly, false);
+  // Forgetting everything forgets the previews and images too: a preview that comes next is preview only again.
+  const fresh = M.forgetSeries(m);
+  assert.equal(M.viewOf(fresh, 6).tab.previews, 0);
+  M.addBodyResult(fresh, { objects: [preview] }, 6);
+  assert.equal(M.viewOf(fresh, 6).previewOnly, true);
+});
+
+test('previews the host names by instance wait for that instance, even when other images came', () => {
+  const m = M.emptyModel();
+  M.addBodyResult(m, { objects: [{ outcome: 'preview', sopInstanceUid: '1.2.4.1' }, { outcome: 'preview', sopInstanceUid: '1.2.4.2' }] }, 3);
+  M.addBodyResult(m, { objects: [obj(1)] }, 3);
+  let v = M.viewOf(m, 3);
+  assert.equal(v.previewOnly, true, 'instance 2 is still a preview only');
+  assert.equal(v.tab.previewsWaiting, 1);
+  assert.equal(v.tab.previewUids, undefined, 'the popup gets the count, not the list');
+  M.addBodyResult(m, { objects: [obj(2, { outcome: 'duplicate' })] }, 3);
+  v = M.viewOf(m, 3);
+  assert.equal(v.previewOnly, false);
+  // A page's flood of previews is remembered only up to a bound.
+  for (let i = 0; i < 3000; i += 1) M.addBodyResult(m, { objects: [{ outcome: 'preview', sopInstanceUid: `9.${i}` }] }, 3);
+  assert.ok(m.tabs['3'].previewUids.length <= 1000);
+});
+
+test('eUnity seen on a tab: named for the popup; not called a pictures-only site', () => {
+  const m = M.emptyModel();
+  for (let i = 0; i < M.RENDERED_ONLY_THRESHOLD; i += 1) M.noteRendered(m, 2);
+  assert.equal(M.viewOf(m, 2).renderedOnly, true);
+  M.noteUnsupported(m, 2, 'eunity');
+  M.noteUnsupported(m, 2, 'eunity');
+  const v = M.viewOf(m, 2);
+  assert.deepEqual(v.unsupported, [{ vendor: 'eunity', name: 'eUnity' }]);
+  assert.equal(v.renderedOnly, false);
+  assert.equal(v.tab.unsupported, undefined);
+  assert.deepEqual(M.viewOf(m, 9).unsupported, []);
+  assert.deepEqual(M.viewOf(m).unsupported, []);
+  M.noteUnsupported(m, 2, '<script>');
+  M.noteUnsupported(m, 2, { vendor: 'x' });
+  assert.deepEqual(Object.keys(m.tabs['2'].unsupported), ['eunity']);
+  assert.deepEqual(M.viewOf(M.forgetSeries(m), 2).unsupported, [{ vendor: 'eunity', name: 'eUnity' }], 'still true of the site');
+});
+
+test('a model stored by an older version (tab entries without the new counts) still works', () => {
+  const old = { ...M.emptyModel(), tabs: { 4: { rendered: 1, dicom: 0, bodies: 1, failed: 0 } } };
+  const m = JSON.parse(JSON.stringify(old));
+  let v = M.viewOf(m, 4);
+  assert.equal(v.previewOnly, false);
+  assert.deepEqual(v.unsupported, []);
+  M.addBodyResult(m, { objects: [{ outcome: 'preview' }] }, 4);
+  M.noteUnsupported(m, 4, 'eunity');
+  v = M.viewOf(m, 4);
+  assert.equal(v.previewOnly, true);
+  assert.equal(v.unsupported.length, 1);
+});

@@ -58,6 +58,12 @@ export class CaptureSink {
     this.changed();
   }
 
+  /** A body in a vendor's format CloudFilm cannot keep yet (vendor-hints.js): the tab remembers the vendor. */
+  unsupported(tabId, vendor) {
+    Model.noteUnsupported(this.state.model, tabId, vendor);
+    this.changed();
+  }
+
   /** An image passed while the helper was away, or `n` socket messages were dropped over the bounds. */
   missed(tabId, n = 1) {
     this.state.missed[tabId] = (this.state.missed[tabId] ?? 0) + n;

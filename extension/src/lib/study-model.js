@@ -2,21 +2,26 @@
 // Built from body-end-result objects as they arrive and corrected by list-result (the host's view).
 // Pure and JSON-serialisable, so the service worker can keep it in storage.session.
 
+import { rebuiltFromVendor, VENDOR_NAMES } from './vendor-hints.js';
+
 const PRESENT = new Set(['stored', 'duplicate', 'replaced', 'kept-worse']);
 // At least this many large rendered pictures and no DICOM: the site probably sends pictures only.
 export const RENDERED_ONLY_THRESHOLD = 3;
 const MAX_MISSING_LISTED = 100;
 const MAX_AWAITING = 20;
+// Previews waiting for their full image, remembered per tab by instance UID (when the helper names one).
+const MAX_PREVIEWS_REMEMBERED = 1000;
+const VENDOR_NAME = /^[a-z0-9-]{1,32}$/;
 
 export function emptyModel() {
   return {
     patients: {}, // key -> {patientName, patientId}
     studies: {}, // uid -> {patientKey, studyDate, studyDescription}
     series: {}, // uid -> see seriesEntry()
-    counters: { stored: 0, duplicate: 0, replaced: 0, keptWorse: 0, reconstruction: 0, notDicom: 0, rejected: 0 },
+    counters: { stored: 0, duplicate: 0, replaced: 0, keptWorse: 0, reconstruction: 0, notDicom: 0, rejected: 0, preview: 0 },
     listed: null, // {rejected, notDicom, reconstruction} from the last list-result
     sinceList: { reconstruction: 0, notDicom: 0, rejected: 0 },
-    tabs: {}, // tabId -> {rendered, dicom, bodies, failed}
+    tabs: {}, // tabId -> see tabEntry()
     lastReasons: [], // last few reasons for rejected / not-dicom objects, for the person to read
     awaiting: [], // series DICOMweb reconstruction still waits for (list-result.awaiting), see awaitingView()
   };
@@ -28,13 +33,23 @@ function patientKey(o) {
 
 function seriesEntry(uid, studyUid) {
   return { uid, studyUid, seriesNumber: null, modality: '', seriesDescription: '', numbers: [], stored: 0,
-    storedSinceList: 0, rebuiltSinceList: 0, list: null };
+    storedSinceList: 0, rebuiltSinceList: 0, derivedSinceList: 0, vendorSinceList: '', list: null };
 }
 
+/**
+ * A tab's counts: `rendered` pictures, `dicom` bodies that were DICOM or a piece of it (previews too: a site that
+ * sends them is no pictures-only site), `images` full images kept, `previews` reduced previews the helper would not
+ * file and `previewUids` those whose full image has not come yet, `unsupported` {vendor: bodies} in a format
+ * CloudFilm cannot keep. Entries stored by an older version lack the newer fields: filled in here.
+ */
 function tabEntry(model, tabId) {
   const key = String(tabId ?? -1);
-  model.tabs[key] ??= { rendered: 0, dicom: 0, bodies: 0, failed: 0 };
-  return model.tabs[key];
+  const tab = (model.tabs[key] ??= { rendered: 0, dicom: 0, bodies: 0, failed: 0 });
+  tab.images ??= 0;
+  tab.previews ??= 0;
+  tab.previewUids ??= [];
+  tab.unsupported ??= {};
+  return tab;
 }
 
 /** Adds the objects of one body-end-result. */
@@ -50,13 +65,16 @@ export function addBodyResult(model, result, tabId) {
       case 'kept-for-reconstruction': model.counters.reconstruction++; model.sinceList.reconstruction++; break;
       case 'not-dicom': model.counters.notDicom++; model.sinceList.notDicom++; break;
       case 'rejected': model.counters.rejected++; model.sinceList.rejected++; break;
+      case 'preview': model.counters.preview = (model.counters.preview ?? 0) + 1; break;
       default: break;
     }
+    if (o.outcome === 'preview') { notePreview(tab, o); continue; }
     if (o.outcome === 'rejected' || o.outcome === 'not-dicom') {
       if (o.reason) model.lastReasons = [...model.lastReasons.slice(-4), { outcome: o.outcome, reason: String(o.reason) }];
       continue;
     }
     if (PRESENT.has(o.outcome) || o.outcome === 'kept-for-reconstruction') tab.dicom += 1;
+    if (PRESENT.has(o.outcome)) noteFullImage(tab, o);
     if (!PRESENT.has(o.outcome) || !o.seriesInstanceUid) continue;
 
     const pk = patientKey(o);
@@ -69,8 +87,37 @@ export function addBodyResult(model, result, tabId) {
     if (Number.isFinite(o.seriesNumber)) s.seriesNumber = o.seriesNumber;
     if (Number.isFinite(o.instanceNumber) && !s.numbers.includes(o.instanceNumber)) s.numbers.push(o.instanceNumber);
     if (o.outcome === 'stored') { s.stored += 1; s.storedSinceList += 1; }
-    if (o.outcome === 'stored' && o.rebuilt === true) s.rebuiltSinceList = (s.rebuiltSinceList ?? 0) + 1;
+    if (o.outcome === 'stored' && o.rebuilt === true) {
+      s.rebuiltSinceList = (s.rebuiltSinceList ?? 0) + 1;
+      const from = rebuiltFromVendor(o.rebuiltFrom);
+      if (from.derived) s.derivedSinceList = (s.derivedSinceList ?? 0) + 1;
+      if (from.vendor) s.vendorSinceList = from.vendor;
+    }
   }
+  return model;
+}
+
+/** A reduced preview the helper did not file: the tab waits for its full image. */
+function notePreview(tab, o) {
+  tab.dicom += 1;
+  tab.previews += 1;
+  const uid = typeof o.sopInstanceUid === 'string' ? o.sopInstanceUid.slice(0, 64) : '';
+  if (uid && !tab.previewUids.includes(uid) && tab.previewUids.length < MAX_PREVIEWS_REMEMBERED) tab.previewUids.push(uid);
+}
+
+/** A full image kept: it is no longer only a preview. */
+function noteFullImage(tab, o) {
+  tab.images += 1;
+  if (typeof o.sopInstanceUid === 'string' && tab.previewUids.length) {
+    tab.previewUids = tab.previewUids.filter((uid) => uid !== o.sopInstanceUid);
+  }
+}
+
+/** A body in a format CloudFilm cannot keep (vendor-hints.js 'unsupported'): the tab remembers which vendor's. */
+export function noteUnsupported(model, tabId, vendor) {
+  if (typeof vendor !== 'string' || !VENDOR_NAME.test(vendor)) return model;
+  const tab = tabEntry(model, tabId);
+  tab.unsupported[vendor] = (tab.unsupported[vendor] ?? 0) + 1;
   return model;
 }
 
@@ -108,9 +155,13 @@ export function applyList(model, list) {
           expected: Number.isFinite(se.expected) ? se.expected : null,
           expectedFrom: typeof se.expectedFrom === 'string' ? se.expectedFrom : '',
           attributesNotSent: Number.isFinite(se.attributesNotSent) ? se.attributesNotSent : 0,
-          rebuilt: Number.isFinite(se.rebuilt) ? se.rebuilt : 0 };
+          rebuilt: Number.isFinite(se.rebuilt) ? se.rebuilt : 0,
+          derived: Number.isFinite(se.derived) && se.derived > 0 ? se.derived : 0,
+          vendor: typeof se.vendor === 'string' && VENDOR_NAME.test(se.vendor) ? se.vendor : '' };
         s.storedSinceList = 0;
         s.rebuiltSinceList = 0;
+        s.derivedSinceList = 0;
+        s.vendorSinceList = '';
       }
     }
   }
@@ -161,7 +212,8 @@ export function forgetSeries(model, uids) {
   if (!uids) {
     const fresh = emptyModel();
     fresh.tabs = model.tabs;
-    for (const t of Object.values(fresh.tabs)) t.dicom = 0;
+    // What the tabs showed is gone with it (which vendor format a site uses is still true of the site).
+    for (const t of Object.values(fresh.tabs)) Object.assign(t, { dicom: 0, images: 0, previews: 0, previewUids: [] });
     return fresh;
   }
   for (const uid of uids) delete model.series[uid];
@@ -202,6 +254,8 @@ export const DEFINITE_COUNT_SOURCES = new Set(['series-metadata', 'search']);
 
 /**
  * What one series looks like on screen; `waiting`: instances its DICOMweb metadata announced, not yet rebuilt.
+ * `rebuiltFrom`: 'viewer-pixels' when CloudFilm made some of its identifiers (a vendor viewer's pixels, no tag list),
+ * 'site-tags' when it was rebuilt from a vendor's own tag list (the hospital's identifiers), else ''.
  * The expected count is the site's own when the host saw it (`expectedFrom` series-metadata or search): the series
  * is then complete when that many are kept, whatever the files' ImagesInAcquisition or instance-number gaps say.
  * Otherwise it is inferred (gaps, NumberOfSlices / ImagesInAcquisition, which count an acquisition, not a series)
@@ -211,6 +265,8 @@ export function seriesView(s, waiting = 0) {
   const count = s.list ? s.list.instances + s.storedSinceList : s.stored;
   const { missing } = missingNumbers(s.numbers, s.list);
   const definite = DEFINITE_COUNT_SOURCES.has(s.list?.expectedFrom);
+  const derived = (s.list?.derived ?? 0) + (s.derivedSinceList ?? 0);
+  const vendor = s.list?.vendor || s.vendorSinceList || '';
   const expected = definite ? Math.max(s.list.expected, count)
     : Math.max(s.list?.expected ?? 0, count + missing.length, count + waiting);
   return {
@@ -226,6 +282,9 @@ export function seriesView(s, waiting = 0) {
     rebuilt: (s.list?.rebuilt ?? 0) + (s.rebuiltSinceList ?? 0),
     attributesNotSent: s.list?.attributesNotSent ?? 0,
     waiting,
+    derived,
+    vendor,
+    rebuiltFrom: derived > 0 ? 'viewer-pixels' : (vendor ? 'site-tags' : ''),
   };
 }
 
@@ -269,10 +328,30 @@ export function viewOf(model, tabId) {
     // Series the viewer announced (metadata) of which nothing could be rebuilt yet: shown apart, to be scrolled.
     awaiting: (model.awaiting ?? []).filter((a) => !model.series[a.seriesInstanceUid])
       .map((a) => ({ ...a, displayName: formatPersonName(a.patientName) })),
-    renderedOnly: !!tab && tab.rendered >= RENDERED_ONLY_THRESHOLD && tab.dicom === 0,
-    tab: tab ? { ...tab } : null,
+    // A site whose images came in a vendor format (below) is named as that, not as one sending pictures only.
+    renderedOnly: !!tab && tab.rendered >= RENDERED_ONLY_THRESHOLD && tab.dicom === 0
+      && Object.keys(tab.unsupported ?? {}).length === 0,
+    previewOnly: !!tab && previewOnly(tab),
+    // Vendor formats seen on the tab that CloudFilm cannot keep: [{vendor, name}] (name: as the person knows it).
+    unsupported: Object.keys(tab?.unsupported ?? {}).sort().map((vendor) => ({ vendor,
+      name: Object.hasOwn(VENDOR_NAMES, vendor) ? VENDOR_NAMES[vendor] : vendor })),
+    tab: tab ? tabView(tab) : null,
     lastReasons: model.lastReasons,
   };
+}
+
+/** A tab's counts for the popup (the remembered preview UIDs stay in the model: the popup needs only their count). */
+function tabView({ previewUids, unsupported, ...counts }) {
+  return { ...counts, previewsWaiting: previewUids?.length ?? 0 };
+}
+
+/**
+ * Whether the tab's viewer showed previews of which no full image came: by instance when the helper named the
+ * previews' instances, else while no full image at all came on the tab.
+ */
+function previewOnly(tab) {
+  if (!(tab.previews > 0)) return false;
+  return (tab.previewUids?.length ?? 0) > 0 || !(tab.images > 0);
 }
 
 /** Badge text for the toolbar button: the number of images kept, short. */
