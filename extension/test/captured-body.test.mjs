@@ -109,3 +109,65 @@ test('CapturedBodies: "seen" pictures are counted as rendered; small ones and no
     { url: 'http://h/icon.png', contentType: 'image/png', size: 100 }, { url: 'http://h/x', contentType: 'text/html' }, null, { url: 1 }] });
   assert.deepEqual(sink.renderedTabs, [3]);
 });
+
+// Issue 14: vendor viewers. A Hinacom pixel answer keeps its X-ImageFrame header all the way to the helper's
+// body-begin; eUnity's format is named on the tab, never sent.
+const IMAGE_FRAME = JSON.stringify({ compressionFormat: 1, rows: 256, columns: 256, bitsAllocated: 16, bitsStored: 12,
+  signed: false, samplesPerPixel: 1, photometricInterpretation: 'MONOCHROME2', intercept: 0, slope: 1,
+  imagePosition: [-120.5, -130.25, 44], rowCosines: [1, 0, 0], columnCosines: [0, 1, 0], rowPixelSpacing: 0.9375,
+  columnPixelSpacing: 0.9375, sliceThickness: 5, frameOfReferenceUID: `1.2.840.${'9'.repeat(50)}`, modality: 'MR' });
+const HINACOM_PIXELS = 'https://h.example/hinacom/imageservice/api/image/dicom/S1/I1/0/2?storageNodes=n&ck=1';
+
+function withUnsupported(sink) {
+  sink.unsupportedSeen = [];
+  sink.unsupported = (tabId, vendor) => sink.unsupportedSeen.push([tabId, vendor]);
+  return sink;
+}
+
+test('a vendor header survives a page that sends hundreds of headers before it, and reaches the host metadata', () => {
+  const junk = Array.from({ length: 300 }, (_, i) => [`x-junk-${i}`, 'v']);
+  const m = checkBodyMessage({ t: 'body', id: '1', part: 0, parts: 1, size: 3, url: HINACOM_PIXELS, status: 200,
+    headers: [['Content-Type', 'application/octet-stream'], ...junk, ['X-ImageFrame', IMAGE_FRAME]], data: b64([1, 2, 3]) });
+  assert.equal(m.headers.length, 200, 'still bounded');
+  assert.deepEqual(m.headers.at(-1), { name: 'X-ImageFrame', value: IMAGE_FRAME });
+  const { verdict, meta } = judgeResponse({ url: m.url, status: 200, headers: m.headers, tabId: 1, source: 'debugger' });
+  assert.equal(verdict.kind, 'vendor-pixels');
+  assert.equal(meta.headers['x-imageframe'], IMAGE_FRAME, 'body-begin headers carry it, name in lower case');
+  // A page repeating the vendor header without end does not get past the bound either.
+  const flood = checkBodyMessage({ t: 'body', id: '2', part: 0, parts: 1, size: 3, url: HINACOM_PIXELS, status: 200,
+    headers: Array.from({ length: 1000 }, () => ['x-imageframe', '{}']), data: b64([1, 2, 3]) });
+  assert.ok(flood.headers.length <= 200);
+});
+
+test('a small Hinacom preview answer is sent as it is (not sniffed away), with its header; counted missed when away', async () => {
+  const sink = withUnsupported(makeSink());
+  const bodies = new CapturedBodies(sink, { source: 'debugger' });
+  const preview = new Uint8Array(64 * 64 * 2).fill(7); // level 2 of a 256 x 256 image: no DICM anywhere
+  const m = checkBodyMessage({ t: 'body', id: '1', part: 0, parts: 1, size: preview.length, url: HINACOM_PIXELS, status: 200,
+    headers: [['content-type', 'application/octet-stream'], ['x-imageframe', IMAGE_FRAME]], data: b64(preview) });
+  assert.equal(await bodies.receive('ctx', 3, m), true);
+  assert.equal(sink.bodies.length, 1);
+  assert.equal(sink.bodies[0].meta.headers['x-imageframe'], IMAGE_FRAME);
+  assert.deepEqual(Buffer.concat(sink.bodies[0].chunks), Buffer.from(preview));
+
+  const away = withUnsupported(makeSink({ paused: true }));
+  assert.equal(wantsBody(away, 4, { verdict: 'candidate', kind: 'vendor-pixels', vendor: 'hinacom' }), false);
+  assert.equal(wantsBody(away, 4, { verdict: 'candidate', kind: 'vendor-json', vendor: 'hinacom' }), false);
+  assert.deepEqual(away.missedTabs, [4], 'pixels are an image, an image set is not');
+});
+
+test('eUnity: a body in its format is never sent; the tab notes the vendor, helper there or not', async () => {
+  for (const paused of [false, true]) {
+    const sink = withUnsupported(makeSink({ paused }));
+    assert.equal(wantsBody(sink, 5, { verdict: 'unsupported', kind: 'unsupported', vendor: 'eunity' }), false);
+    const bodies = new CapturedBodies(sink, { source: 'debugger' });
+    const m = checkBodyMessage({ t: 'body', id: '1', part: 0, parts: 1, size: 16, url: 'https://h/e/CustomImageServlet',
+      status: 200, headers: [['content-type', 'application/clowrapper']], data: b64(Buffer.from('CLOHEADERZ01....')) });
+    assert.equal(await bodies.receive('ctx', 5, m), undefined);
+    // Announced instead of copied (the page hook, the DevTools page): the same note.
+    bodies.receive('ctx', 5, { t: 'seen', list: [{ url: 'https://h/e/CustomImageServlet', contentType: 'application/clopixel', size: 0 }] });
+    assert.equal(sink.bodies.length, 0);
+    assert.deepEqual(sink.unsupportedSeen, [[5, 'eunity'], [5, 'eunity'], [5, 'eunity']]);
+    assert.deepEqual(sink.missedTabs, [], 'nothing CloudFilm could keep was missed');
+  }
+});

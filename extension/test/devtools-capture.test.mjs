@@ -133,3 +133,23 @@ test('a body DevTools cut short is reported, never sent; a whole 1 MiB body is s
     [['http://site/exact.dcm', MiB]]);
   assert.deepEqual(counts.at(-1), { seen: 4, sent: 1, cut: 3, empty: 0 });
 });
+
+test('a vendor format CloudFilm cannot keep is told as seen, never read; a vendor pixel answer goes with its header', async () => {
+  const clo = { startedDateTime: '2026-11-27T00:00:01Z', request: { method: 'POST', url: 'http://site/e/CustomImageServlet' },
+    response: { status: 200, headers: [{ name: 'Content-Type', value: 'application/clopixel' }], content: { size: 40 } },
+    getContent: () => { throw new Error('never read'); } };
+  const url = 'http://site/imageservice/api/image/j2k/S/I/0/0?ck=2';
+  const jp2 = new Uint8Array(300).fill(9);
+  const pixels = { startedDateTime: '2026-11-27T00:00:02Z', request: { method: 'GET', url },
+    response: { status: 200, headers: [{ name: 'Content-Type', value: 'image/jp2' }, { name: 'X-ImageFrame', value: '{"rows":2}' }],
+      content: { size: jp2.length } },
+    getContent: (cb) => cb(b64(jp2), 'base64') };
+  const { api, sent } = fakeApi([clo, pixels]);
+  const { counts } = startDevtoolsCapture({ api });
+  await settle();
+  const captured = sent.filter((m) => m.type === 'captured').map((m) => m.message);
+  assert.deepEqual(captured[0], { t: 'seen', list: [{ url: 'http://site/e/CustomImageServlet', contentType: 'application/clopixel', size: 0 }] });
+  assert.equal(captured[1].url, url);
+  assert.deepEqual(captured[1].headers, [['Content-Type', 'image/jp2'], ['X-ImageFrame', '{"rows":2}']]);
+  assert.equal(counts.sent, 1);
+});

@@ -37,7 +37,7 @@ function makeGlobal({ served = {}, worker = false, binding = true } = {}) {
     fetch: async (url) => {
       const s = served[url];
       if (!s) throw new TypeError('Failed to fetch');
-      const r = new PageResponse(s.body, { status: s.status ?? 200, headers: { 'content-type': s.type ?? 'application/dicom' } });
+      const r = new PageResponse(s.body, { status: s.status ?? 200, headers: { 'content-type': s.type ?? 'application/dicom', ...s.headers } });
       Object.defineProperty(r, 'url', { value: url });
       // A copy that is slower than the page's own reading (it never ends here): what is sent must not depend on it.
       if (s.slowCopy) r.clone = () => new Response(new ReadableStream({ pull() { return new Promise(() => {}); } }));
@@ -213,4 +213,46 @@ test('a page that is never quiet still hands its bodies over within maxDelayMs',
     await wait(10);
   }
   assert.equal(bodies()['http://h/p1']?.length, 10);
+});
+
+// Issue 14: a vendor viewer's pixel answer is useless without its X-ImageFrame header (the geometry); eUnity's format,
+// which CloudFilm cannot keep, is told and never copied.
+const IMAGE_FRAME = '{"compressionFormat":1,"rows":256,"columns":256,"bitsAllocated":16,"imagePosition":[1.5,-2,3]}';
+
+test('a fetched or XHR answer keeps its X-ImageFrame header, as the page could read it', async () => {
+  const url = 'http://h/hinacom/imageservice/api/image/dicom/S/I/0/0?ck=1';
+  const { g, messages } = makeGlobal({ served: { [url]: { body: dicom(512), type: 'application/octet-stream',
+    headers: { 'X-ImageFrame': IMAGE_FRAME } } } });
+  g.xhrs = [];
+  g.XMLHttpRequest = class extends FakeXhr { constructor() { super(); g.xhrs.push(this); } };
+  install(g);
+  await (await vm.runInContext(`fetch(${JSON.stringify(url)})`, g)).arrayBuffer();
+  vm.runInContext(`const x = new XMLHttpRequest(); x.responseType = 'arraybuffer'; x.open('GET', ${JSON.stringify(`${url}&xhr`)});`, g);
+  g.xhrs[0].finish({ headers: { 'content-type': 'application/octet-stream', 'x-imageframe': IMAGE_FRAME },
+    response: dicom(512).buffer });
+  await wait(60);
+  const firsts = messages.filter((m) => m.t === 'body' && m.part === 0);
+  assert.deepEqual(firsts.map((m) => m.via).sort(), ['fetch', 'xhr']);
+  for (const m of firsts) {
+    assert.deepEqual(m.headers.find(([name]) => name.toLowerCase() === 'x-imageframe'), ['x-imageframe', IMAGE_FRAME], m.via);
+  }
+});
+
+test('announceTypes: a body in a format CloudFilm cannot keep is told as seen, never copied; others are copied', async () => {
+  const { g, messages, bodies } = makeGlobal({ served: {
+    'http://h/e/CustomImageServlet?1': { body: 'CLOHEADERZ01 and more', type: 'application/clowrapper; v=1' },
+    'http://h/e/CustomImageServlet?2': { body: 'CLOCLHAAR### and more', type: 'application/clopixel' },
+    'http://h/wado?c': { body: dicom(300) },
+  } });
+  install(g, { announceTypes: ['application/clowrapper', 'application/clopixel'] });
+  for (const url of ['http://h/e/CustomImageServlet?1', 'http://h/e/CustomImageServlet?2', 'http://h/wado?c']) {
+    const text = await (await vm.runInContext(`fetch(${JSON.stringify(url)})`, g)).text();
+    assert.ok(text.length > 0, 'the page still reads its answer');
+  }
+  await wait(60);
+  assert.deepEqual(Object.keys(bodies()), ['http://h/wado?c']);
+  const seen = messages.filter((m) => m.t === 'seen').flatMap((m) => m.list);
+  assert.deepEqual(seen, [
+    { url: 'http://h/e/CustomImageServlet?1', contentType: 'application/clowrapper', size: 0 },
+    { url: 'http://h/e/CustomImageServlet?2', contentType: 'application/clopixel', size: 0 }]);
 });

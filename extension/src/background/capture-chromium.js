@@ -22,6 +22,7 @@
 import { api } from './platform.js';
 import { CapturedBodies, checkBodyMessage, emptyReads } from '../lib/captured-body.js';
 import { pageHookSource } from './page-hook.js';
+import { UNSUPPORTED_CONTENT_TYPES } from '../lib/vendor-hints.js';
 
 const PROTOCOL_VERSION = '1.3';
 const BINDING = 'cloudfilmCapture';
@@ -30,6 +31,8 @@ const CONTROL = 'cloudfilmCaptureControl';
 const MAX_MESSAGE_CHARS = 12 * 1024 * 1024;
 // How long turning capture off waits for a page to hand over what it holds before the debugger lets go anyway.
 const STOP_SETTLE_MS = 3000;
+// Bodies in a vendor format CloudFilm can name but not keep are told, never copied (page-hook.js announceTypes).
+const HOOK_OPTIONS = { binding: BINDING, control: CONTROL, announceTypes: UNSUPPORTED_CONTENT_TYPES };
 /** The debugger events this engine acts on (everything else is ignored at once). */
 export const DEBUGGER_EVENTS = new Set(['Target.attachedToTarget', 'Target.detachedFromTarget', 'Runtime.bindingCalled',
   'Page.frameNavigated', 'Page.frameStartedNavigating', 'Page.frameRequestedNavigation']);
@@ -126,7 +129,7 @@ export class DebuggerCapture {
     await api.debugger.sendCommand(target, 'Page.enable');
     await api.debugger.sendCommand(target, 'Runtime.addBinding', { name: BINDING });
     const { identifier } = await api.debugger.sendCommand(target, 'Page.addScriptToEvaluateOnNewDocument',
-      { source: pageHookSource({ binding: BINDING, control: CONTROL, worker: false }), runImmediately: true });
+      { source: pageHookSource({ ...HOOK_OPTIONS, worker: false }), runImmediately: true });
     this.scripts.set(`${target.tabId}|${target.sessionId ?? ''}`, identifier);
     await api.debugger.sendCommand(target, 'Target.setAutoAttach',
       { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
@@ -136,7 +139,7 @@ export class DebuggerCapture {
   async #armWorker(target) {
     await api.debugger.sendCommand(target, 'Runtime.addBinding', { name: BINDING });
     await api.debugger.sendCommand(target, 'Runtime.evaluate',
-      { expression: pageHookSource({ binding: BINDING, control: CONTROL, worker: true }) });
+      { expression: pageHookSource({ ...HOOK_OPTIONS, worker: true }) });
     await api.debugger.sendCommand(target, 'Target.setAutoAttach',
       { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
     this.reads.workers += 1;

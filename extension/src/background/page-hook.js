@@ -16,8 +16,9 @@
 /**
  * Installs the hook on `scope` (the page's or worker's global). options: { binding (the debugger binding's name),
  * control (name of the function the extension calls: flush, stop), worker (send at once), quietMs, maxDelayMs,
- * maxHeldBytes, partBytes, and installSocketTap's options: socketBytesPerSecond, socketText ... }. `socketTap`:
- * installSocketTap (passed in: this function is serialized alone).
+ * maxHeldBytes, partBytes, announceTypes (media types, lower case, whose bodies are told as 'seen' and never copied:
+ * formats CloudFilm recognises but cannot keep, lib/vendor-hints.js), and installSocketTap's options:
+ * socketBytesPerSecond, socketText ... }. `socketTap`: installSocketTap (passed in: this function is serialized alone).
  */
 export function installPageHook(scope, options, socketTap) {
   if (scope[options.control]) return;
@@ -28,6 +29,7 @@ export function installPageHook(scope, options, socketTap) {
   // A multiple of 3: every part but the last is whole base64 groups, without padding.
   const partBytes = options.partBytes ?? 3 * 2 * 1024 * 1024;
   const NOT_DICOM = /^(text\/(html|css|javascript|ecmascript)|application\/(javascript|x-javascript|ecmascript|wasm|manifest\+json)|font\/|image\/svg|audio\/|video\/)/i;
+  const announceTypes = Array.isArray(options.announceTypes) ? options.announceTypes : [];
 
   const held = []; // { meta, bytes } waiting for a quiet moment (pages only)
   let heldBytes = 0;
@@ -72,6 +74,19 @@ export function installPageHook(scope, options, socketTap) {
   };
 
   const worthCopying = (status, contentType) => status >= 200 && status < 300 && !NOT_DICOM.test(contentType || '');
+
+  /**
+   * A body in a format the extension can only name, not keep: told as seen (the tab then says which), never copied,
+   * so a site's whole study in that format costs no copying. True when it was.
+   */
+  const toldNotCopied = (url, status, contentType) => {
+    if (status < 200 || status >= 300 || !announceTypes.length) return false;
+    const type = String(contentType || '').split(';')[0].trim().toLowerCase();
+    if (!announceTypes.includes(type)) return false;
+    if (seen.length < 1000) seen.push({ url: String(url || ''), contentType: type, size: 0 }); // the extension counts no more
+    flushLater(quietMs);
+    return true;
+  };
 
   /** Sends what waits after `ms` (or sooner: within maxDelayMs of the oldest held body). */
   function flushLater(ms) {
@@ -173,6 +188,7 @@ export function installPageHook(scope, options, socketTap) {
         networkActivity();
         try {
           const contentType = response.headers.get('content-type') || '';
+          if (!stopped && response.type !== 'opaque' && toldNotCopied(response.url, response.status, contentType)) return response;
           if (!stopped && response.type !== 'opaque' && worthCopying(response.status, contentType) && response.body) {
             const copy = { meta: { url: response.url, status: response.status, headers: headerList(response.headers), via: 'fetch' }, kept: false };
             copies.set(response, copy);
@@ -241,6 +257,7 @@ export function installPageHook(scope, options, socketTap) {
       networkActivity();
       try {
         const contentType = this.getResponseHeader('content-type') || '';
+        if (toldNotCopied(this.responseURL, this.status, contentType)) return;
         if (!worthCopying(this.status, contentType)) return;
         const headers = (this.getAllResponseHeaders() || '').trim().split(/[\r\n]+/).filter(Boolean)
           .map((line) => { const i = line.indexOf(':'); return [line.slice(0, i).trim(), line.slice(i + 1).trim()]; });

@@ -188,8 +188,8 @@ export function startDevtoolsCapture({ api, onCounts = () => {} }) {
     const url = entry.request?.url;
     const { verdict, contentLength } = judgeResponse({ url, status: entry.response?.status, headers,
       resourceType: entry._resourceType, tabId, source: 'devtools' });
-    if (verdict.verdict === 'rendered') {
-      // Counted as the page hook's pictures are: a picture shown, never read.
+    if (verdict.verdict === 'rendered' || verdict.verdict === 'unsupported') {
+      // Counted as the page hook's are: a picture shown, or a vendor format that cannot be kept, never read.
       post({ type: 'captured', message: { t: 'seen', list: [{ url, contentType, size: contentLength ?? 0 }] } });
       return;
     }

@@ -5,7 +5,8 @@
 //
 //   {t: 'body', id, part: 0, parts, size, url, status, headers: [[name, value], ...], data}   first (or only) part
 //   {t: 'body', id, part, parts, data}                                                         each further part
-//   {t: 'seen', list: [{url, contentType, size}, ...]}           pictures shown but never read: only counted
+//   {t: 'seen', list: [{url, contentType, size}, ...]}           pictures shown but never read, and bodies in a
+//                                                                 format CloudFilm cannot keep: only counted
 //   {t: 'missed', n}                          socket messages the sender dropped (over its bounds): counted as missed
 //
 // A WebSocket message is a body too: its first part says `via: 'websocket'` and `stream: {socket, message}` (the
@@ -16,13 +17,18 @@
 // decoded here: it leaves for the helper as it came (the host's chunk format). Whatever sends these messages is
 // treated as hostile input, as any page would be.
 //
-// Pure: the capture sink (background/capture-sink.js: isPaused, startBody, rendered, missed, budget) is passed in.
+// Pure: the capture sink (background/capture-sink.js: isPaused, startBody, rendered, unsupported, missed, budget) is
+// passed in.
 // Firefox's engine, which reads bytes as they stream, uses judgeResponse() and wantsBody() from here too.
 
 import { base64DecodedLength, base64ToBytes } from './base64.js';
 import { classifyResponse, headerValue, isMissedImage, normalizeHeaders, sniffBytes, sniffPrefixedBytes } from './candidate.js';
+import { isVendorHeader } from './vendor-hints.js';
 
 const MAX_PARTS = 4096;
+// The most headers of a body kept (a page may send any number); those a vendor needs are kept ahead of the cut.
+const MAX_HEADERS = 200;
+const MAX_VENDOR_HEADERS = 8;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 // Enough of a body to tell DICOM from anything else (preamble + DICM, or the first element), as base64.
 const SNIFF_BASE64_CHARS = 4 * 64;
@@ -37,7 +43,7 @@ const MAX_MISSED_PER_MESSAGE = 100000;
 
 /**
  * Checks a 'body' message (any other `t` is passed through for the caller to judge); null when malformed. The first
- * part's headers become [{name, value}], strings only, bounded.
+ * part's headers become [{name, value}], strings only, bounded (the ones vendor-hints.js names are never the ones cut).
  */
 export function checkBodyMessage(m) {
   if (!m || typeof m !== 'object' || typeof m.t !== 'string') return null;
@@ -48,8 +54,7 @@ export function checkBodyMessage(m) {
   if (!ok) return null;
   if (m.part === 0) {
     if (typeof m.url !== 'string' || m.url.length > 64 * 1024 || !Number.isInteger(m.status) || !Array.isArray(m.headers)) return null;
-    m.headers = m.headers.filter((h) => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'string')
-      .slice(0, 200).map(([name, value]) => ({ name: name.slice(0, 256), value: value.slice(0, 8192) }));
+    m.headers = boundedHeaders(m.headers);
     if (m.via === 'websocket') {
       const s = m.stream;
       if (!s || !Number.isSafeInteger(s.socket) || !Number.isSafeInteger(s.message) || s.socket < 1 || s.message < 1) return null;
@@ -59,6 +64,16 @@ export function checkBodyMessage(m) {
     }
   }
   return m;
+}
+
+/** A page's [[name, value], ...] as [{name, value}]: strings only, at most MAX_HEADERS, in the order they came. */
+function boundedHeaders(list) {
+  const valid = list.filter((h) => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'string');
+  // A header a vendor's body is useless without survives a page that sends hundreds of others first.
+  const needed = new Set(valid.filter((h) => isVendorHeader(h[0])).slice(0, MAX_VENDOR_HEADERS));
+  let others = MAX_HEADERS - needed.size;
+  return valid.filter((h) => needed.has(h) || (!isVendorHeader(h[0]) && others-- > 0))
+    .map(([name, value]) => ({ name: name.slice(0, 256), value: value.slice(0, 8192) }));
 }
 
 /** How many socket messages a 'missed' message says were dropped (bounded); 0 when malformed. */
@@ -87,11 +102,12 @@ export function judgeResponse({ url, status, headers, mimeType, resourceType, ta
 }
 
 /**
- * Whether the body must be read: a rendered picture is noted, other pages' files are skipped, and with the helper
- * away an image is counted as missed instead.
+ * Whether the body must be read: a rendered picture is noted, so is a vendor format CloudFilm cannot keep, other
+ * pages' files are skipped, and with the helper away an image is counted as missed instead.
  */
 export function wantsBody(sink, tabId, verdict) {
   if (verdict.verdict === 'rendered') { sink.rendered(tabId); return false; }
+  if (verdict.verdict === 'unsupported') { sink.unsupported(tabId, verdict.vendor); return false; }
   if (verdict.verdict === 'skip') return false;
   if (sink.isPaused()) { if (isMissedImage(verdict)) sink.missed(tabId); return false; }
   return true;
@@ -157,7 +173,10 @@ export class CapturedBodies {
     }
   }
 
-  /** Pictures shown without being read (<img>): only counted, to name a pictures-only site. */
+  /**
+   * Pictures shown without being read (<img>), and bodies announced instead of sent (a format CloudFilm cannot keep):
+   * only counted, to tell the person why a site gave nothing to keep.
+   */
   #seen(tabId, list) {
     if (!Array.isArray(list)) return;
     for (const e of list.slice(0, 1000)) {
@@ -167,6 +186,7 @@ export class CapturedBodies {
       const { verdict } = judgeResponse({ url: e.url, status: 200, headers, mimeType: e.contentType, resourceType: 'Image',
         tabId, source: this.source });
       if (verdict.verdict === 'rendered') this.sink.rendered(tabId);
+      else if (verdict.verdict === 'unsupported') this.sink.unsupported(tabId, verdict.vendor);
     }
   }
 
