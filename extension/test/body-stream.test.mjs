@@ -189,3 +189,14 @@ test('a body handed over as base64 is forwarded undecoded: chunks decode one by 
     assert.equal(chunks, Math.ceil(size / (Math.floor(maxChunk / 3) * 3)), `size ${size}: chunk count`);
   }
 });
+
+test('body-begin carries every response header it was given (a vendor viewer\'s X-ImageFrame included)', async () => {
+  const host = new FakeHost();
+  const up = new BodyUploader({ transport: host.transport, budget: new ByteBudget(1 << 20) });
+  const frame = '{"rows":512,"columns":512,"bitsAllocated":16}';
+  const data = bytes(64, 3);
+  await up.sendWhole({ url: 'https://h/imageservice/api/image/dicom/S/I/0/0', status: 200, mimeType: 'application/octet-stream',
+    headers: { 'content-type': 'application/octet-stream', 'x-imageframe': frame }, tabId: 1 }, data);
+  const [stored] = host.done.values();
+  assert.deepEqual(stored.begin.headers, { 'content-type': 'application/octet-stream', 'x-imageframe': frame });
+});
