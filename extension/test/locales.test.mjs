@@ -87,3 +87,19 @@ test('every English message that counts something ($1 followed by a plural noun)
   const shownRaw = counted.filter((k) => new RegExp(`\\bt\\(\\s*'${k}'`).test(text));
   assert.deepEqual(shownRaw, [], 'counted messages go through countText, which picks the singular');
 });
+
+test('issue 14: the vendor viewer messages are in both languages, in plain words, the vendor named by $1', async () => {
+  const { makeTranslator } = await import('../src/lib/i18n.js');
+  const { VENDOR_NAMES } = await import('../src/lib/vendor-hints.js');
+  const translator = (messages) => makeTranslator((key, subs) =>
+    messages[key]?.message.replace(/\$(\d)/g, (_, i) => subs[Number(i) - 1] ?? ''));
+  for (const key of ['rebuiltFromPixels', 'rebuiltFromSiteTags', 'previewOnly', 'unsupportedFormat']) {
+    assert.ok(en[key] && zh[key], key);
+    assert.doesNotMatch(en[key].message, /\b(DICOM|UID|tag|pixel|codec|wavelet)s?\b/i, `${key}: no jargon`);
+  }
+  assert.equal(translator(en)('unsupportedFormat', VENDOR_NAMES.eunity),
+    "This site uses eUnity's own image format, which CloudFilm cannot keep yet.");
+  assert.match(translator(zh)('unsupportedFormat', VENDOR_NAMES.eunity), /eUnity/);
+  assert.match(en.previewOnly.message, /^Preview only: .*open each series at full resolution/i);
+  assert.match(en.rebuiltFromPixels.message, /made by CloudFilm/);
+});

@@ -1,7 +1,7 @@
 // The DevTools panel: what the devtools page (devtools.js, capture.js) captures from this tab, shown as the popup
 // shows it (the background's state over the port `ui`), with the devtools page's own counts (a BroadcastChannel).
 
-import { api, t, isFirefox, localize, problemBanner, renderStudies, el } from '../ui/common.js';
+import { api, t, isFirefox, localize, problemBanner, renderStudies, el, viewNotices } from '../ui/common.js';
 import { countText } from '../lib/i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -23,6 +23,7 @@ function render(s) {
   if (s.host.status !== 'connected' && s.host.problem) problems.append(problemBanner(s.host.problem.name, { detail: s.host.problem.message }));
   if (s.problem) problems.append(problemBanner(s.problem.name));
   if (s.view.renderedOnly) problems.append(problemBanner('rendered-only'));
+  problems.append(...viewNotices(s.view));
   if (s.tab.devtoolsCut > 0) {
     problems.append(el('div', { class: 'banner warn', role: 'alert', dataset: { problem: 'devtools-cut' } },
       el('p', { class: 'banner-text' }, isFirefox ? countText(t, 'devtoolsCutFirefox', s.tab.devtoolsCut)

@@ -1,6 +1,6 @@
 // The toolbar popup. Also works opened in a tab as popup.html?tab=ID (the tests do that).
 
-import { api, t, isFirefox, localize, send, el, problemBanner, renderStudies } from '../ui/common.js';
+import { api, t, isFirefox, localize, send, el, problemBanner, renderStudies, viewNotices } from '../ui/common.js';
 import { totalsText, countText } from '../lib/i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -185,6 +185,7 @@ function render() {
   if (s.problem) add(s.problem, { onDismiss: () => send({ type: 'dismiss-problem' }) });
   if (actionProblem && !shown.has(actionProblem.name)) add(actionProblem, { onDismiss: () => { actionProblem = null; render(); } });
   if (s.view.renderedOnly) add({ name: 'rendered-only' });
+  problems.append(...viewNotices(s.view));
   // Said while the helper is still away too: the person should know those images are not kept.
   if (s.tab.capturing && s.tab.missed > 0) {
     problems.append(el('div', { class: 'banner warn' }, el('p', {}, countText(t, 'missedWhilePaused', s.tab.missed))));

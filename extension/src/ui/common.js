@@ -84,7 +84,8 @@ export function renderStudies(view, { selected, onToggle, selectable = true } = 
           s.incomplete ? el('div', { class: 'series-warn' }, s.sure ? t('slicesMissing', s.count, s.expected)
             : countText(t, 'slicesMaybeMissing', s.count, s.expected)) : null,
           s.attributesNotSent > 0 ? el('div', { class: 'series-note', dataset: { notSent: String(s.attributesNotSent) } },
-            countText(t, 'attributesNotSent', s.attributesNotSent)) : null);
+            countText(t, 'attributesNotSent', s.attributesNotSent)) : null,
+          rebuiltFromNote(s.rebuiltFrom));
         list.append(item);
       }
       study.append(list);
@@ -94,6 +95,29 @@ export function renderStudies(view, { selected, onToggle, selectable = true } = 
   }
   if (view.awaiting?.length) root.append(renderAwaiting(view.awaiting));
   return root;
+}
+
+/** How a vendor viewer's series was rebuilt, in plain words (lib/study-model.js seriesView `rebuiltFrom`). */
+function rebuiltFromNote(rebuiltFrom) {
+  const key = rebuiltFrom === 'viewer-pixels' ? 'rebuiltFromPixels' : (rebuiltFrom === 'site-tags' ? 'rebuiltFromSiteTags' : '');
+  return key ? el('div', { class: 'series-note', dataset: { rebuiltFrom } }, t(key)) : null;
+}
+
+/**
+ * What the tab's viewer sent that cannot be kept as it is, as banners (popup and DevTools panel): previews whose full
+ * image never came, and formats CloudFilm cannot keep yet, named.
+ */
+export function viewNotices(view) {
+  const out = [];
+  if (view.previewOnly) {
+    out.push(el('div', { class: 'banner warn', role: 'alert', dataset: { problem: 'preview-only' } },
+      el('p', { class: 'banner-text' }, t('previewOnly'))));
+  }
+  for (const { vendor, name } of view.unsupported ?? []) {
+    out.push(el('div', { class: 'banner error', role: 'alert', dataset: { problem: 'unsupported-format', vendor } },
+      el('p', { class: 'banner-text' }, t('unsupportedFormat', name))));
+  }
+  return out;
 }
 
 /** Series the viewer announced (DICOMweb metadata) whose images have not been loaded: what to scroll through. */
