@@ -10,9 +10,10 @@
 /**
  * Each hint: `vendor` (the name the host and the popup use), `kind` (the verdict's kind), and how it is known:
  * `path` (tested against the URL's path only, never its host or query, so a URL that merely mentions the shape in a
- * parameter does not match), `contentTypes` (media types without parameters, lower case). A hint with both needs
- * both. `verdict` 'unsupported': the format is recognised but cannot be kept; the body is not sent, the tab notes the
- * vendor so the popup can say so.
+ * parameter does not match), `contentTypes` (media types without parameters, lower case; '' is none), or both, and
+ * `refusedContentTypes` (what it never is). `headers`: the response headers the helper needs with the body (lower
+ * case). `verdict` 'unsupported': the format is recognised but cannot be kept; the body is not sent, the tab notes
+ * the vendor so the popup can say so.
  */
 export const VENDOR_HINTS = Object.freeze([
   {
@@ -43,7 +44,7 @@ export const VENDOR_HINTS = Object.freeze([
     verdict: 'unsupported',
     contentTypes: ['application/clowrapper', 'application/clopixel'],
   },
-]);
+].map((hint) => Object.freeze(hint)));
 
 /** How a vendor is named to the person (a product name: the same in every language). */
 export const VENDOR_NAMES = Object.freeze({ hinacom: 'Hinacom', eunity: 'eUnity' });
