@@ -1,6 +1,7 @@
 // A hospital-like "cloud film" site for the end-to-end tests, on 127.0.0.1: a dwv 0.36 viewer page, a cornerstone
 // wadors: viewer page (DICOMweb metadata + frames, like OHIF) and a reverse proxy /orthanc/* -> Orthanc, from one
-// origin; a Socket.IO-style WebSocket at /socket.io/ (socket.html) and one-image ZIPs at /zip/instance/ID (zip.html).
+// origin; a Socket.IO-style WebSocket at /socket.io/ (socket.html) and one-image ZIPs at /zip/instance/ID (zip.html);
+// a Hinacom-style image server at /hinacom/ (hinacom.mjs; its viewer page is hinacom.html).
 // startOhif() serves the published OHIF viewer (npm @ohif/app, its built dist/) the same way: its own origin, the
 // same /orthanc/* proxy, and a configuration (ohif-config.js) pointing at it.
 // Run alone: node viewer/server.mjs ORTHANC_URL [PORT] [ohif]
@@ -10,6 +11,7 @@ import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { hinacomServer } from './hinacom.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modules = path.join(here, '..', 'node_modules');
@@ -168,16 +170,22 @@ function proxy(req, res, orthancUrl, target, link, observe) {
 }
 
 /**
- * Starts the site; resolves to { url, port, stop() }. `network` ({latencyMs, bitsPerSecond}) simulates a link.
+ * Starts the site; resolves to { url, port, hinacom, stop() } (`hinacom`: the Hinacom-style server, whose
+ * imageSet/tagList/frameHeader/pixelBody say what it serves). `network` ({latencyMs, bitsPerSecond}) simulates a link.
  * `observe({url, status, contentType})` hears of each answer the /orthanc/ proxy passes on (what the viewer fetched,
  * workers' requests included, which a browser's page events do not all show).
  * `tls` ({key, cert}, PEM) serves HTTPS with HTTP/2 (HTTP/1.1 still offered), as most hospital sites are served.
  */
 export function startViewer({ orthancUrl, port = 0, network, tls, app, observe }) {
   const link = makeLink(network);
+  const hinacom = hinacomServer(orthancUrl, { link });
   const handler = (req, res) => {
     const url = new URL(req.url, 'http://localhost');
-    if (url.pathname.startsWith('/orthanc/')) {
+    if (url.pathname.startsWith('/hinacom/') && req.method === 'GET') {
+      hinacom.handle(req, res, url, url.pathname.slice('/hinacom'.length)).then((answered) => {
+        if (!answered) { res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('not found'); }
+      });
+    } else if (url.pathname.startsWith('/orthanc/')) {
       proxy(req, res, orthancUrl, req.url.slice('/orthanc'.length), link, observe);
     } else if (url.pathname.startsWith('/zip/instance/') && req.method === 'GET') {
       serveInstanceZip(res, orthancUrl, url.pathname.slice('/zip/instance/'.length), link);
@@ -200,15 +208,15 @@ export function startViewer({ orthancUrl, port = 0, network, tls, app, observe }
     sockets.handleUpgrade(req, socket, head, (ws) => serveImageSocket(ws, orthancUrl, link));
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => { hinacom.stop(); reject(error); });
     server.listen(port, '127.0.0.1', () => {
       const actual = server.address().port;
-      resolve({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${actual}`, port: actual,
+      resolve({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${actual}`, port: actual, hinacom,
         stop: () => new Promise((done) => {
           for (const client of sockets.clients) client.terminate();
           for (const session of sessions) session.destroy();
           server.closeAllConnections?.();
-          server.close(() => done());
+          server.close(() => { hinacom.stop(); done(); });
         }) });
     });
   });
