@@ -228,8 +228,8 @@ function sameNumbers(saved, original) {
 
 /**
  * Files rebuilt from JPEG 2000 pixels and the image sets alone: one per image (no preview), `dcmdump -E` clean,
- * JPEG 2000 lossless (.90) holding the served code stream byte for byte (an odd one padded with one 0x00), which decodes (opj_decompress) to Orthanc's
- * pixels; identifiers derived (2.25., none of the hospital's), one study per image set and one series per display
+ * JPEG 2000 lossless (.90) holding the served code stream byte for byte (an odd one padded with one 0x00), which
+ * decodes (opj_decompress) to Orthanc's pixels; identifiers derived (2.25., none of the hospital's), one study per image set and one series per display
  * set; geometry, rescale and image pixel description equal to the original's; patient name and study description
  * from the image set; said to be derived (ImageType DERIVED, DerivationDescription, the CLOUDFILM REBUILD note).
  */
