@@ -1,5 +1,5 @@
 // dicomweb/piece_inbox: pieces kept on disk until a rebuild uses them.
-#include "dicomweb/piece_inbox.h"
+#include "store/piece_inbox.h"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@ namespace cloudfilm {
 namespace {
 
 using namespace cloudfilm::test;
-using dicomweb::PieceInbox;
-using dicomweb::PieceMeta;
+using store::PieceInbox;
+using store::PieceMeta;
 
 TEST(PieceInbox, AKeptPieceIsReadBackWithItsDescription) {
   TempDir dir;

@@ -29,7 +29,7 @@ TEST(ReconstructPaths, InstancePathIgnoresTheHost) {
   EXPECT_EQ(a->rest, "frames/1,2");
   EXPECT_EQ(b->rest, "");
   EXPECT_FALSE(parseInstancePath("http://x/dicom-web/studies/1.2/series/3.4/metadata"));
-  EXPECT_EQ(dicomweb::urlPath("http://h:1/a/b%2Cc?x=1#f"), "/a/b,c?x=1");
+  EXPECT_EQ(cloudfilm::urlPath("http://h:1/a/b%2Cc?x=1#f"), "/a/b,c?x=1");
 }
 
 TEST(ReconstructPaths, FrameLists) {

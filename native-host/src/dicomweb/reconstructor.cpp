@@ -24,23 +24,6 @@ constexpr std::uint64_t kMaxMetadataBytes = 512ull << 20;  // a study's metadata
 constexpr std::uint32_t kMaxFrames = 1u << 20;
 constexpr const char* kExplicitLittle = "1.2.840.10008.1.2.1";
 
-std::string percentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() + 0 && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      unsigned value = 0;
-      std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-      out.push_back(static_cast<char>(value));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
-
 std::string readWhole(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + platform::utf8Of(path));
@@ -98,28 +81,6 @@ bool plausibleCompressedFrame(const std::string& uid, const std::string& frame) 
 }
 
 }  // namespace
-
-std::string urlPath(std::string_view url) {
-  std::string_view rest = url;
-  if (auto fragment = rest.find('#'); fragment != std::string_view::npos) rest = rest.substr(0, fragment);
-  if (auto scheme = rest.find("://"); scheme != std::string_view::npos && scheme < rest.find('/')) {
-    rest = rest.substr(scheme + 3);
-    const auto slash = rest.find('/');
-    rest = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
-  }
-  return percentDecode(rest);
-}
-
-std::vector<std::string> pathSegments(const std::string& path) {
-  std::vector<std::string> segments;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const auto end = std::min(path.find('/', start), path.size());
-    if (end > start) segments.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return segments;
-}
 
 std::optional<InstancePath> parseInstancePath(std::string_view url) {
   std::string path = urlPath(url);
@@ -259,13 +220,13 @@ std::size_t Reconstructor::usablePieces() const {
   }));
 }
 
-void Reconstructor::forget(PieceInbox& inbox, const std::shared_ptr<Entry>& entry) {
+void Reconstructor::forget(store::PieceInbox& inbox, const std::shared_ptr<Entry>& entry) {
   inbox.discard(entry->id);
   index(entry, false);
   entries_.erase(entry->id);
 }
 
-std::vector<RebuildResult> Reconstructor::rebuildComplete(PieceInbox& inbox, store::Store& store) {
+std::vector<RebuildResult> Reconstructor::rebuildComplete(store::PieceInbox& inbox, store::Store& store) {
   // 1. Read pieces not seen before; forget entries whose pieces are gone.
   std::set<std::string> present;
   std::error_code ec;
@@ -590,6 +551,7 @@ void Reconstructor::examineOne(const std::string& key, const json* metadataObjec
     }
     // What the file lacks goes with it into the library's index, so `list` can say so per series without
     // opening files (the file records it too: dicom_json.h, kRebuildNote).
+    inspection.info.rebuiltFrom = "dicomweb";
     inspection.info.attributesNotSent.assign(
         notes.omittedBulkData.begin(),
         notes.omittedBulkData.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(notes.omittedBulkData.size(), 64)));

@@ -17,9 +17,10 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "dicom/instance_info.h"
-#include "dicomweb/piece_inbox.h"
+#include "store/piece_inbox.h"
 #include "dicomweb/series_facts.h"
 #include "store/store.h"
+#include "util/url.h"  // urlPath, pathSegments: the DICOMweb paths are read with them
 
 namespace cloudfilm::dicomweb {
 
@@ -30,10 +31,6 @@ struct InstancePath {
   std::string key() const { return study + "/" + series + "/" + instance; }
 };
 std::optional<InstancePath> parseInstancePath(std::string_view url);
-// The URL without scheme, host and fragment ("/dicom-web/studies/..."), percent-decoded; the query is kept.
-std::string urlPath(std::string_view url);
-// A URL path's non-empty segments ("/a//b/" -> {"a", "b"}).
-std::vector<std::string> pathSegments(const std::string& path);
 // "1,2,3" (or "1%2C2") -> {1,2,3}; empty when malformed.
 std::vector<std::uint32_t> parseFrameList(std::string_view list);
 
@@ -66,7 +63,7 @@ class Reconstructor {
   // index of pieces by instance are kept between calls, and only the instances that new (or vanished) pieces touch
   // are examined again (every one when a bulk-data piece names no instance, or, for originals filed meanwhile, those
   // the store now holds); the Waiting results of the others are repeated as last found.
-  std::vector<RebuildResult> rebuildComplete(PieceInbox& inbox, store::Store& store);
+  std::vector<RebuildResult> rebuildComplete(store::PieceInbox& inbox, store::Store& store);
 
   // Where the counts of whole series that metadata answers give are recorded (none: not recorded).
   void setSeriesFacts(SeriesFacts* facts) { facts_ = facts; }
@@ -80,7 +77,7 @@ class Reconstructor {
  private:
   using ByPieceId = std::map<std::string, std::shared_ptr<Entry>>;
   void index(const std::shared_ptr<Entry>& entry, bool add);  // into (or out of) the maps below; touches instances
-  void forget(PieceInbox& inbox, const std::shared_ptr<Entry>& entry);  // discards the piece
+  void forget(store::PieceInbox& inbox, const std::shared_ptr<Entry>& entry);  // discards the piece
   void examineOne(const std::string& key, const nlohmann::json* metadata,
                   std::map<std::string, std::map<std::uint32_t, std::shared_ptr<Entry>>>& framesBySyntax,
                   std::size_t bodies, const std::function<std::shared_ptr<Entry>(const std::string&)>& findBulk,

@@ -1,6 +1,6 @@
 #pragma once
 // Where the pieces of an instance that was not sent as a file wait until it can be rebuilt: DICOMweb metadata JSON,
-// pixel frames, bulk data (and, later, the pieces of vendor viewers). Ingest hands a recognised piece over with
+// pixel frames, bulk data, and the pieces of vendor viewers (vendor/). Ingest hands a recognised piece over with
 // keep(); a rebuilder reads them back with ids() and read() and discards what it used. Pieces live as files in one
 // folder of the staging library, so they survive a host restart; the on-disk format is known here and nowhere else.
 //
@@ -8,11 +8,12 @@
 // place last, so a piece whose bytes are there always has its description.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace cloudfilm::dicomweb {
+namespace cloudfilm::store {
 
 // What a piece is and where it came from.
 struct PieceMeta {
@@ -22,6 +23,9 @@ struct PieceMeta {
   int status = 0;           // the HTTP status; 0 when unknown
   std::size_t part = 0;     // 1-based part number inside a multipart body, 0 for a whole body
   std::uint64_t bytes = 0;
+  // Response headers a recognizer needs later (a vendor's pixel geometry travels in one: Hinacom's X-ImageFrame),
+  // names in lower case. Only those a recognizer names are kept: the rest of a response's headers stay out.
+  std::map<std::string, std::string> headers;
 };
 
 struct Piece {
@@ -54,4 +58,4 @@ class PieceInbox {
   std::uint64_t counter_ = 0;
 };
 
-}  // namespace cloudfilm::dicomweb
+}  // namespace cloudfilm::store

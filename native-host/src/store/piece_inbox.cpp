@@ -1,4 +1,4 @@
-#include "dicomweb/piece_inbox.h"
+#include "store/piece_inbox.h"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -8,7 +8,7 @@
 
 namespace fs = std::filesystem;
 
-namespace cloudfilm::dicomweb {
+namespace cloudfilm::store {
 namespace {
 
 std::string readWhole(const fs::path& path) {
@@ -42,7 +42,7 @@ fs::path PieceInbox::keep(const PieceMeta& meta, const fs::path& file) {
   try {
     writeWhole(fs::path(description).concat(".tmp"),
                nlohmann::json{{"url", meta.url}, {"contentType", meta.contentType}, {"status", meta.status},
-                              {"part", meta.part}, {"bytes", meta.bytes}, {"kind", meta.kind}}
+                              {"part", meta.part}, {"bytes", meta.bytes}, {"kind", meta.kind}, {"headers", meta.headers}}
                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } catch (...) {
     fs::remove(file, ec);
@@ -86,6 +86,9 @@ std::optional<Piece> PieceInbox::read(const std::string& id) const {
   piece.meta.status = json.value("status", 0);
   piece.meta.part = json.value("part", std::size_t{0});
   piece.meta.bytes = json.value("bytes", std::uint64_t{0});
+  if (auto headers = json.find("headers"); headers != json.end() && headers->is_object())
+    for (const auto& [name, value] : headers->items())
+      if (value.is_string()) piece.meta.headers[name] = value.get<std::string>();
   return piece;
 }
 
@@ -108,4 +111,4 @@ void PieceInbox::clear() {
   for (const auto& entry : fs::directory_iterator(folder_, ec)) fs::remove_all(entry.path(), ec);
 }
 
-}  // namespace cloudfilm::dicomweb
+}  // namespace cloudfilm::store
