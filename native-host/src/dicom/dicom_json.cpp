@@ -627,6 +627,8 @@ void insertEncapsulatedPixelData(DcmDataset& dataset, const FramePixelData& pixe
   pixelData.release();
 }
 
+}  // namespace
+
 // JSON text is UTF-8. Written back in the declared character set where DCMTK can encode it, so the file reads the
 // same as the original; else declared as UTF-8.
 void settleCharacterSet(DcmDataset& dataset, bool nonAscii) {
@@ -639,20 +641,26 @@ void settleCharacterSet(DcmDataset& dataset, bool nonAscii) {
   dataset.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
 }
 
+Uint16 rebuildNoteBlock(DcmDataset& dataset) {
+  for (Uint16 element = 0x10; element <= 0xFF; ++element) {
+    const DcmTagKey creator(kRebuildNoteGroup, element);
+    OFString value;
+    if (!dataset.tagExists(creator) ||
+        (dataset.findAndGetOFString(creator, value).good() && value == kRebuildNoteCreator))
+      return element;
+  }
+  return 0;
+}
+
+namespace {
+
 // The rebuilt file says itself what it lacks: a private block (creator kRebuildNoteCreator) in the first free block
 // of group 0011 with a sentence for a person (UT) and the count (UL). Private, so no viewer takes it for clinical
 // data; in the file, so it travels with it to a disc or a PACS where CloudFilm's index does not.
 void noteAttributesNotSent(DcmDataset& dataset, const std::vector<std::string>& omitted) {
   if (omitted.empty()) return;
-  constexpr Uint16 kGroup = 0x0011;
-  Uint16 block = 0;
-  for (Uint16 element = 0x10; element <= 0xFF && block == 0; ++element) {
-    const DcmTagKey creator(kGroup, element);
-    OFString value;
-    if (!dataset.tagExists(creator) ||
-        (dataset.findAndGetOFString(creator, value).good() && value == kRebuildNoteCreator))
-      block = element;
-  }
+  constexpr Uint16 kGroup = kRebuildNoteGroup;
+  const Uint16 block = rebuildNoteBlock(dataset);
   if (block == 0) return;  // 240 private blocks in one group: only CloudFilm's index keeps the note
   std::string listed;
   for (std::size_t i = 0; i < omitted.size() && i < 64; ++i) listed += (listed.empty() ? "" : ", ") + omitted[i];
@@ -704,7 +712,12 @@ RebuildNotes writeInstanceFromJson(const json& instance, const BulkDataResolver&
   }
   settleCharacterSet(dataset, nonAscii);
   noteAttributesNotSent(dataset, notes.omittedBulkData);
+  notes.transferSyntaxUid = writeRebuiltDataset(dataset, pixels, target);
+  return notes;
+}
 
+std::string writeRebuiltDataset(DcmDataset& dataset, const std::optional<FramePixelData>& pixels,
+                                const std::filesystem::path& target) {
   E_TransferSyntax xfer = EXS_LittleEndianExplicit;
   if (pixels) {
     const DcmXfer framesXfer(pixels->transferSyntaxUid.c_str());
@@ -747,8 +760,7 @@ RebuildNotes writeInstanceFromJson(const json& instance, const BulkDataResolver&
     throw;
   }
   std::filesystem::remove(datasetFile, ec);
-  notes.transferSyntaxUid = DcmXfer(xfer).getXferID();
-  return notes;
+  return DcmXfer(xfer).getXferID();
 }
 
 }  // namespace cloudfilm::dicom

@@ -47,6 +47,13 @@ struct InstanceInfo {
   // A file CloudFilm rebuilt from DICOMweb metadata records the attributes the site offered only as a BulkDataURI and
   // never sent (kRebuildNotes in dicom_json.h): "(0009,1010)", "(0008,1140)[0].(0009,1010)". Empty for other files.
   std::vector<std::string> attributesNotSent;
+  // How CloudFilm made the file, when it rebuilt it: "dicomweb" (DICOMweb metadata and frames), or a vendor format
+  // as "<vendor>-tags" (the site's own tag list and the pixels: the hospital's identifiers) or "<vendor>-pixels" (the
+  // viewer's pixels and its study structure only). Empty for a file as served or wrapped. Kept in the index.
+  std::string rebuiltFrom;
+  // The file's UIDs were made by CloudFilm (deterministically, from the site and the vendor's ids), not the
+  // hospital's: the site never sent them. The file says so too (DerivationDescription).
+  bool derivedIdentifiers = false;
 };
 
 }  // namespace cloudfilm::dicom

@@ -46,7 +46,10 @@ Json chunkReply(const Json& id, const std::string& bodyId, std::uint64_t seq) {
 Json objectEntry(const ingest::ObjectResult& result) {
   Json entry = {{"outcome", ingest::outcomeName(result.outcome)}, {"reason", result.reason}};
   if (result.part > 0) entry["part"] = result.part;
-  if (result.rebuilt) entry["rebuilt"] = true;  // rebuilt from DICOMweb metadata and frames
+  if (result.rebuilt) {  // rebuilt from DICOMweb metadata and frames, or from a vendor viewer's pieces
+    entry["rebuilt"] = true;
+    if (!result.info.rebuiltFrom.empty()) entry["rebuiltFrom"] = result.info.rebuiltFrom;
+  }
   if (!result.entry.empty()) entry["entry"] = result.entry;  // which file of a ZIP body
   const auto& info = result.info;
   if (!info.sopInstanceUid.empty()) {

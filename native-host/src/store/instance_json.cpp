@@ -49,6 +49,8 @@ void to_json(nlohmann::json& json, const InstanceInfo& info) {
   putOptional(json, "imageOrientationPatient", info.imageOrientationPatient);
   putOptional(json, "expectedSlices", info.expectedSlices);
   if (!info.attributesNotSent.empty()) json["attributesNotSent"] = info.attributesNotSent;
+  if (!info.rebuiltFrom.empty()) json["rebuiltFrom"] = info.rebuiltFrom;
+  if (info.derivedIdentifiers) json["derivedIdentifiers"] = true;
 }
 
 void from_json(const nlohmann::json& json, InstanceInfo& info) {
@@ -81,6 +83,8 @@ void from_json(const nlohmann::json& json, InstanceInfo& info) {
   getOptional(json, "imageOrientationPatient", info.imageOrientationPatient);
   getOptional(json, "expectedSlices", info.expectedSlices);
   getValue(json, "attributesNotSent", info.attributesNotSent);
+  getValue(json, "rebuiltFrom", info.rebuiltFrom);
+  getValue(json, "derivedIdentifiers", info.derivedIdentifiers);
 }
 
 }  // namespace cloudfilm::dicom

@@ -93,6 +93,8 @@ SeriesSummary summarizeSeries(const fs::path& root, const std::vector<const Kept
     const KeptInstance* kept = members[index];
     summary.sopInstanceUids.push_back(kept->info.sopInstanceUid);
     if (kept->origin == Origin::Rebuilt) ++summary.rebuilt;
+    if (kept->info.derivedIdentifiers) ++summary.derived;
+    if (!kept->info.rebuiltFrom.empty()) summary.rebuiltFrom.insert(kept->info.rebuiltFrom);
     if (kept->info.instanceNumber) numbers.insert(*kept->info.instanceNumber);
     if (kept->info.expectedSlices)
       summary.expectedFromAcquisition = std::max(summary.expectedFromAcquisition.value_or(0), *kept->info.expectedSlices);

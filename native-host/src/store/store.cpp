@@ -82,6 +82,7 @@ struct Store::Impl {
   fs::path metaDir;
   fs::path workDir;
   fs::path reconstructionDir;
+  fs::path vendorPiecesDir;
   std::unique_ptr<Journal> journal;
   std::size_t componentBytes = kMaxComponentBytes;  // for new Patient / Study / Series folder names
 
@@ -141,7 +142,9 @@ Store::Store(fs::path root, InspectFile inspect) : impl_(std::make_unique<Impl>(
   if (s.root.has_filename() == false) s.root = s.root.parent_path();
   s.metaDir = s.root / kMetaFolder;
   s.reconstructionDir = s.metaDir / "reconstruction";
-  for (const fs::path& folder : {s.root, s.metaDir, s.metaDir / "tmp", s.reconstructionDir}) createFolder(folder);
+  s.vendorPiecesDir = s.metaDir / "vendor-pieces";
+  for (const fs::path& folder : {s.root, s.metaDir, s.metaDir / "tmp", s.reconstructionDir, s.vendorPiecesDir})
+    createFolder(folder);
   if (!platform::writableFolder(s.root)) throw ioError("cannot write to", platform::utf8Of(s.root), errno);
   s.componentBytes = folderNameBytesFitting(s.root);
   s.journal = std::make_unique<Journal>(s.root, s.metaDir);
@@ -168,6 +171,7 @@ Store::~Store() {
 const fs::path& Store::root() const { return impl_->root; }
 const fs::path& Store::workDir() const { return impl_->workDir; }
 const fs::path& Store::reconstructionDir() const { return impl_->reconstructionDir; }
+const fs::path& Store::vendorPiecesDir() const { return impl_->vendorPiecesDir; }
 
 AddResult Store::add(const dicom::InstanceInfo& info, Origin origin, const fs::path& candidate) {
   Impl& s = *impl_;
@@ -270,15 +274,24 @@ void Store::commit() {
 }
 
 std::size_t Store::remove(const std::vector<std::string>& seriesUids) {
+  return removeWhere([&](const KeptInstance& kept) {
+    return seriesUids.empty() ||
+           std::find(seriesUids.begin(), seriesUids.end(), kept.info.seriesInstanceUid) != seriesUids.end();
+  });
+}
+
+bool Store::removeInstance(const std::string& sopInstanceUid) {
+  return removeWhere([&](const KeptInstance& kept) { return kept.info.sopInstanceUid == sopInstanceUid; }) > 0;
+}
+
+std::size_t Store::removeWhere(const std::function<bool(const KeptInstance&)>& chosen) {
   Impl& s = *impl_;
   const FileLock lock = s.journal->lock();
   s.catchUp();
   JournalBatch batch;
   std::set<fs::path> folders;
   for (auto it = s.instances.begin(); it != s.instances.end();) {
-    const bool chosen = seriesUids.empty() || std::find(seriesUids.begin(), seriesUids.end(),
-                                                        it->second.info.seriesInstanceUid) != seriesUids.end();
-    if (!chosen) {
+    if (!chosen(it->second)) {
       ++it;
       continue;
     }
@@ -289,6 +302,7 @@ std::size_t Store::remove(const std::vector<std::string>& seriesUids) {
     batch.del(it->first);
     it = s.instances.erase(it);
   }
+  if (batch.size() == 0) return 0;
   s.journal->append(batch);
   s.foldersStale = true;
   for (fs::path folder : folders) {  // drop series, study and patient folders left empty

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,8 @@ struct SeriesSummary {
   dicom::InstanceInfo first;                              // a representative instance (names, modality...)
   std::size_t instances = 0;
   std::size_t rebuilt = 0;                                // of `instances`, how many were rebuilt (Origin::Rebuilt)
+  std::size_t derived = 0;                                // of `instances`, how many have identifiers CloudFilm derived
+  std::set<std::string> rebuiltFrom;                      // the distinct InstanceInfo::rebuiltFrom of its instances
   std::optional<long> instanceNumberMin, instanceNumberMax;
   std::vector<long> missingInstanceNumbers;               // gaps between min and max
   std::optional<long> expected;                           // the larger of the two below
@@ -78,6 +81,8 @@ class Store {
   const std::filesystem::path& workDir() const;
   // Where DICOMweb metadata and frames are kept aside for reconstruction.
   const std::filesystem::path& reconstructionDir() const;
+  // Where the pieces of vendor viewers' images wait (vendor/).
+  const std::filesystem::path& vendorPiecesDir() const;
 
   // Files `candidate` (a complete, validated Part-10 file inside workDir()) for `info`. The candidate is moved into
   // place or deleted: never left behind. Atomic: a crash leaves either the old state or the new one.
@@ -89,12 +94,16 @@ class Store {
 
   // Removes kept instances (all when `seriesUids` is empty). Returns how many were removed.
   std::size_t remove(const std::vector<std::string>& seriesUids);
+  // Removes one kept instance (a rebuilt file that a better rebuild of the same image supersedes under another
+  // SOP Instance UID). False when it is not kept.
+  bool removeInstance(const std::string& sopInstanceUid);
 
   const KeptInstance* find(const std::string& sopInstanceUid) const;
   std::vector<SeriesSummary> series() const;  // sorted by patient, study, series folder
   std::size_t size() const;
 
  private:
+  std::size_t removeWhere(const std::function<bool(const KeptInstance&)>& chosen);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
