@@ -17,6 +17,10 @@ std::string contentTypeHeader(const Json& headers) {
   return {};
 }
 
+constexpr std::size_t kMaxKeptHeaders = 200;
+constexpr std::size_t kMaxHeaderNameBytes = 256;
+constexpr std::size_t kMaxHeaderValueBytes = 64 * 1024;
+
 Error unknownBody(const std::string& id) {
   return Error(ErrorCode::UnknownBody, "no body " + id.substr(0, 64) + " is open");
 }
@@ -41,6 +45,15 @@ std::string BodyIntake::begin(const Json& request) {
   if (auto headers = request.find("headers"); headers != request.end() && !headers->is_null()) {
     if (!headers->is_object()) throw Error(ErrorCode::BadRequest, "`headers` must be an object");
     meta.contentType = contentTypeHeader(*headers);
+    // Kept for recognizers that read a header (a vendor's image geometry): strings only, and bounded, since a page
+    // chooses them. What is over the bounds is left out, never an error: the body is still judged without it.
+    for (const auto& [name, value] : headers->items()) {
+      if (meta.headers.size() >= kMaxKeptHeaders) break;
+      if (!value.is_string() || name.size() > kMaxHeaderNameBytes ||
+          value.get_ref<const std::string&>().size() > kMaxHeaderValueBytes)
+        continue;
+      meta.headers[asciiLowercase(name)] = value.get<std::string>();
+    }
   }
   if (meta.contentType.empty()) meta.contentType = mimeType;
   if (auto total = protocol::optionalInteger(request, "totalBytes")) {

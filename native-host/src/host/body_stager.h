@@ -22,6 +22,7 @@ struct CapturedBodyMeta {
   std::string url;
   int status = 0;
   std::string contentType;  // the Content-Type header, else the mimeType
+  std::map<std::string, std::string> headers;  // the response headers, names in lower case (bounded: body_intake.cpp)
   std::optional<std::uint64_t> totalBytes;
   std::string source;
   std::optional<std::int64_t> tabId;

@@ -45,17 +45,17 @@ Session::Session(HostPaths paths, EnvLookup env)
   logInfo("staging library " + platform::utf8Of(paths_.stagingDir) + " holds " + std::to_string(staging_->size()) +
           " instances; output folder " + platform::utf8Of(outputFolder()));
   // Pieces kept aside by an earlier host: what they still lack is what the popup asks the person to scroll through.
-  if (ingestor_->inbox().size() > 0) {
+  if (ingestor_->hasPieces()) {
     try {
-      rebuildFromDicomweb();
+      rebuildFromPieces();
       staging_->commit();
     } catch (const std::exception& error) {
-      logWarning(std::string("rebuilding from the DICOMweb pieces kept aside failed: ") + error.what());
+      logWarning(std::string("rebuilding from the pieces kept aside failed: ") + error.what());
     }
   }
 }
 
-std::vector<ingest::ObjectResult> Session::rebuildFromDicomweb() {
+std::vector<ingest::ObjectResult> Session::rebuildFromPieces() {
   std::vector<ingest::ObjectResult> done;
   awaiting_.clear();
   for (auto& result : ingestor_->rebuildFromPieces())
@@ -220,6 +220,7 @@ void Session::onBodyEnd(const Json& message) {
   ingestMeta.url = meta.url;
   ingestMeta.status = meta.status;
   ingestMeta.contentType = meta.contentType;
+  ingestMeta.headers = meta.headers;
   std::vector<ingest::ObjectResult> results;
   try {
     results = ingestor_->ingestBodyFile(ingestMeta, file);  // consumes the file
@@ -231,7 +232,7 @@ void Session::onBodyEnd(const Json& message) {
       return r.outcome == ingest::Outcome::Stored || r.outcome == ingest::Outcome::Replaced;
     });
     if (keptAside || original)
-      for (auto& rebuilt : rebuildFromDicomweb()) results.push_back(std::move(rebuilt));
+      for (auto& rebuilt : rebuildFromPieces()) results.push_back(std::move(rebuilt));
     staging_->commit();
   } catch (...) {
     std::error_code ec;
@@ -309,10 +310,10 @@ void Session::onForget(const Json& message) {
   const std::vector<std::string> chosen = seriesFilter(message);
   const std::size_t forgotten = staging_->remove(chosen);
   if (chosen.empty()) {  // everything: the DICOMweb pieces kept aside and the counts go too
-    ingestor_->inbox().clear();
+    ingestor_->clearPieces();
     awaiting_.clear();
     stats_.reset();
-    rebuildFromDicomweb();  // the rebuild's own record of the pieces is emptied with them
+    rebuildFromPieces();  // the rebuild's own record of the pieces is emptied with them
   }
   // What the site said of those series goes with them (all of it, with everything).
   ingestor_->seriesFacts().forget(chosen);

@@ -61,7 +61,7 @@ class Session {
 
   // Rebuilds what the DICOMweb pieces kept aside now complete; remembers the instances still waiting. Returns the
   // rebuilt (and rejected) ones. Does not commit.
-  std::vector<ingest::ObjectResult> rebuildFromDicomweb();
+  std::vector<ingest::ObjectResult> rebuildFromPieces();
   std::filesystem::path outputFolder() const;
   std::vector<std::string> seriesFilter(const Json& message) const;
 

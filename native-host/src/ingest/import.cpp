@@ -20,8 +20,10 @@ void importHar(const fs::path& har, Ingestor& ingestor, ImportReport& report) {
     meta.status = entry.status;
     meta.contentType = entry.mimeType;
     // The response header keeps the multipart boundary, which HAR writers often drop from mimeType.
-    for (const auto& [name, value] : entry.responseHeaders)
+    for (const auto& [name, value] : entry.responseHeaders) {
       if (equalsIgnoreAsciiCase(name, "content-type") && !value.empty()) meta.contentType = value;
+      meta.headers[asciiLowercase(name)] = value;  // a vendor's image geometry travels in a header (X-ImageFrame)
+    }
     std::string_view bytes = entry.text;
     if (entry.base64) {
       decoded.clear();

@@ -1,5 +1,6 @@
 #include "ingest/ingestor.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -153,14 +154,53 @@ const char* outcomeName(Outcome outcome) {
     case Outcome::NotDicom: return "not-dicom";
     case Outcome::Rejected: return "rejected";
     case Outcome::SearchAnswer: return "search-answer";
+    case Outcome::Preview: return "preview";
   }
   return "not-dicom";
 }
 
 Ingestor::Ingestor(store::Store& store)
     : store_(store), inbox_(store.reconstructionDir()),
-      facts_(store.reconstructionDir().parent_path() / "dicomweb-series.json") {
+      facts_(store.reconstructionDir().parent_path() / "dicomweb-series.json"),
+      vendorInbox_(store.vendorPiecesDir()), vendors_(vendor::makeVendorFormats()) {
   reconstructor_.setSeriesFacts(&facts_);
+}
+
+Ingestor::~Ingestor() = default;
+
+std::size_t Ingestor::piecesWaiting() const {
+  std::size_t waiting = reconstructor_.usablePieces();
+  for (const auto& format : vendors_) waiting += format->waitingPieces();
+  return waiting;
+}
+
+void Ingestor::clearPieces() {
+  inbox_.clear();
+  vendorInbox_.clear();
+}
+
+std::optional<ObjectResult> Ingestor::offerToVendors(const BodyMeta& meta, const fs::path& file, std::string_view head,
+                                                     std::uint64_t size) {
+  const vendor::BodyView view{meta.url, meta.contentType, &meta.headers, head, size};
+  for (const auto& format : vendors_) {
+    const vendor::Recognition recognition = format->recognize(view);
+    if (recognition.verdict == vendor::Verdict::NotMine) continue;
+    ObjectResult result;
+    if (recognition.verdict == vendor::Verdict::Piece) {
+      store::PieceMeta piece{recognition.kind, meta.url, meta.contentType, meta.status, meta.part, size, {}};
+      for (const auto& name : recognition.keepHeaders)
+        if (auto it = meta.headers.find(name); it != meta.headers.end()) piece.headers[name] = it->second;
+      result.outcome = Outcome::KeptForReconstruction;
+      result.file = vendorInbox_.keep(piece, file);
+      return result;
+    }
+    std::error_code ec;
+    fs::remove(file, ec);
+    result.outcome = recognition.verdict == vendor::Verdict::Preview ? Outcome::Preview : Outcome::NotDicom;
+    result.reason = recognition.reason;
+    return result;
+  }
+  return std::nullopt;
 }
 
 std::vector<ObjectResult> Ingestor::rebuildFromPieces() {
@@ -179,6 +219,23 @@ std::vector<ObjectResult> Ingestor::rebuildFromPieces() {
     result.info = std::move(rebuilt.info);
     result.file = std::move(rebuilt.file);
     results.push_back(std::move(result));
+  }
+  for (const auto& format : vendors_) {
+    for (auto& rebuilt : format->rebuild(vendorInbox_, store_)) {
+      ObjectResult result;
+      switch (rebuilt.outcome) {
+        case vendor::RebuildOutcome::Filed:
+          result.outcome = fromStore(rebuilt.added);
+          result.rebuilt = true;
+          break;
+        case vendor::RebuildOutcome::Waiting: result.outcome = Outcome::KeptForReconstruction; break;
+        case vendor::RebuildOutcome::Rejected: result.outcome = Outcome::Rejected; break;
+      }
+      result.reason = std::move(rebuilt.reason);
+      result.info = std::move(rebuilt.info);
+      result.file = std::move(rebuilt.file);
+      results.push_back(std::move(result));
+    }
   }
   try {
     facts_.save();  // the sizes of whole series the metadata answers just read gave
@@ -210,16 +267,21 @@ fs::path Ingestor::newWorkFile(const char* purpose) {
 }
 
 std::vector<ObjectResult> Ingestor::ingestBody(const BodyMeta& meta, std::string_view bytes) {
-  const auto recognition = body::recognizeBody(body::parseContentType(meta.contentType), meta.url,
-                                                bytes.substr(0, body::kRecognitionHeadBytes), bytes.size());
-  if (recognition.kind == body::BodyKind::NotDicom) {
+  const std::string_view head = bytes.substr(0, body::kRecognitionHeadBytes);
+  const vendor::BodyView view{meta.url, meta.contentType, &meta.headers, head, bytes.size()};
+  const bool vendors = std::any_of(vendors_.begin(), vendors_.end(), [&](const auto& format) {
+    return format->recognize(view).verdict != vendor::Verdict::NotMine;
+  });
+  const auto recognition = body::recognizeBody(body::parseContentType(meta.contentType), meta.url, head, bytes.size());
+  if (!vendors && recognition.kind == body::BodyKind::NotDicom) {
     ObjectResult result;
     result.outcome = Outcome::NotDicom;
     result.reason = recognition.reason;
     return {result};
   }
-  // A transport prefix is left out as the body is written: the file is the one the site stored.
-  const std::string_view kept = bytes.substr(recognition.prefixBytes);
+  // A transport prefix is left out as the body is written: the file is the one the site stored. A vendor's piece is
+  // kept as it came.
+  const std::string_view kept = bytes.substr(vendors ? 0 : recognition.prefixBytes);
   const fs::path file = newWorkFile("body");
   writeWholeFile(file, kept);
   return ingestRecognisedFile(meta, file, kept.substr(0, body::kRecognitionHeadBytes), kept.size(), Nesting{});
@@ -360,6 +422,8 @@ std::vector<ObjectResult> Ingestor::ingestZip(const BodyMeta& meta, const fs::pa
 std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, const fs::path& bodyFile,
                                                          std::string_view head, std::uint64_t size,
                                                          const Nesting& nesting) {
+  // A vendor viewer's answers (raw pixels, JSON) would pass for something else, or for nothing: vendors look first.
+  if (auto offered = offerToVendors(meta, bodyFile, head, size)) return {std::move(*offered)};
   const auto contentType = body::parseContentType(meta.contentType);
   const auto recognition = body::recognizeBody(contentType, meta.url, head, size);
   std::error_code ec;
@@ -390,8 +454,8 @@ std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, c
       [[fallthrough]];
     case body::BodyKind::Frames: {
       // Kept aside, with where it came from, until the instance it belongs to can be rebuilt.
-      dicomweb::PieceMeta piece{body::bodyKindName(recognition.kind), meta.url, meta.contentType, meta.status,
-                                meta.part, size};
+      store::PieceMeta piece{body::bodyKindName(recognition.kind), meta.url, meta.contentType, meta.status,
+                             meta.part, size, {}};
       const fs::path target = inbox_.keep(piece, file);
       result.outcome = Outcome::KeptForReconstruction;
       result.file = target;

@@ -61,6 +61,7 @@ void ImportReport::record(const std::vector<ObjectResult>& results, const std::s
         break;
       case Outcome::KeptForReconstruction:
       case Outcome::SearchAnswer:
+      case Outcome::Preview:
         break;
     }
   }
@@ -129,7 +130,9 @@ std::string ImportReport::toText(const store::Store& store) const {
   out << "  replaced by a better copy:     " << count(Outcome::Replaced) << "\n";
   out << "  worse copies not kept:         " << count(Outcome::KeptWorse) << "\n";
   if (count(Outcome::KeptForReconstruction))
-    out << "  DICOMweb metadata/frames kept aside: " << count(Outcome::KeptForReconstruction) << "\n";
+    out << "  pieces kept aside for rebuilding (DICOMweb metadata/frames, vendor pixels): " << count(Outcome::KeptForReconstruction) << "\n";
+  if (count(Outcome::Preview))
+    out << "  reduced-resolution previews (never kept as the image): " << count(Outcome::Preview) << "\n";
   if (count(Outcome::SearchAnswer))
     out << "  DICOMweb search answers (read for series sizes, not kept): " << count(Outcome::SearchAnswer) << "\n";
   out << "  not DICOM (pages, scripts, pictures): " << count(Outcome::NotDicom) << "\n";
@@ -140,7 +143,7 @@ std::string ImportReport::toText(const store::Store& store) const {
   for (const auto& [reason, entry] : rejected_)
     out << "    " << entry.count << " x " << reason << " (e.g. " << shorten(entry.example) << ")\n";
   if (!rebuilt_.empty() || !incomplete_.empty()) {
-    out << "  rebuilt from DICOMweb metadata and frames: " << rebuilt_.size() << "\n";
+    out << "  rebuilt (from DICOMweb metadata and frames, or a vendor viewer's pixels): " << rebuilt_.size() << "\n";
     for (std::size_t i = 0; i < rebuilt_.size() && i < kMaxCopyDecisionsShown; ++i)
       out << "    rebuilt: " << rebuilt_[i] << "\n";
     if (rebuilt_.size() > kMaxCopyDecisionsShown) out << "    ... (" << rebuilt_.size() << " in all)\n";

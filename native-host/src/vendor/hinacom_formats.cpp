@@ -1,0 +1,310 @@
+#include "vendor/hinacom_formats.h"
+
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "util/ascii.h"
+#include "util/url.h"
+
+using Json = nlohmann::json;
+
+namespace cloudfilm::vendor::hinacom {
+namespace {
+
+constexpr std::size_t kMaxIdBytes = 256;     // a vendor id is a number or a short hash
+constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+constexpr std::size_t kMaxNameBytes = 1024;  // names from the image set
+
+bool isId(const std::string& text) {
+  if (text.empty() || text.size() > kMaxIdBytes) return false;
+  for (unsigned char c : text)
+    if (c < 0x21 || c == 0x7f || c == '|') return false;  // '|' separates the parts of a key
+  return true;
+}
+
+std::optional<std::uint32_t> smallNumber(const std::string& text) {
+  std::uint32_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || value > 1000000) return std::nullopt;
+  return value;
+}
+
+std::string withoutQuery(std::string path) {
+  if (auto query = path.find('?'); query != std::string::npos) path.resize(query);
+  return path;
+}
+
+bool isValidUid(const std::string& text) {
+  if (text.empty() || text.size() > 64 || text.front() == '.' || text.back() == '.') return false;
+  char previous = '.';
+  for (char c : text) {
+    if (c != '.' && (c < '0' || c > '9')) return false;
+    if (c == '.' && previous == '.') return false;
+    previous = c;
+  }
+  // No component may have a leading zero ("1.02"); "0" alone is fine.
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('.', start), text.size());
+    if (end - start > 1 && text[start] == '0') return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+bool isCodeString(const std::string& text) {
+  if (text.empty() || text.size() > 16) return false;
+  for (char c : text)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '_')) return false;
+  return true;
+}
+
+std::optional<double> number(const Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end()) return std::nullopt;
+  const Json* value = &*it;
+  if (value->is_array() && !value->empty()) value = &(*value)[0];  // a window given per value: the first
+  double out = 0;
+  if (value->is_number()) {
+    out = value->get<double>();
+  } else if (value->is_string()) {
+    const std::string& text = value->get_ref<const std::string&>();
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  if (!std::isfinite(out) || std::fabs(out) > 1e12) return std::nullopt;
+  return out;
+}
+
+template <std::size_t N>
+std::optional<std::array<double, N>> numbers(const Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_array() || it->size() != N) return std::nullopt;
+  std::array<double, N> out{};
+  for (std::size_t i = 0; i < N; ++i) {
+    const Json holder = Json{{"v", (*it)[i]}};
+    const auto value = number(holder, "v");
+    if (!value) return std::nullopt;
+    out[i] = *value;
+  }
+  return out;
+}
+
+std::optional<long> integer(const Json& object, const char* key) {
+  const auto value = number(object, key);
+  if (!value || *value != std::floor(*value) || std::fabs(*value) > 2147483647.0) return std::nullopt;
+  return static_cast<long>(*value);
+}
+
+std::string text(const Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end()) return {};
+  if (it->is_string()) return it->get<std::string>().substr(0, kMaxNameBytes);
+  if (it->is_number_integer()) return std::to_string(it->get<std::int64_t>());
+  return {};
+}
+
+// Any id field (a number or a string) as text.
+std::string idText(const Json& object, const char* key) {
+  std::string value = text(object, key);
+  return isId(value) ? value : std::string();
+}
+
+std::string dateText(const std::string& value) {
+  std::string digits;
+  for (char c : value) {
+    if (c >= '0' && c <= '9') digits.push_back(c);
+    else if (c == ' ' || c == 'T') break;  // "2026-03-02 10:11:12": the date part only
+  }
+  return digits.size() == 8 ? digits : std::string();
+}
+
+}  // namespace
+
+std::optional<PixelUrl> parsePixelUrl(std::string_view url) {
+  const auto segments = pathSegments(withoutQuery(urlPath(url)));
+  for (std::size_t k = 0; k + 8 <= segments.size(); ++k) {
+    if (!equalsIgnoreAsciiCase(segments[k], "imageservice") || !equalsIgnoreAsciiCase(segments[k + 1], "api") ||
+        !equalsIgnoreAsciiCase(segments[k + 2], "image"))
+      continue;
+    const std::string& format = segments[k + 3];
+    if (!equalsIgnoreAsciiCase(format, "dicom") && !equalsIgnoreAsciiCase(format, "j2k")) return std::nullopt;
+    PixelUrl parsed;
+    parsed.j2k = equalsIgnoreAsciiCase(format, "j2k");
+    parsed.image = ImageRef{urlSite(url), segments[k + 4], segments[k + 5]};
+    const auto frame = smallNumber(segments[k + 6]);
+    const auto level = smallNumber(segments[k + 7]);
+    if (!isId(parsed.image.studyId) || !isId(parsed.image.imageId) || !frame || !level) return std::nullopt;
+    parsed.frame = *frame;
+    parsed.level = *level;
+    return parsed;
+  }
+  return std::nullopt;
+}
+
+std::optional<JsonUrl> parseJsonUrl(std::string_view url) {
+  const auto segments = pathSegments(withoutQuery(urlPath(url)));
+  if (segments.empty()) return std::nullopt;
+  JsonUrl parsed;
+  if (equalsIgnoreAsciiCase(segments.back(), "GetImageDicomTags"))
+    parsed.endpoint = JsonEndpoint::ImageDicomTags;
+  else if (equalsIgnoreAsciiCase(segments.back(), "GetImageSet"))
+    parsed.endpoint = JsonEndpoint::ImageSet;
+  else
+    return std::nullopt;
+  parsed.ref.site = urlSite(url);
+  parsed.ref.studyId = urlQueryValue(url, "studyId").value_or("");
+  if (!isId(parsed.ref.studyId)) return std::nullopt;
+  if (parsed.endpoint == JsonEndpoint::ImageDicomTags) {
+    parsed.ref.imageId = urlQueryValue(url, "imageId").value_or("");
+    if (!isId(parsed.ref.imageId)) return std::nullopt;
+  } else {
+    parsed.accessionNumber = urlQueryValue(url, "accessionNumber").value_or("").substr(0, 16);
+  }
+  return parsed;
+}
+
+PixelHeader parsePixelHeader(std::string_view headerText) {
+  if (headerText.size() > kMaxHeaderBytes) throw std::invalid_argument("the X-ImageFrame header is too long");
+  Json json;
+  try {
+    json = Json::parse(headerText);
+  } catch (const Json::exception&) {
+    throw std::invalid_argument("the X-ImageFrame header is not JSON");
+  }
+  if (!json.is_object()) throw std::invalid_argument("the X-ImageFrame header is not a JSON object");
+  PixelHeader header;
+  const auto rows = integer(json, "rows"), columns = integer(json, "columns");
+  if (!rows || !columns || *rows < 1 || *rows > 65535 || *columns < 1 || *columns > 65535)
+    throw std::invalid_argument("the X-ImageFrame header gives no usable rows and columns");
+  header.rows = static_cast<std::uint32_t>(*rows);
+  header.columns = static_cast<std::uint32_t>(*columns);
+  const long bitsAllocated = integer(json, "bitsAllocated").value_or(16);
+  if (bitsAllocated != 8 && bitsAllocated != 16)
+    throw std::invalid_argument("the X-ImageFrame header gives " + std::to_string(bitsAllocated) +
+                                " bits allocated; 8 or 16 are kept");
+  header.bitsAllocated = static_cast<std::uint16_t>(bitsAllocated);
+  const long bitsStored = integer(json, "bitsStored").value_or(bitsAllocated);
+  if (bitsStored < 1 || bitsStored > bitsAllocated)
+    throw std::invalid_argument("the X-ImageFrame header's bits stored do not fit its bits allocated");
+  header.bitsStored = static_cast<std::uint16_t>(bitsStored);
+  const long samples = integer(json, "samplesPerPixel").value_or(1);
+  if (samples != 1 && samples != 3)
+    throw std::invalid_argument("the X-ImageFrame header gives " + std::to_string(samples) + " samples per pixel");
+  header.samplesPerPixel = static_cast<std::uint16_t>(samples);
+  if (auto it = json.find("signed"); it != json.end())
+    header.isSigned = it->is_boolean() ? it->get<bool>() : integer(json, "signed").value_or(0) != 0;
+  std::string photometric = text(json, "photometricInterpretation");
+  if (photometric.empty()) photometric = samples == 3 ? "RGB" : "MONOCHROME2";
+  static const char* const kKnown[] = {"MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL", "PALETTE COLOR"};
+  bool known = false;
+  for (const char* name : kKnown) known = known || photometric == name;
+  if (!known || (samples == 3) != (photometric == "RGB" || photometric == "YBR_FULL"))
+    throw std::invalid_argument("the X-ImageFrame header's photometric interpretation \"" + photometric.substr(0, 20) +
+                                "\" does not fit its samples per pixel");
+  header.photometric = photometric;
+  header.intercept = number(json, "intercept");
+  header.slope = number(json, "slope");
+  header.windowCenter = number(json, "windowCenter");
+  header.windowWidth = number(json, "windowWidth");
+  header.imagePosition = numbers<3>(json, "imagePosition");
+  const auto rowCosines = numbers<3>(json, "rowCosines"), columnCosines = numbers<3>(json, "columnCosines");
+  if (rowCosines && columnCosines)
+    header.orientation = std::array<double, 6>{(*rowCosines)[0], (*rowCosines)[1], (*rowCosines)[2],
+                                               (*columnCosines)[0], (*columnCosines)[1], (*columnCosines)[2]};
+  header.rowSpacing = number(json, "rowPixelSpacing");
+  header.columnSpacing = number(json, "columnPixelSpacing");
+  header.sliceThickness = number(json, "sliceThickness");
+  header.sliceLocation = number(json, "sliceLocation");
+  if (std::string uid = text(json, "frameOfReferenceUID"); isValidUid(uid)) header.frameOfReferenceUid = uid;
+  if (std::string modality = text(json, "modality"); isCodeString(modality)) header.modality = modality;
+  return header;
+}
+
+TagList parseTagList(std::string_view jsonText, std::size_t maxEntries) {
+  Json json;
+  try {
+    json = Json::parse(jsonText);
+  } catch (const Json::exception&) {
+    throw std::invalid_argument("the tag list is not JSON (or not UTF-8)");
+  }
+  if (!json.is_array()) throw std::invalid_argument("the tag list is not a JSON array");
+  if (json.size() > maxEntries)
+    throw std::invalid_argument("the tag list has " + std::to_string(json.size()) + " entries; at most " +
+                                std::to_string(maxEntries) + " are read");
+  TagList list;
+  for (const auto& entry : json) {
+    if (!entry.is_object()) {
+      ++list.malformed;
+      continue;
+    }
+    auto tag = entry.find("tag");
+    std::optional<std::pair<std::uint16_t, std::uint16_t>> parsed;
+    if (tag != entry.end() && tag->is_string()) parsed = dicom::parseTagText(tag->get_ref<const std::string&>());
+    if (!parsed) {
+      ++list.malformed;
+      continue;
+    }
+    std::string value;
+    if (auto it = entry.find("value"); it != entry.end()) {
+      if (it->is_string()) value = it->get<std::string>();
+      else if (it->is_number_integer()) value = std::to_string(it->get<std::int64_t>());
+      else if (it->is_number_float()) value = it->dump();
+      else if (!it->is_null()) {
+        ++list.malformed;
+        continue;
+      }
+    }
+    list.attributes.push_back(dicom::TextAttribute{parsed->first, parsed->second, std::move(value)});
+  }
+  return list;
+}
+
+ImageSet parseImageSet(std::string_view jsonText, std::size_t maxImages) {
+  Json json;
+  try {
+    json = Json::parse(jsonText);
+  } catch (const Json::exception&) {
+    throw std::invalid_argument("the image set is not JSON (or not UTF-8)");
+  }
+  if (!json.is_object()) throw std::invalid_argument("the image set is not a JSON object");
+  auto sets = json.find("displaySets");
+  if (sets == json.end() || !sets->is_array()) throw std::invalid_argument("the image set has no displaySets");
+  ImageSet set;
+  set.patientName = text(json, "patientName");
+  set.patientId = text(json, "patientId").substr(0, 64);
+  set.studyDescription = text(json, "studyDescription").substr(0, 64);
+  set.studyDate = dateText(text(json, "studyDate"));
+  for (const auto& displaySet : *sets) {
+    if (!displaySet.is_object()) continue;
+    DisplaySet described;
+    described.description = text(displaySet, "description").substr(0, 64);
+    described.seriesNumber = integer(displaySet, "seriesNumber");
+    if (std::string modality = text(displaySet, "modality"); isCodeString(modality)) described.modality = modality;
+    const std::size_t index = set.displaySets.size();
+    set.displaySets.push_back(std::move(described));
+    auto images = displaySet.find("images");
+    if (images == displaySet.end() || !images->is_array()) continue;
+    std::uint32_t number = 0;
+    for (const auto& image : *images) {
+      if (set.images.size() >= maxImages) throw std::invalid_argument("the image set lists too many images");
+      if (!image.is_object()) continue;
+      ImagePlace place;
+      place.studyId = idText(image, "studyId");
+      place.imageId = idText(image, "imageId");
+      if (place.imageId.empty()) continue;
+      place.displaySet = index;
+      place.instanceNumber = ++number;
+      const long frames = integer(image, "nFrames").value_or(1);
+      place.frames = frames >= 1 && frames <= 10000 ? static_cast<std::uint32_t>(frames) : 1;
+      set.images.push_back(std::move(place));
+    }
+  }
+  return set;
+}
+
+}  // namespace cloudfilm::vendor::hinacom
