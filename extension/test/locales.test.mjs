@@ -76,7 +76,7 @@ test('counts read right in English, singular included, and the same in Chinese',
 });
 
 test('every English message that counts something ($1 followed by a plural noun) has a singular form, and is shown through countText', () => {
-  // "1 slices", "1 DICOMweb parts kept", "Saved 1 images" (issue 18). "series" is the same in both numbers.
+  // "1 slices", "1 pieces kept", "Saved 1 images" (issue 18). "series" is the same in both numbers.
   const counted = Object.keys(en).filter((k) => !k.endsWith('One') &&
     /\$1 (?:DICOMweb |captured )?(?!series\b)[a-z]+s\b/.test(en[k].message));
   assert.ok(counted.includes('sliceCount') && counted.includes('savedInto'), counted.join(' '));
@@ -102,4 +102,21 @@ test('issue 14: the vendor viewer messages are in both languages, in plain words
   assert.match(translator(zh)('unsupportedFormat', VENDOR_NAMES.eunity), /eUnity/);
   assert.match(en.previewOnly.message, /^Preview only: .*open each series at full resolution/i);
   assert.match(en.rebuiltFromPixels.message, /made by CloudFilm/);
+});
+
+test('issue 14: the count of pieces waiting to be rebuilt names no source (DICOMweb and vendor pieces are counted together)', async () => {
+  const { makeTranslator, countText } = await import('../src/lib/i18n.js');
+  const translator = (messages) => makeTranslator((key, subs) =>
+    messages[key]?.message.replace(/\$(\d)/g, (_, i) => subs[Number(i) - 1] ?? ''));
+  const tEn = translator(en), tZh = translator(zh);
+  // The host's list reply counts every piece kept aside (`reconstruction`): DICOMweb metadata and frames, Hinacom
+  // pixel answers, tag lists and image sets alike; it does not say which, so neither may the popup.
+  for (const key of ['reconstructionCount', 'reconstructionCountOne']) {
+    for (const messages of [en, zh]) {
+      assert.doesNotMatch(messages[key].message, /DICOM|Hinacom|JSON|metadata|frame|pixel|tag/i, `${key}: ${messages[key].message}`);
+    }
+  }
+  assert.equal(countText(tEn, 'reconstructionCount', 1), '1 piece kept until its image can be rebuilt');
+  assert.equal(countText(tEn, 'reconstructionCount', 12), '12 pieces kept until their images can be rebuilt');
+  assert.match(countText(tZh, 'reconstructionCount', 12), /12 个影像片段/);
 });

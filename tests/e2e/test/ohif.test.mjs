@@ -3,9 +3,9 @@
 // from its link, each series opened from the study browser (double click on its thumbnail), every image stepped
 // through with the arrow key. OHIF never downloads a Part-10 file: QIDO-RS searches, series metadata, frames.
 // Then, issue 18: every instance rebuilt pixel-identical; no false "N of M slices" hint (ImagesInAcquisition is not a
-// series' size); no stale "kept for rebuilding" count (search answers are not pieces); the attributes Orthanc offered
-// only as a BulkDataURI (never fetched by OHIF) reported per series; the debugger notice before the first capture and
-// the debugger let go when capture is off.
+// series' size); no stale "N pieces kept until their images can be rebuilt" count (search answers are not pieces);
+// the attributes Orthanc offered only as a BulkDataURI (never fetched by OHIF) reported per series; the debugger
+// notice before the first capture and the debugger let go when capture is off.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBed, allSeries } from '../lib/bed.mjs';
@@ -189,16 +189,16 @@ async function ohifCapture(t, browserName, chosen = studies) {
       `${words(new Set(browsed.map((s) => s.studyUid)).size, 'study', 'studies')}`;
     // Pieces genuinely waiting: the metadata of each series not wholly fetched (its other instances wait for frames).
     // Search answers are never among them; whole series leave nothing behind.
-    const waitingPieces = partly.size ? words(partly.size, 'DICOMweb part', 'DICOMweb parts') : '';
-    const extraOk = (text) => (waitingPieces ? text.includes(`${waitingPieces} kept for rebuilding`)
-      : !/kept for rebuilding/.test(text));
+    const waitingPieces = partly.size ? (partly.size === 1 ? '1 piece kept until its image can be rebuilt'
+      : `${partly.size} pieces kept until their images can be rebuilt`) : '';
+    const extraOk = (text) => (waitingPieces ? text.includes(waitingPieces) : !/kept until/.test(text));
     // The counts come with each body, what is still missing with the host's next list: wait for both to settle.
     const counted = await waitForPopup(session, (p) => p['#totals'].text === totals && extraOk(p['#extra'].text) &&
       !/Seen but not loaded/.test(p['#studies'].text) &&
       [...p['#studies'].text.matchAll(/scroll through/g)].length === partly.size,
     { timeoutMs: 180000, what: `${total} images, ${waitingPieces || 'nothing'} waiting` });
     lap('counted');
-    assert.ok(extraOk(counted['#extra'].text), `kept for rebuilding: ${waitingPieces || 'nothing'}, not a stale count`);
+    assert.ok(extraOk(counted['#extra'].text), `pieces kept: ${waitingPieces || 'nothing'}, not a stale count`);
     assert.doesNotMatch(counted['#studies'].text, /\b1 slices\b|\b1 images\b/, 'singular forms');
     // (Per row where the popup can be read row by row: a series without a description reads "#150 rebuilt".)
     const rebuilt = session.readSeries ? (await session.readSeries()).reduce((n, row) => n + row.rebuilt, 0)
