@@ -61,11 +61,10 @@ bool isCodeString(const std::string& text) {
   return true;
 }
 
-std::optional<double> number(const Json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end()) return std::nullopt;
-  const Json* value = &*it;
-  if (value->is_array() && !value->empty()) value = &(*value)[0];  // a window given per value: the first
+// A number given as a JSON number or as text; an array stands for its first value (a window given per value).
+std::optional<double> numberValue(const Json& given) {
+  const Json* value = &given;
+  if (value->is_array() && !value->empty()) value = &(*value)[0];
   double out = 0;
   if (value->is_number()) {
     out = value->get<double>();
@@ -80,14 +79,21 @@ std::optional<double> number(const Json& object, const char* key) {
   return out;
 }
 
+std::optional<double> number(const Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end()) return std::nullopt;
+  return numberValue(*it);
+}
+
 template <std::size_t N>
 std::optional<std::array<double, N>> numbers(const Json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end() || !it->is_array() || it->size() != N) return std::nullopt;
   std::array<double, N> out{};
   for (std::size_t i = 0; i < N; ++i) {
-    const Json holder = Json{{"v", (*it)[i]}};
-    const auto value = number(holder, "v");
+    // Read in place: a copy of a value is recursive, and a value nested a few thousand arrays deep (the header may
+    // be 64 KiB) overflowed the stack while being copied.
+    const auto value = numberValue((*it)[i]);
     if (!value) return std::nullopt;
     out[i] = *value;
   }
