@@ -85,7 +85,10 @@ bool longerThanLo(const std::string& value) {
   return false;
 }
 
-std::uint64_t nativePixelBytes(DcmDataset& dataset) {
+// Nothing when the product passes 64 bits: five factors of up to 16 and 31 bits do, and a product taken modulo 2^64
+// could come out as the length of the pixels at hand (a tag list of 51473 x 28349, 2421 samples, 32768 bits and
+// 585842833 frames "needs" 4096 bytes that way).
+std::optional<std::uint64_t> nativePixelBytes(DcmDataset& dataset) {
   Uint16 rows = 0, columns = 0, samples = 1, bitsAllocated = 0;
   Sint32 frames = 1;
   dataset.findAndGetUint16(DCM_Rows, rows);
@@ -93,8 +96,11 @@ std::uint64_t nativePixelBytes(DcmDataset& dataset) {
   dataset.findAndGetUint16(DCM_SamplesPerPixel, samples);
   dataset.findAndGetUint16(DCM_BitsAllocated, bitsAllocated);
   if (dataset.findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
-  const std::uint64_t bits = std::uint64_t{rows} * columns * samples * bitsAllocated * static_cast<std::uint64_t>(frames);
-  return (bits + 7) / 8;
+  std::uint64_t bits = 1;
+  for (const std::uint64_t factor : {std::uint64_t{rows}, std::uint64_t{columns}, std::uint64_t{samples},
+                                     std::uint64_t{bitsAllocated}, static_cast<std::uint64_t>(frames)})
+    if (__builtin_mul_overflow(bits, factor, &bits)) return std::nullopt;
+  return bits / 8 + (bits % 8 != 0);
 }
 
 // The rebuild note's "how it was made" (xx12, LO), in the same private block as the attributes-not-sent note.
@@ -242,10 +248,10 @@ TextRebuildNotes writeInstanceFromText(const TextInstance& instance, const std::
   if (xfer.getXfer() != EXS_Unknown && !encapsulatedPixels(xfer)) {
     std::uint64_t have = 0;
     for (const auto& frame : instance.pixels.frames) have += frame.size();
-    const std::uint64_t want = nativePixelBytes(dataset);
-    if (want == 0 || (have != want && have != want + 1))
+    const std::optional<std::uint64_t> want = nativePixelBytes(dataset);
+    if (!want || *want == 0 || (have != *want && have != *want + 1))
       throw DicomJsonError("the pixels are " + std::to_string(have) + " bytes; Rows x Columns x Samples x Bits x "
-                           "Frames says " + std::to_string(want));
+                           "Frames says " + (want ? std::to_string(*want) : std::string("more than 2^61")));
   }
   noteRebuiltFrom(dataset, instance.rebuiltFrom);
   notes.transferSyntaxUid = writeRebuiltDataset(dataset, instance.pixels, target);
