@@ -19,9 +19,11 @@ constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
 constexpr std::size_t kMaxNameBytes = 1024;  // names from the image set
 
 bool isId(const std::string& text) {
-  if (text.empty() || text.size() > kMaxIdBytes) return false;
+  if (text.empty() || text.size() > kMaxIdBytes || text == "." || text == "..") return false;  // names no image
+  // Printable ASCII (a vendor id is a number or a hash): an id is shown in reasons that travel as JSON, so bytes that
+  // may not be UTF-8 never get in. '|' separates the parts of a key.
   for (unsigned char c : text)
-    if (c < 0x21 || c == 0x7f || c == '|') return false;  // '|' separates the parts of a key
+    if (c < 0x21 || c >= 0x7f || c == '|') return false;
   return true;
 }
 
@@ -32,9 +34,27 @@ std::optional<std::uint32_t> smallNumber(const std::string& text) {
   return value;
 }
 
-std::string withoutQuery(std::string path) {
-  if (auto query = path.find('?'); query != std::string::npos) path.resize(query);
-  return path;
+// The URL's path segments, each percent-decoded after the split: an encoded '/' or '?' stays inside its segment, as
+// the server reads it (and as the extension's vendor table matches the raw path), never making another shape.
+std::vector<std::string> decodedSegments(std::string_view url) {
+  std::string_view rest = url.substr(0, url.find_first_of("?#"));
+  if (auto scheme = rest.find("://"); scheme != std::string_view::npos && scheme < rest.find('/')) {
+    rest = rest.substr(scheme + 3);
+    const auto slash = rest.find('/');
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  }
+  auto segments = pathSegments(std::string(rest));
+  for (auto& segment : segments) segment = percentDecode(segment);
+  return segments;
+}
+
+// At most `maxBytes` of UTF-8 text, cut before a character, never inside one (the text came as JSON: valid UTF-8).
+std::string cutUtf8(std::string text, std::size_t maxBytes) {
+  if (text.size() <= maxBytes) return text;
+  std::size_t end = maxBytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+  return text;
 }
 
 bool isValidUid(const std::string& text) {
@@ -106,10 +126,20 @@ std::optional<long> integer(const Json& object, const char* key) {
   return static_cast<long>(*value);
 }
 
+// A field that says how the pixels are encoded (bits, samples): absent or null takes `fallback`; given, it must be a
+// whole number, never silently replaced by the default (the pixels would then be read wrongly).
+long encodingField(const Json& object, const char* key, long fallback, const char* said) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return fallback;
+  const auto value = integer(object, key);
+  if (!value) throw std::invalid_argument(std::string("the X-ImageFrame header's ") + said + " is not a whole number");
+  return *value;
+}
+
 std::string text(const Json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end()) return {};
-  if (it->is_string()) return it->get<std::string>().substr(0, kMaxNameBytes);
+  if (it->is_string()) return cutUtf8(it->get<std::string>(), kMaxNameBytes);
   if (it->is_number_integer()) return std::to_string(it->get<std::int64_t>());
   return {};
 }
@@ -132,7 +162,7 @@ std::string dateText(const std::string& value) {
 }  // namespace
 
 std::optional<PixelUrl> parsePixelUrl(std::string_view url) {
-  const auto segments = pathSegments(withoutQuery(urlPath(url)));
+  const auto segments = decodedSegments(url);
   for (std::size_t k = 0; k + 8 <= segments.size(); ++k) {
     if (!equalsIgnoreAsciiCase(segments[k], "imageservice") || !equalsIgnoreAsciiCase(segments[k + 1], "api") ||
         !equalsIgnoreAsciiCase(segments[k + 2], "image"))
@@ -153,7 +183,7 @@ std::optional<PixelUrl> parsePixelUrl(std::string_view url) {
 }
 
 std::optional<JsonUrl> parseJsonUrl(std::string_view url) {
-  const auto segments = pathSegments(withoutQuery(urlPath(url)));
+  const auto segments = decodedSegments(url);
   if (segments.empty()) return std::nullopt;
   JsonUrl parsed;
   if (equalsIgnoreAsciiCase(segments.back(), "GetImageDicomTags"))
@@ -169,7 +199,7 @@ std::optional<JsonUrl> parseJsonUrl(std::string_view url) {
     parsed.ref.imageId = urlQueryValue(url, "imageId").value_or("");
     if (!isId(parsed.ref.imageId)) return std::nullopt;
   } else {
-    parsed.accessionNumber = urlQueryValue(url, "accessionNumber").value_or("").substr(0, 16);
+    parsed.accessionNumber = cutUtf8(urlQueryValue(url, "accessionNumber").value_or(""), 16);
   }
   return parsed;
 }
@@ -189,21 +219,32 @@ PixelHeader parsePixelHeader(std::string_view headerText) {
     throw std::invalid_argument("the X-ImageFrame header gives no usable rows and columns");
   header.rows = static_cast<std::uint32_t>(*rows);
   header.columns = static_cast<std::uint32_t>(*columns);
-  const long bitsAllocated = integer(json, "bitsAllocated").value_or(16);
+  const long bitsAllocated = encodingField(json, "bitsAllocated", 16, "bits allocated");
   if (bitsAllocated != 8 && bitsAllocated != 16)
     throw std::invalid_argument("the X-ImageFrame header gives " + std::to_string(bitsAllocated) +
                                 " bits allocated; 8 or 16 are kept");
   header.bitsAllocated = static_cast<std::uint16_t>(bitsAllocated);
-  const long bitsStored = integer(json, "bitsStored").value_or(bitsAllocated);
+  const long bitsStored = encodingField(json, "bitsStored", bitsAllocated, "bits stored");
   if (bitsStored < 1 || bitsStored > bitsAllocated)
     throw std::invalid_argument("the X-ImageFrame header's bits stored do not fit its bits allocated");
   header.bitsStored = static_cast<std::uint16_t>(bitsStored);
-  const long samples = integer(json, "samplesPerPixel").value_or(1);
+  const long samples = encodingField(json, "samplesPerPixel", 1, "samples per pixel");
   if (samples != 1 && samples != 3)
     throw std::invalid_argument("the X-ImageFrame header gives " + std::to_string(samples) + " samples per pixel");
   header.samplesPerPixel = static_cast<std::uint16_t>(samples);
-  if (auto it = json.find("signed"); it != json.end())
-    header.isSigned = it->is_boolean() ? it->get<bool>() : integer(json, "signed").value_or(0) != 0;
+  if (auto it = json.find("signed"); it != json.end() && !it->is_null()) {
+    // true/false, 1/0, or the same as text: anything else would decide the sign of every pixel by guess.
+    const std::string word = it->is_string() ? it->get<std::string>() : std::string();
+    const auto flag = integer(json, "signed");
+    if (it->is_boolean())
+      header.isSigned = it->get<bool>();
+    else if (word == "true" || word == "false")
+      header.isSigned = word == "true";
+    else if (flag && (*flag == 0 || *flag == 1))
+      header.isSigned = *flag == 1;
+    else
+      throw std::invalid_argument("the X-ImageFrame header's signed is neither true nor false");
+  }
   std::string photometric = text(json, "photometricInterpretation");
   if (photometric.empty()) photometric = samples == 3 ? "RGB" : "MONOCHROME2";
   static const char* const kKnown[] = {"MONOCHROME1", "MONOCHROME2", "RGB", "YBR_FULL", "PALETTE COLOR"};
@@ -282,13 +323,13 @@ ImageSet parseImageSet(std::string_view jsonText, std::size_t maxImages) {
   if (sets == json.end() || !sets->is_array()) throw std::invalid_argument("the image set has no displaySets");
   ImageSet set;
   set.patientName = text(json, "patientName");
-  set.patientId = text(json, "patientId").substr(0, 64);
-  set.studyDescription = text(json, "studyDescription").substr(0, 64);
+  set.patientId = cutUtf8(text(json, "patientId"), 64);
+  set.studyDescription = cutUtf8(text(json, "studyDescription"), 64);
   set.studyDate = dateText(text(json, "studyDate"));
   for (const auto& displaySet : *sets) {
     if (!displaySet.is_object()) continue;
     DisplaySet described;
-    described.description = text(displaySet, "description").substr(0, 64);
+    described.description = cutUtf8(text(displaySet, "description"), 64);
     described.seriesNumber = integer(displaySet, "seriesNumber");
     if (std::string modality = text(displaySet, "modality"); isCodeString(modality)) described.modality = modality;
     const std::size_t index = set.displaySets.size();
