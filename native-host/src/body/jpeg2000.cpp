@@ -18,8 +18,9 @@ std::optional<Jpeg2000Facts> fail(std::string* problem, std::string why) {
   return std::nullopt;
 }
 
-// The contents of the first `jp2c` box among the top-level boxes.
-std::optional<std::string_view> codestreamBox(std::string_view file, std::string* problem) {
+// The contents of the first `jp2c` box among the top-level boxes. A box cut off by the end of the file is taken as far
+// as it goes only when `cutAllowed` (the first bytes of a longer file).
+std::optional<std::string_view> codestreamBox(std::string_view file, std::string* problem, bool cutAllowed) {
   std::size_t at = 0;
   for (int boxes = 0; at + 8 <= file.size() && boxes < 1000; ++boxes) {
     std::uint64_t length = be32(file, at);
@@ -33,8 +34,10 @@ std::optional<std::string_view> codestreamBox(std::string_view file, std::string
       length = file.size() - at;
     }
     if (length < header || length > file.size() - at) {
-      if (type == "jp2c") return file.substr(at + header);  // a cut-off last box: what there is
-      break;
+      if (type != "jp2c") break;
+      if (cutAllowed) return file.substr(at + header);  // a cut-off last box: what there is
+      if (problem) *problem = "the JP2 file's codestream box is cut off";
+      return std::nullopt;
     }
     if (type == "jp2c") return file.substr(at + header, static_cast<std::size_t>(length) - header);
     at += static_cast<std::size_t>(length);
@@ -53,7 +56,7 @@ std::optional<Jpeg2000Facts> readJpeg2000(std::string_view bytes, std::string* p
   Jpeg2000Facts facts;
   std::string_view stream = bytes;
   if (bytes.substr(0, kJp2Signature.size()) == kJp2Signature) {
-    const auto box = codestreamBox(bytes, problem);
+    const auto box = codestreamBox(bytes, problem, read == Jpeg2000Read::SizeOnly);
     if (!box) return std::nullopt;
     stream = *box;
     facts.jp2File = true;
@@ -98,7 +101,13 @@ std::optional<Jpeg2000Facts> readJpeg2000(std::string_view bytes, std::string* p
     at += 2 + length;
   }
   if (!haveCod) return fail(problem, "the codestream has no COD marker");
-  facts.codestream = stream;
+  // A whole codestream ends with EOC (FFD9). Without it the image data was cut off (a failed download): never passed
+  // on as a whole image. Zero bytes after EOC (padding to an even length, as in a DICOM fragment) are not part of it.
+  std::size_t end = stream.size();
+  while (end > at && stream[end - 1] == '\0') --end;
+  if (end < at + 2 || be16(stream, end - 2) != 0xFFD9)
+    return fail(problem, "the codestream is cut off (it does not end with the EOC marker)");
+  facts.codestream = stream.substr(0, end);
   return facts;
 }
 

@@ -27,7 +27,7 @@ struct Jpeg2000Facts {
 bool looksLikeJpeg2000(std::string_view head);
 
 enum class Jpeg2000Read {
-  Whole,     // `bytes` is the whole file: every header must be there
+  Whole,     // `bytes` is the whole file: every header must be there, and the codestream's end (EOC)
   SizeOnly,  // `bytes` may be only the first bytes: SIZ is enough (`reversible` is then a guess; `codestream` cut)
 };
 
