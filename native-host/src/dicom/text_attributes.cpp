@@ -26,11 +26,21 @@ std::string tagName(std::uint16_t group, std::uint16_t element) {
   return text;
 }
 
-// What a value looks like in a refusal: short, printable, so a hostile value cannot flood the notes.
+bool isUtf8(const std::string& text);
+
+// What a value looks like in a refusal: short, printable and valid UTF-8 (the notes travel in JSON replies), so a
+// hostile value cannot flood or break them. Cut before a character, never inside one; bytes that are not UTF-8 are
+// shown as '?'.
 std::string shown(const std::string& value) {
+  const bool utf8 = isUtf8(value);
+  std::size_t cut = std::min<std::size_t>(value.size(), 40);
+  while (utf8 && cut > 0 && cut < value.size() && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
   std::string out;
-  for (char c : value.substr(0, 40)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
-  return "\"" + out + (value.size() > 40 ? "...\"" : "\"");
+  for (char c : value.substr(0, cut)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += (byte < 0x20 || byte == 0x7f || (!utf8 && byte >= 0x80)) ? '?' : c;
+  }
+  return "\"" + out + (value.size() > cut ? "...\"" : "\"");
 }
 
 struct DictionaryFacts {
@@ -66,6 +76,62 @@ bool isBinaryOrStructural(DcmEVR vr) {
       return true;
     default:
       return false;
+  }
+}
+
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF).
+bool isUtf8(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t more = 0;
+    unsigned low = 0x80, high = 0xBF;  // the range of the second byte
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      more = 1;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      more = 2;
+      if (lead == 0xE0) low = 0xA0;
+      if (lead == 0xED) high = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      more = 3;
+      if (lead == 0xF0) low = 0x90;
+      if (lead == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + more >= text.size()) return false;
+    for (std::size_t k = 1; k <= more; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      if (k == 1 ? (c < low || c > high) : (c & 0xC0) != 0x80) return false;
+    }
+    i += more + 1;
+  }
+  return true;
+}
+
+// A SpecificCharacterSet value DICOM defines (PS3.3 C.12.1.1.2); the first of several may be empty (the default
+// repertoire, then code extensions).
+bool isKnownCharacterSet(const std::string& value) {
+  static const std::set<std::string> kTerms = {
+      "ISO_IR 100", "ISO_IR 101", "ISO_IR 109", "ISO_IR 110", "ISO_IR 144", "ISO_IR 127", "ISO_IR 126",
+      "ISO_IR 138", "ISO_IR 148", "ISO_IR 203", "ISO_IR 13", "ISO_IR 166", "ISO_IR 192", "GB18030", "GBK",
+      "ISO 2022 IR 6", "ISO 2022 IR 100", "ISO 2022 IR 101", "ISO 2022 IR 109", "ISO 2022 IR 110",
+      "ISO 2022 IR 144", "ISO 2022 IR 127", "ISO 2022 IR 126", "ISO 2022 IR 138", "ISO 2022 IR 148",
+      "ISO 2022 IR 203", "ISO 2022 IR 13", "ISO 2022 IR 166", "ISO 2022 IR 87", "ISO 2022 IR 159",
+      "ISO 2022 IR 149", "ISO 2022 IR 58"};
+  std::size_t start = 0, index = 0;
+  while (true) {
+    const std::size_t end = std::min(value.find('\\', start), value.size());
+    std::string term = value.substr(start, end - start);
+    while (!term.empty() && term.back() == ' ') term.pop_back();
+    const bool several = value.find('\\') != std::string::npos;
+    if (!(kTerms.count(term) || (term.empty() && index == 0 && several))) return false;
+    if (end == value.size()) return true;
+    start = end + 1;
+    ++index;
   }
 }
 
@@ -178,7 +244,21 @@ TextRebuildNotes writeInstanceFromText(const TextInstance& instance, const std::
       refuse("given twice; the first is kept");
       continue;
     }
+    // Text the list gives (UTF-8, as JSON is) must be UTF-8, and whole: DCMTK takes a C string, so a NUL would cut
+    // the value silently.
+    if (attribute.value.find('\0') != std::string::npos) {
+      refuse("holds a NUL character");
+      continue;
+    }
+    if (!isUtf8(attribute.value)) {
+      refuse("not UTF-8 text");
+      continue;
+    }
     if (attribute.group == 0x0008 && attribute.element == 0x0005) {
+      if (!isKnownCharacterSet(attribute.value)) {
+        refuse("not a character set DICOM defines");
+        continue;
+      }
       declaredCharset = attribute.value;
       continue;
     }
