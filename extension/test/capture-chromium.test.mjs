@@ -76,6 +76,33 @@ test('start: the binding before the hook (which the current documents run too), 
   assert.ok(!calls.some((c) => /^(Network|Fetch)\./.test(c.method)), 'the page is never watched request by request');
 });
 
+test('bodies a hook sends while capture is still being turned on are kept, not dropped (issue 14)', async () => {
+  // The hook runs as soon as it is armed (the current document, or one the tab navigated to meanwhile), but main.js
+  // marks the tab captured only once start() resolves: a viewer opened right after the click sent its first pixel
+  // answers in between, and they were dropped as another tab's.
+  let release;
+  const armed = new Promise((resolve) => { release = resolve; });
+  fakeChrome({ 'Page.addScriptToEvaluateOnNewDocument': () => ({ identifier: 'S1' }), 'Target.setAutoAttach': () => armed });
+  let captured = false;
+  const { engine, sent, call } = makeEngine();
+  engine.sink.isCaptured = () => captured;
+  const starting = engine.start(1);
+  await tick();
+  call(body(part10(200), { id: '1', url: 'http://h/imageservice/api/image/j2k/S/1/0/0' }));
+  await tick();
+  release();
+  await starting;
+  captured = true; // what main.js does next
+  call(body(part10(200), { id: '2', url: 'http://h/imageservice/api/image/j2k/S/2/0/0' }));
+  await tick();
+  assert.deepEqual(sent.map((b) => b.meta.url), ['http://h/imageservice/api/image/j2k/S/1/0/0', 'http://h/imageservice/api/image/j2k/S/2/0/0']);
+  // Once started (or failed), a tab not captured is ignored again.
+  captured = false;
+  call(body(part10(200), { id: '3', url: 'http://h/x3' }));
+  await tick();
+  assert.equal(sent.length, 2);
+});
+
 test('a body from a hook reaches the helper byte for byte, with the headers the page got', async () => {
   fakeChrome();
   const { sent, call } = makeEngine();

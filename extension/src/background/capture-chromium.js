@@ -62,6 +62,9 @@ export class DebuggerCapture {
     this.scripts = new Map(); // `${tabId}|${sessionId}` -> identifier of the hook's new-document script
     this.holding = new Map(); // `${tabId}|${sessionId}|${contextId}` -> { tabId, sessionId, contextId }: holds bodies
     this.watchTimer = null;
+    // Tabs whose capture is being turned on: their hooks can send before main.js marks the tab captured (the hook
+    // runs in the current document, and in a document the tab navigated to meanwhile, as soon as it is armed).
+    this.starting = new Set();
     // What capture did, for the benchmark.
     this.reads = { ...emptyReads(), flushes: 0, workers: 0 };
     // Bodies from the hooks, keyed by `${tabId}|${sessionId}|${contextId}`.
@@ -104,6 +107,16 @@ export class DebuggerCapture {
   }
 
   async start(tabId) {
+    this.starting.add(tabId);
+    try {
+      await this.#start(tabId);
+    } finally {
+      // The caller marks the tab captured as soon as this resolves (no event can come in between).
+      this.starting.delete(tabId);
+    }
+  }
+
+  async #start(tabId) {
     try {
       await api.debugger.attach({ tabId }, PROTOCOL_VERSION);
     } catch (error) {
@@ -290,7 +303,9 @@ export class DebuggerCapture {
       case 'seen':
       case 'missed':
       case 'body':
-        if (this.sink.isCaptured(tabId)) this.bodies.receive(where, tabId, m);
+        // A tab being started counts as captured: a page the person opened right after turning capture on sends
+        // its first bodies while the engine is still arming it (issue 14: the first pixel answers were lost).
+        if (this.sink.isCaptured(tabId) || this.starting.has(tabId)) this.bodies.receive(where, tabId, m);
         return;
       default: this.reads.rejected += 1;
     }
