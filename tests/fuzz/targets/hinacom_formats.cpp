@@ -1,6 +1,7 @@
 // Hinacom's (海纳医信) answers as the vendor layer reads them (vendor/hinacom_formats.h): the pixel and JSON URL
 // parsers, the X-ImageFrame header, a GetImageDicomTags tag list and a GetImageSet image set; then the recognizer
-// (vendor::Hinacom::recognize, pure) on the same URL, header and first bytes.
+// (vendor::Hinacom::recognize, pure) on the same URL, header and first bytes, and the UIDs derived from the ids
+// (vendor/derived_uid.h).
 // Input: a flags byte, the URL up to '\n', the X-ImageFrame header up to '\n', then the body (the JSON answer, or the
 // pixels, whose first bytes the recognizer sees). Flags: bits 0-1 the tag list's and image set's limits (small ones
 // reach the refusals), bit 2 no X-ImageFrame header at all, bits 3-4 the body size the recognizer is told (the body's,
@@ -11,6 +12,7 @@
 
 #include "body/recognize.h"
 #include "fuzz_support.h"
+#include "vendor/derived_uid.h"
 #include "vendor/hinacom.h"
 #include "vendor/hinacom_formats.h"
 
@@ -19,6 +21,13 @@ namespace {
 // What every parsed id must be (isId in hinacom_formats.cpp): a key part is never empty and never holds '|'.
 void checkId(const std::string& id) {
   if (id.empty() || id.size() > 256 || id.find('|') != std::string::npos) __builtin_trap();
+}
+
+// A derived UID: "2.25." and a decimal number without a leading zero, at most 44 characters (derived_uid.h).
+void checkDerivedUid(const std::string& uid) {
+  if (uid.size() < 6 || uid.size() > 44 || uid.compare(0, 5, "2.25.") != 0) __builtin_trap();
+  if (uid[5] == '0' && uid.size() > 6) __builtin_trap();
+  if (uid.find_first_not_of("0123456789", 5) != std::string::npos) __builtin_trap();
 }
 
 }  // namespace
@@ -41,11 +50,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     checkId(pixel->image.studyId);
     checkId(pixel->image.imageId);
     if (pixel->frame > 1000000 || pixel->level > 1000000) __builtin_trap();
+    checkDerivedUid(Hinacom::derivedSopInstanceUid(pixel->image));
   }
   if (const auto json = hinacom::parseJsonUrl(url)) {
     checkId(json->ref.studyId);
     if (json->endpoint == hinacom::JsonEndpoint::ImageDicomTags) checkId(json->ref.imageId);
     if (json->accessionNumber.size() > 16) __builtin_trap();
+    checkDerivedUid(derivedUid(json->ref.key()));
   }
 
   std::optional<hinacom::PixelHeader> header;
