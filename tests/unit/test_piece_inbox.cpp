@@ -1,5 +1,9 @@
-// dicomweb/piece_inbox: pieces kept on disk until a rebuild uses them.
+// store/piece_inbox: pieces kept on disk until a rebuild uses them.
 #include "store/piece_inbox.h"
+
+#include <chrono>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -48,6 +52,28 @@ TEST(PieceInbox, ADescriptionWithoutItsBytesIsNotAPiece) {
   EXPECT_TRUE(inbox.ids().empty());
   EXPECT_EQ(inbox.size(), 0u);
   EXPECT_FALSE(inbox.read("frames-1-1").has_value());
+}
+
+// A site that sends the same frame again: the rebuild believes the piece kept last, so ids() lists oldest first. By
+// name, piece 10 sorts before piece 9 (the order that once made a re-sent Hinacom frame point at a discarded file).
+TEST(PieceInbox, IdsListThePiecesOldestFirst) {
+  TempDir dir;
+  PieceInbox inbox(dir.path());
+  std::vector<std::string> kept;
+  for (int i = 0; i < 12; ++i) {
+    writeFile(dir.path() / "incoming", std::to_string(i));
+    const fs::path file = inbox.keep({"hinacom-pixels", "u", "application/octet-stream", 200, 0, 1}, dir.path() / "incoming");
+    kept.push_back(file.stem().string());
+  }
+  EXPECT_EQ(inbox.ids(), kept);
+  // Kept earlier by another process (an older modification time): listed first whatever its number.
+  writeFile(dir.path() / "hinacom-pixels-1-99.json", R"({"kind":"hinacom-pixels","url":"u"})");
+  writeFile(dir.path() / "hinacom-pixels-1-99.bin", "old");
+  fs::last_write_time(dir.path() / "hinacom-pixels-1-99.bin",
+                      fs::last_write_time(dir.path() / (kept.front() + ".bin")) - std::chrono::hours(1));
+  const auto ids = inbox.ids();
+  ASSERT_EQ(ids.size(), 13u);
+  EXPECT_EQ(ids.front(), "hinacom-pixels-1-99");
 }
 
 TEST(PieceInbox, PiecesOfTwoInboxesOnOneFolderNeverCollide_ClearEmptiesIt) {

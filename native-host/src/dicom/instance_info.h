@@ -54,6 +54,9 @@ struct InstanceInfo {
   // The file's UIDs were made by CloudFilm (deterministically, from the site and the vendor's ids), not the
   // hospital's: the site never sent them. The file says so too (DerivationDescription).
   bool derivedIdentifiers = false;
+  // The SOP Instance UID of a file with derived identifiers that this one, rebuilt later from the site's own tags,
+  // takes the place of (the same image): saving this one removes that one from the library too. Kept in the index.
+  std::string supersedes;
 };
 
 }  // namespace cloudfilm::dicom

@@ -113,6 +113,7 @@ Json saveReply(const Json& id, const store::Store& library, const ingest::SaveSu
   reply["replaced"] = summary.replaced;
   reply["keptWorse"] = summary.keptWorse;
   reply["failed"] = summary.failed;
+  if (summary.superseded) reply["superseded"] = summary.superseded;
   reply["series"] = seriesList.take();
   if (seriesList.omitted()) reply["seriesOmitted"] = seriesList.omitted();
   if (!unknownSeries.empty()) reply["unknownSeries"] = unknownSeries;

@@ -250,6 +250,12 @@ void Session::onBodyEnd(const Json& message) {
   for (const auto& result : results) summary += std::string(summary.empty() ? "" : ",") + ingest::outcomeName(result.outcome);
   logInfo("body " + id + " (" + std::to_string(body.bytes) + " bytes, " + meta.contentType.substr(0, 80) +
           "): " + summary.substr(0, 200));
+  // Why something was refused is what support asks first; a few reasons per body, each cut short.
+  std::size_t told = 0;
+  for (const auto& result : results) {
+    if (result.outcome != ingest::Outcome::Rejected || result.reason.empty() || ++told > 3) continue;
+    logInfo("body " + id + " rejected: " + result.reason.substr(0, 300));
+  }
   send(bodyEndReply(requestId(message), id, body.bytes, results));
 }
 
@@ -302,6 +308,7 @@ void Session::onSave(const Json& message) {
   for (const auto& problem : saved.problems) logWarning("saving: " + problem);
   logInfo("saved into " + platform::utf8Of(output) + ": " + std::to_string(saved.written) + " written, " +
           std::to_string(saved.duplicates) + " duplicates, " + std::to_string(saved.replaced) + " replaced, " +
+          std::to_string(saved.superseded) + " derived files superseded, " +
           std::to_string(saved.failed) + " failed");
   send(saveReply(requestId(message), *library, saved, plan.unknownSeries));
 }

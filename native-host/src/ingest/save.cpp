@@ -52,6 +52,10 @@ SaveSummary saveStaged(const store::Store& staging, const SavePlan& plan, store:
         case store::AddOutcome::Replaced: ++summary.replaced; break;
         case store::AddOutcome::KeptWorse: ++summary.keptWorse; break;
       }
+      // A file rebuilt from the site's tags takes the place of the one with derived identifiers saved before it.
+      if (!kept->info.supersedes.empty() && added.outcome != store::AddOutcome::KeptWorse &&
+          library.removeDerived(kept->info.supersedes))
+        ++summary.superseded;
       summary.savedSeries.insert(kept->info.seriesInstanceUid);
     }
   } catch (const std::exception& error) {

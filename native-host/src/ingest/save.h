@@ -21,6 +21,7 @@ struct SavePlan {
 
 struct SaveSummary {
   std::size_t written = 0, duplicates = 0, replaced = 0, keptWorse = 0, failed = 0;
+  std::size_t superseded = 0;  // files with derived identifiers removed: their images came again with the site's tags
   std::set<std::string> savedSeries;  // Series Instance UIDs that now hold at least one of the saved instances
   std::vector<std::string> problems;  // why copies failed (the first few), for the log
 };

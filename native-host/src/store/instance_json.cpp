@@ -51,6 +51,7 @@ void to_json(nlohmann::json& json, const InstanceInfo& info) {
   if (!info.attributesNotSent.empty()) json["attributesNotSent"] = info.attributesNotSent;
   if (!info.rebuiltFrom.empty()) json["rebuiltFrom"] = info.rebuiltFrom;
   if (info.derivedIdentifiers) json["derivedIdentifiers"] = true;
+  if (!info.supersedes.empty()) json["supersedes"] = info.supersedes;
 }
 
 void from_json(const nlohmann::json& json, InstanceInfo& info) {
@@ -85,6 +86,7 @@ void from_json(const nlohmann::json& json, InstanceInfo& info) {
   getValue(json, "attributesNotSent", info.attributesNotSent);
   getValue(json, "rebuiltFrom", info.rebuiltFrom);
   getValue(json, "derivedIdentifiers", info.derivedIdentifiers);
+  getValue(json, "supersedes", info.supersedes);
 }
 
 }  // namespace cloudfilm::dicom

@@ -1,6 +1,8 @@
 #include "store/piece_inbox.h"
 
+#include <algorithm>
 #include <fstream>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "platform/platform.h"
@@ -61,15 +63,35 @@ fs::path PieceInbox::keep(const PieceMeta& meta, const fs::path& file) {
 }
 
 std::vector<std::string> PieceInbox::ids() const {
-  std::vector<std::string> found;
+  struct Found {
+    fs::file_time_type kept;
+    std::uint64_t counter;
+    std::string id;
+  };
+  std::vector<Found> found;
   std::error_code ec;
   for (auto it = fs::directory_iterator(folder_, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const fs::path& file = it->path();
     if (file.extension() != ".json") continue;
     const std::string id = platform::utf8Of(file.stem());
-    if (fs::exists(folder_ / (id + ".bin"))) found.push_back(id);  // else its bytes are still being written
+    std::error_code timeError;
+    const auto kept = fs::last_write_time(folder_ / (id + ".bin"), timeError);
+    if (timeError) continue;  // its bytes are still being written
+    // The counter keep() ends each id with orders pieces kept within one second by one process.
+    std::uint64_t counter = 0;
+    const auto dash = id.rfind('-');
+    if (dash != std::string::npos && id.size() - dash - 1 <= 18 &&
+        id.find_first_not_of("0123456789", dash + 1) == std::string::npos)
+      counter = std::stoull("0" + id.substr(dash + 1));
+    found.push_back({kept, counter, id});
   }
-  return found;
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    return std::tie(a.kept, a.counter, a.id) < std::tie(b.kept, b.counter, b.id);
+  });
+  std::vector<std::string> ids;
+  ids.reserve(found.size());
+  for (auto& piece : found) ids.push_back(std::move(piece.id));
+  return ids;
 }
 
 std::optional<Piece> PieceInbox::read(const std::string& id) const {

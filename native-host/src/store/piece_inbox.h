@@ -44,7 +44,8 @@ class PieceInbox {
   // throws cloudfilm::Error). Returns where its bytes now are.
   std::filesystem::path keep(const PieceMeta& meta, const std::filesystem::path& file);
 
-  // The ids of every whole piece (bytes and description both there).
+  // The ids of every whole piece (bytes and description both there), oldest first: when a site sends the same piece
+  // again, the one kept last is the one a rebuild should believe.
   std::vector<std::string> ids() const;
   // A piece's description; nothing when it is gone. Throws when its description cannot be read.
   std::optional<Piece> read(const std::string& id) const;

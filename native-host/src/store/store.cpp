@@ -280,8 +280,10 @@ std::size_t Store::remove(const std::vector<std::string>& seriesUids) {
   });
 }
 
-bool Store::removeInstance(const std::string& sopInstanceUid) {
-  return removeWhere([&](const KeptInstance& kept) { return kept.info.sopInstanceUid == sopInstanceUid; }) > 0;
+bool Store::removeDerived(const std::string& sopInstanceUid) {
+  return removeWhere([&](const KeptInstance& kept) {
+    return kept.info.derivedIdentifiers && kept.info.sopInstanceUid == sopInstanceUid;
+  }) > 0;
 }
 
 std::size_t Store::removeWhere(const std::function<bool(const KeptInstance&)>& chosen) {

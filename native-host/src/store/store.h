@@ -94,9 +94,10 @@ class Store {
 
   // Removes kept instances (all when `seriesUids` is empty). Returns how many were removed.
   std::size_t remove(const std::vector<std::string>& seriesUids);
-  // Removes one kept instance (a rebuilt file that a better rebuild of the same image supersedes under another
-  // SOP Instance UID). False when it is not kept.
-  bool removeInstance(const std::string& sopInstanceUid);
+  // Removes one kept instance whose identifiers CloudFilm derived (a rebuild from a vendor viewer's pixels), when a
+  // rebuild of the same image from the site's own tags supersedes it under the hospital's SOP Instance UID. Never
+  // removes a file with the hospital's identifiers. False when no such instance is kept.
+  bool removeDerived(const std::string& sopInstanceUid);
 
   const KeptInstance* find(const std::string& sopInstanceUid) const;
   std::vector<SeriesSummary> series() const;  // sorted by patient, study, series folder

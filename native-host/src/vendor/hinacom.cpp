@@ -177,6 +177,9 @@ struct Hinacom::State {
       if (id.rfind("hinacom-", 0) != 0) continue;
       present.insert(id);
       if (pixels.count(id) || tags.count(id) || imageSets.count(id)) continue;
+      // Replaced by a newer answer for the same frame or image, and still in the inbox until the next discard: read
+      // again, it would take back the place of the one that replaced it.
+      if (std::find(discardLater.begin(), discardLater.end(), id) != discardLater.end()) continue;
       std::optional<store::Piece> piece;
       try {
         piece = inbox.read(id);
@@ -535,6 +538,11 @@ std::vector<RebuildResult> Hinacom::rebuild(store::PieceInbox& inbox, store::Sto
       }
       inspection.info.rebuiltFrom = from;
       inspection.info.derivedIdentifiers = derived;
+      if (!derived) {
+        // Saved, the hospital's file takes the place of the derived one of the same image (if one was saved).
+        if (const std::string uid = derivedSopInstanceUid(image); uid != inspection.info.sopInstanceUid)
+          inspection.info.supersedes = uid;
+      }
       const auto added = store.add(inspection.info, store::Origin::Rebuilt, candidate);
       result.outcome = RebuildOutcome::Filed;
       result.added = added.outcome;
@@ -574,8 +582,7 @@ std::vector<RebuildResult> Hinacom::rebuild(store::PieceInbox& inbox, store::Sto
         try {
           RebuildResult filed = file(attributes, pixels.data, "hinacom-tags", false);
           // The derived file of this image, if one was filed before the tag list came, is superseded.
-          if (const std::string derived = derivedSopInstanceUid(image); derived != filed.info.sopInstanceUid)
-            store.removeInstance(derived);
+          if (!filed.info.supersedes.empty()) store.removeDerived(filed.info.supersedes);
           for (const auto& [frame, id] : std::map<std::uint32_t, std::string>(frames)) s.forgetPiece(inbox, id);
           results.push_back(std::move(filed));
           continue;
