@@ -93,6 +93,9 @@ std::string describeSeries(const store::SeriesSummary& series, const dicomweb::S
     if (series.attributesNotSent.size() < series.attributesNotSentCount) out << " ...";
     out << ")";
   }
+  if (series.derived > 0)
+    out << "; " << series.derived << (series.derived == 1 ? " file" : " files")
+        << " rebuilt from the viewer's pixels: identifiers made by CloudFilm, not the hospital's";
   return out.str();
 }
 
@@ -115,6 +118,10 @@ nlohmann::json seriesJson(const store::SeriesSummary& series, const dicomweb::Se
     json["expected"] = *expected.count;
     json["expectedFrom"] = dicomweb::expectedFromName(expected.from);
   }
+  // How its files were rebuilt ("dicomweb", "hinacom-tags", "hinacom-pixels"), and how many have identifiers
+  // CloudFilm derived: a doctor must know those are not the hospital's.
+  if (!series.rebuiltFrom.empty()) json["rebuiltFrom"] = series.rebuiltFrom;
+  if (series.derived > 0) json["derived"] = series.derived;
   if (series.attributesNotSentCount > 0) {
     json["attributesNotSent"] = series.attributesNotSentCount;
     json["attributesNotSentNames"] = series.attributesNotSent;
@@ -172,7 +179,7 @@ nlohmann::json ImportReport::toJson(const store::Store& store) const {
   json["outputFolder"] = platform::utf8Of(store.root());
   for (Outcome outcome : {Outcome::Stored, Outcome::Duplicate, Outcome::Replaced, Outcome::KeptWorse,
                           Outcome::KeptForReconstruction, Outcome::NotDicom, Outcome::Rejected,
-                          Outcome::SearchAnswer})
+                          Outcome::SearchAnswer, Outcome::Preview})
     json["counts"][outcomeName(outcome)] = count(outcome);
   json["rejected"] = nlohmann::json::array();
   for (const auto& [reason, entry] : rejected_)
@@ -181,8 +188,8 @@ nlohmann::json ImportReport::toJson(const store::Store& store) const {
   for (const auto& [reason, entry] : notDicom_)
     json["notDicom"].push_back({{"reason", reason}, {"count", entry.count}, {"example", entry.example}});
   json["copyDecisions"] = copyDecisions_;
-  json["rebuilt"] = rebuilt_;        // SOP Instance UIDs rebuilt from DICOMweb metadata and frames
-  json["incomplete"] = incomplete_;  // instances seen in DICOMweb metadata/frames but not complete: what is missing
+  json["rebuilt"] = rebuilt_;        // SOP Instance UIDs rebuilt from pieces (DICOMweb, a vendor viewer's answers)
+  json["incomplete"] = incomplete_;  // instances seen in pieces but not complete: what is missing
   json["inputs"] = nlohmann::json::array();
   for (const auto& input : inputs_)
     json["inputs"].push_back({{"input", input.input}, {"problem", input.problem}, {"partial", input.partial}});

@@ -49,9 +49,15 @@ std::string readWhole(const fs::path& path, std::uint64_t limit) {
   return bytes;
 }
 
-// DS text: the shortest that reads back as `value`, else the closest that fits DS's 16 characters.
+// DS text as modalities write it: plain decimals ("-110", "37.5"), the fewest that read back as `value`; else the
+// shortest exponent form that does ("1e-20"), else the closest that fits DS's 16 characters. ("4e+01" is valid DS,
+// but some readers take it for 4.)
 std::string shortestDecimal(double value) {
-  char text[32];
+  char text[400];
+  for (int decimals = 0; decimals <= 15; ++decimals) {
+    if (std::snprintf(text, sizeof text, "%.*f", decimals, value) > 16) break;
+    if (std::strtod(text, nullptr) == value) return text;
+  }
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(text, sizeof text, "%.*g", precision, value);
     if (std::strtod(text, nullptr) == value) break;
@@ -67,16 +73,11 @@ std::string decimals(const double* values, std::size_t count) {
   return out;
 }
 
-// The SOP class a derived image is filed as: the modality's own image class where the pixel header gives what it
-// needs (geometry), else Secondary Capture.
-std::string sopClassFor(const std::string& modality) {
-  if (modality == "CT") return "1.2.840.10008.5.1.4.1.1.2";
-  if (modality == "MR") return "1.2.840.10008.5.1.4.1.1.4";
-  if (modality == "PT") return "1.2.840.10008.5.1.4.1.1.128";
-  if (modality == "CR") return "1.2.840.10008.5.1.4.1.1.1";
-  if (modality == "DX") return "1.2.840.10008.5.1.4.1.1.1.1";
-  return "1.2.840.10008.5.1.4.1.1.7";
-}
+// A derived image is filed as Secondary Capture whatever its modality: the modality's own class (CT, MR...) requires
+// acquisition attributes the viewer never sends (MR's ScanningSequence and SequenceVariant are type 1), and inventing
+// them would be worse than an honest class. Its geometry and rescale are kept all the same (standard extended
+// attributes), so viewers still stack, measure and window it.
+constexpr const char* kSecondaryCapture = "1.2.840.10008.5.1.4.1.1.7";
 
 std::string imageName(const ImageRef& image) { return "image " + image.imageId.substr(0, 64); }
 
@@ -383,6 +384,11 @@ void add(std::vector<dicom::TextAttribute>& list, std::uint16_t group, std::uint
   if (!value.empty()) list.push_back(dicom::TextAttribute{group, element, std::move(value)});
 }
 
+// A type 2 attribute: present, empty when the viewer did not say.
+void addRequired(std::vector<dicom::TextAttribute>& list, std::uint16_t group, std::uint16_t element, std::string value) {
+  list.push_back(dicom::TextAttribute{group, element, std::move(value)});
+}
+
 // The attributes of an image rebuilt from its pixel header and the image set, with derived identifiers.
 std::vector<dicom::TextAttribute> derivedAttributes(const ImageRef& image, const Hinacom::State& state,
                                                     const PixelHeader& header, const Pixels& pixels) {
@@ -394,23 +400,30 @@ std::vector<dicom::TextAttribute> derivedAttributes(const ImageRef& image, const
   const std::string studyKey = image.site + "|" + placed.setStudyId;
   std::vector<dicom::TextAttribute> list;
   add(list, 0x0008, 0x0008, "DERIVED\\SECONDARY");
-  add(list, 0x0008, 0x0016, sopClassFor(modality));
+  add(list, 0x0008, 0x0016, kSecondaryCapture);
   add(list, 0x0008, 0x0018, Hinacom::derivedSopInstanceUid(image));
-  add(list, 0x0008, 0x0020, set.studyDate);
-  add(list, 0x0008, 0x0050, placed.accessionNumber);
+  addRequired(list, 0x0008, 0x0020, set.studyDate);
+  addRequired(list, 0x0008, 0x0030, "");
+  addRequired(list, 0x0008, 0x0050, placed.accessionNumber);
   add(list, 0x0008, 0x0060, modality.empty() ? "OT" : modality);
+  add(list, 0x0008, 0x0064, "WSD");  // ConversionType: made on a workstation (CloudFilm), not by the modality
+  addRequired(list, 0x0008, 0x0090, "");
   add(list, 0x0008, 0x1030, set.studyDescription);
   add(list, 0x0008, 0x103E, series.description);
   add(list, 0x0008, 0x2111,
       "Rebuilt by CloudFilm from the Hinacom viewer's pixels and image set; the site sent no tag list, so the "
       "identifiers (UIDs) are derived by CloudFilm, not the hospital's");
-  add(list, 0x0010, 0x0010, set.patientName);
-  add(list, 0x0010, 0x0020, set.patientId);
+  addRequired(list, 0x0010, 0x0010, set.patientName);
+  addRequired(list, 0x0010, 0x0020, set.patientId);
+  addRequired(list, 0x0010, 0x0030, "");
+  addRequired(list, 0x0010, 0x0040, "");
   add(list, 0x0020, 0x000D, derivedUid("hinacom study|" + studyKey));
   add(list, 0x0020, 0x000E, derivedUid("hinacom series|" + studyKey + "|" + std::to_string(place.displaySet) + "|" +
                                        series.description));
-  if (series.seriesNumber) add(list, 0x0020, 0x0011, std::to_string(*series.seriesNumber));
+  addRequired(list, 0x0020, 0x0010, "");
+  addRequired(list, 0x0020, 0x0011, series.seriesNumber ? std::to_string(*series.seriesNumber) : "");
   add(list, 0x0020, 0x0013, std::to_string(place.instanceNumber));
+  if (!header.orientation) addRequired(list, 0x0020, 0x0020, "");
   if (header.imagePosition) add(list, 0x0020, 0x0032, decimals(header.imagePosition->data(), 3));
   if (header.orientation) add(list, 0x0020, 0x0037, decimals(header.orientation->data(), 6));
   add(list, 0x0020, 0x0052, header.frameOfReferenceUid);
@@ -501,7 +514,9 @@ std::vector<RebuildResult> Hinacom::rebuild(store::PieceInbox& inbox, store::Sto
       s.waiting[key] = result;
     };
 
-    // A tag list whose file is already kept needs nothing more (the pixels were filed with it).
+    // A tag list whose file is already kept needs nothing more (the pixels were filed with it). It stays in the inbox
+    // all the same (a few KB): it is what tells a pixel answer sent again later (another visit to the film) to make
+    // the hospital's file, not a derived copy beside it. "Forget everything" empties it.
     if (frames.empty()) {
       if (tagsIt == s.tagsByImage.end()) continue;
       if (!facts.sopInstanceUid.empty() && store.find(facts.sopInstanceUid)) continue;
