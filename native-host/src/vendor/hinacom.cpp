@@ -9,11 +9,11 @@
 #include <stdexcept>
 
 #include "body/jpeg2000.h"
-#include "dicom/dicom_file.h"
 #include "dicom/text_attributes.h"
 #include "platform/platform.h"
 #include "util/ascii.h"
 #include "vendor/derived_uid.h"
+#include "vendor/rebuilt_file.h"
 
 namespace fs = std::filesystem;
 
@@ -49,29 +49,6 @@ std::string readWhole(const fs::path& path, std::uint64_t limit) {
   return bytes;
 }
 
-// DS text as modalities write it: plain decimals ("-110", "37.5"), the fewest that read back as `value`; else the
-// shortest exponent form that does ("1e-20"), else the closest that fits DS's 16 characters. ("4e+01" is valid DS,
-// but some readers take it for 4.)
-std::string shortestDecimal(double value) {
-  char text[400];
-  for (int decimals = 0; decimals <= 15; ++decimals) {
-    if (std::snprintf(text, sizeof text, "%.*f", decimals, value) > 16) break;
-    if (std::strtod(text, nullptr) == value) return text;
-  }
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(text, sizeof text, "%.*g", precision, value);
-    if (std::strtod(text, nullptr) == value) break;
-  }
-  for (int precision = 15; std::string_view(text).size() > 16 && precision >= 1; --precision)
-    std::snprintf(text, sizeof text, "%.*g", precision, value);
-  return text;
-}
-
-std::string decimals(const double* values, std::size_t count) {
-  std::string out;
-  for (std::size_t i = 0; i < count; ++i) out += (i ? "\\" : "") + shortestDecimal(values[i]);
-  return out;
-}
 
 // A derived image is filed as Secondary Capture whatever its modality: the modality's own class (CT, MR...) requires
 // acquisition attributes the viewer never sends (MR's ScanningSequence and SequenceVariant are type 1), and inventing
@@ -154,7 +131,6 @@ struct Hinacom::State {
   std::set<std::string> dirty;                          // image keys to examine at the next rebuild
   std::map<std::string, RebuildResult> waiting;         // image key -> its Waiting result
   std::map<std::string, std::size_t> waitingPieceCount;  // image key -> its pieces, while it waits
-  std::uint64_t counter = 0;
 
   void forgetPiece(store::PieceInbox& inbox, const std::string& id) {
     inbox.discard(id);
@@ -424,10 +400,10 @@ std::vector<dicom::TextAttribute> derivedAttributes(const ImageRef& image, const
   addRequired(list, 0x0020, 0x0011, series.seriesNumber ? std::to_string(*series.seriesNumber) : "");
   add(list, 0x0020, 0x0013, std::to_string(place.instanceNumber));
   if (!header.orientation) addRequired(list, 0x0020, 0x0020, "");
-  if (header.imagePosition) add(list, 0x0020, 0x0032, decimals(header.imagePosition->data(), 3));
-  if (header.orientation) add(list, 0x0020, 0x0037, decimals(header.orientation->data(), 6));
+  if (header.imagePosition) add(list, 0x0020, 0x0032, decimalsText(header.imagePosition->data(), 3));
+  if (header.orientation) add(list, 0x0020, 0x0037, decimalsText(header.orientation->data(), 6));
   add(list, 0x0020, 0x0052, header.frameOfReferenceUid);
-  if (header.sliceLocation) add(list, 0x0020, 0x1041, shortestDecimal(*header.sliceLocation));
+  if (header.sliceLocation) add(list, 0x0020, 0x1041, decimalText(*header.sliceLocation));
   add(list, 0x0028, 0x0002, std::to_string(header.samplesPerPixel));
   add(list, 0x0028, 0x0004, header.photometric);
   if (header.samplesPerPixel == 3) add(list, 0x0028, 0x0006, "0");
@@ -436,20 +412,20 @@ std::vector<dicom::TextAttribute> derivedAttributes(const ImageRef& image, const
   add(list, 0x0028, 0x0011, std::to_string(header.columns));
   if (header.rowSpacing && header.columnSpacing) {
     const double spacing[2] = {*header.rowSpacing, *header.columnSpacing};
-    add(list, 0x0028, 0x0030, decimals(spacing, 2));
+    add(list, 0x0028, 0x0030, decimalsText(spacing, 2));
   }
-  if (header.sliceThickness) add(list, 0x0018, 0x0050, shortestDecimal(*header.sliceThickness));
+  if (header.sliceThickness) add(list, 0x0018, 0x0050, decimalText(*header.sliceThickness));
   add(list, 0x0028, 0x0100, std::to_string(header.bitsAllocated));
   add(list, 0x0028, 0x0101, std::to_string(header.bitsStored));
   add(list, 0x0028, 0x0102, std::to_string(header.bitsStored - 1));
   add(list, 0x0028, 0x0103, header.isSigned ? "1" : "0");
   if (header.windowCenter && header.windowWidth && *header.windowWidth >= 1) {
-    add(list, 0x0028, 0x1050, shortestDecimal(*header.windowCenter));
-    add(list, 0x0028, 0x1051, shortestDecimal(*header.windowWidth));
+    add(list, 0x0028, 0x1050, decimalText(*header.windowCenter));
+    add(list, 0x0028, 0x1051, decimalText(*header.windowWidth));
   }
   if (header.intercept || header.slope) {
-    add(list, 0x0028, 0x1052, shortestDecimal(header.intercept.value_or(0)));
-    add(list, 0x0028, 0x1053, shortestDecimal(header.slope.value_or(1)));
+    add(list, 0x0028, 0x1052, decimalText(header.intercept.value_or(0)));
+    add(list, 0x0028, 0x1053, decimalText(header.slope.value_or(1)));
   }
   if (pixels.lossy) add(list, 0x0028, 0x2110, "01");
   return list;
@@ -539,36 +515,11 @@ std::vector<RebuildResult> Hinacom::rebuild(store::PieceInbox& inbox, store::Sto
     }
     const PixelHeader& header = framePieces.front().second;
 
-    const auto file = [&](const std::vector<dicom::TextAttribute>& attributes, const dicom::FramePixelData& data,
-                          const char* from, bool derived) -> RebuildResult {
-      RebuildResult result;
-      const fs::path candidate = store.workDir() / ("hinacom-" + std::to_string(platform::currentProcessId()) + "-" +
-                                                    std::to_string(++s.counter) + ".dcm");
-      std::error_code ec;
-      const auto notes = dicom::writeInstanceFromText({attributes, data, from}, candidate);
-      auto inspection = dicom::inspectFile(candidate, dicom::Framing::Part10);
-      if (!inspection.usable) {
-        fs::remove(candidate, ec);
-        throw dicom::DicomJsonError("the rebuilt file is not usable: " + inspection.reason);
-      }
-      inspection.info.rebuiltFrom = from;
-      inspection.info.derivedIdentifiers = derived;
-      if (!derived) {
-        // Saved, the hospital's file takes the place of the derived one of the same image (if one was saved).
-        if (const std::string uid = derivedSopInstanceUid(image); uid != inspection.info.sopInstanceUid)
-          inspection.info.supersedes = uid;
-      }
-      const auto added = store.add(inspection.info, store::Origin::Rebuilt, candidate);
-      result.outcome = RebuildOutcome::Filed;
-      result.added = added.outcome;
-      result.reason = added.reason;
-      if (!notes.refused.empty()) {
-        result.reason += std::string(result.reason.empty() ? "" : "; ") + std::to_string(notes.refused.size()) +
-                         " attribute(s) of the tag list left out, e.g. " + notes.refused.front();
-      }
-      result.info = std::move(inspection.info);
-      result.file = added.file;
-      return result;
+    const auto file = [&](std::vector<dicom::TextAttribute> attributes, const dicom::FramePixelData& data,
+                          const char* from, bool derived) {
+      // Saved, the hospital's file takes the place of the derived one of the same image (if one was saved).
+      return fileRebuilt(store, RebuiltFile{std::move(attributes), data, from, derived,
+                                            derived ? std::string() : derivedSopInstanceUid(image)});
     };
 
     Pixels pixels;
