@@ -64,6 +64,18 @@ std::string BodyIntake::begin(const Json& request) {
   }
   meta.tabId = protocol::optionalInteger(request, "tabId");
   meta.source = protocol::optionalString(request, "source").value_or("");
+  if (auto stream = request.find("stream"); stream != request.end() && !stream->is_null()) {
+    const auto number = [&](const char* key) -> std::uint64_t {
+      auto it = stream->find(key);
+      if (it == stream->end() || !it->is_number_integer() || it->get<std::int64_t>() < 1 ||
+          it->get<std::int64_t>() > (std::int64_t{1} << 53))
+        throw Error(ErrorCode::BadRequest, std::string("`stream.") + key + "` must be an integer from 1");
+      return static_cast<std::uint64_t>(it->get<std::int64_t>());
+    };
+    if (!stream->is_object()) throw Error(ErrorCode::BadRequest, "`stream` must be an object");
+    meta.streamSocket = number("socket");
+    meta.streamMessage = number("message");
+  }
 
   // The file name is ours, never the extension's body id.
   const fs::path file = workDir_ / ("capture-" + std::to_string(++fileCounter_) + ".part");

@@ -26,6 +26,8 @@ struct CapturedBodyMeta {
   std::optional<std::uint64_t> totalBytes;
   std::string source;
   std::optional<std::int64_t> tabId;
+  // A WebSocket message's place: its socket's number in its document and its number on that socket, both from 1.
+  std::uint64_t streamSocket = 0, streamMessage = 0;
 };
 
 // True for 1-64 characters of [A-Za-z0-9._-].

@@ -221,6 +221,12 @@ void Session::onBodyEnd(const Json& message) {
   ingestMeta.status = meta.status;
   ingestMeta.contentType = meta.contentType;
   ingestMeta.headers = meta.headers;
+  if (meta.streamSocket) {
+    // Socket numbers count from 1 in each document: the tab and the socket's URL tell two sockets apart.
+    ingestMeta.streamKey = (meta.tabId ? std::to_string(*meta.tabId) : std::string("-")) + "|" + meta.url + "|" +
+                           std::to_string(meta.streamSocket);
+    ingestMeta.streamMessage = meta.streamMessage;
+  }
   std::vector<ingest::ObjectResult> results;
   try {
     results = ingestor_->ingestBodyFile(ingestMeta, file);  // consumes the file

@@ -179,28 +179,71 @@ void Ingestor::clearPieces() {
   vendorInbox_.clear();
 }
 
+vendor::BodyView Ingestor::viewOf(const BodyMeta& meta, std::string_view head, std::uint64_t size) const {
+  vendor::BodyView view;
+  view.url = meta.url;
+  view.contentType = meta.contentType;
+  view.headers = &meta.headers;
+  view.head = head;
+  view.size = size;
+  view.streamKey = meta.streamKey;
+  if (!meta.streamKey.empty()) {
+    if (auto it = sockets_.find(meta.streamKey); it != sockets_.end() && it->second.message + 1 == meta.streamMessage)
+      view.previous = &it->second.context;
+  }
+  return view;
+}
+
 std::optional<ObjectResult> Ingestor::offerToVendors(const BodyMeta& meta, const fs::path& file, std::string_view head,
                                                      std::uint64_t size) {
-  const vendor::BodyView view{meta.url, meta.contentType, &meta.headers, head, size};
+  constexpr std::size_t kMaxSockets = 64;
+  constexpr std::size_t kMaxContextBytes = 64 * 1024;
+  const vendor::BodyView view = viewOf(meta, head, size);
+  std::optional<vendor::Recognition> recognition;
+  const vendor::VendorFormat* recognizer = nullptr;
   for (const auto& format : vendors_) {
-    const vendor::Recognition recognition = format->recognize(view);
-    if (recognition.verdict == vendor::Verdict::NotMine) continue;
-    ObjectResult result;
-    if (recognition.verdict == vendor::Verdict::Piece) {
-      store::PieceMeta piece{recognition.kind, meta.url, meta.contentType, meta.status, meta.part, size, {}};
-      for (const auto& name : recognition.keepHeaders)
-        if (auto it = meta.headers.find(name); it != meta.headers.end()) piece.headers[name] = it->second;
-      result.outcome = Outcome::KeptForReconstruction;
-      result.file = vendorInbox_.keep(piece, file);
-      return result;
+    recognition = format->recognize(view);
+    if (recognition->verdict != vendor::Verdict::NotMine) {
+      recognizer = format.get();
+      break;
     }
-    std::error_code ec;
-    fs::remove(file, ec);
-    result.outcome = recognition.verdict == vendor::Verdict::Preview ? Outcome::Preview : Outcome::NotDicom;
-    result.reason = recognition.reason;
+  }
+  // A socket's context lasts one message: what the next message is told, or nothing.
+  if (!meta.streamKey.empty()) {
+    if (recognizer && recognition->verdict == vendor::Verdict::Context &&
+        recognition->context.size() <= kMaxContextBytes) {
+      if (!sockets_.count(meta.streamKey) && sockets_.size() >= kMaxSockets) {
+        auto oldest = std::min_element(sockets_.begin(), sockets_.end(),
+                                       [](const auto& a, const auto& b) { return a.second.age < b.second.age; });
+        sockets_.erase(oldest);
+      }
+      sockets_[meta.streamKey] = SocketMemory{meta.streamMessage, ++socketAge_,
+                                              vendor::StreamContext{std::string(recognizer->name()), recognition->context}};
+    } else {
+      sockets_.erase(meta.streamKey);
+    }
+  }
+  if (!recognizer) return std::nullopt;
+  ObjectResult result;
+  if (recognition->verdict == vendor::Verdict::Piece) {
+    store::PieceMeta piece{recognition->kind, meta.url, meta.contentType, meta.status, meta.part, size, {}};
+    for (const auto& name : recognition->keepHeaders)
+      if (auto it = meta.headers.find(name); it != meta.headers.end()) piece.headers[name] = it->second;
+    for (const auto& [name, value] : recognition->facts) piece.headers[name] = value;
+    result.outcome = Outcome::KeptForReconstruction;
+    result.file = vendorInbox_.keep(piece, file);
     return result;
   }
-  return std::nullopt;
+  std::error_code ec;
+  fs::remove(file, ec);
+  switch (recognition->verdict) {
+    case vendor::Verdict::Preview: result.outcome = Outcome::Preview; break;
+    // Held in memory for the next message on its socket: as much a piece as a kept one, for the person.
+    case vendor::Verdict::Context: result.outcome = Outcome::KeptForReconstruction; break;
+    default: result.outcome = Outcome::NotDicom; break;
+  }
+  result.reason = recognition->reason;
+  return result;
 }
 
 std::vector<ObjectResult> Ingestor::rebuildFromPieces() {
@@ -268,7 +311,7 @@ fs::path Ingestor::newWorkFile(const char* purpose) {
 
 std::vector<ObjectResult> Ingestor::ingestBody(const BodyMeta& meta, std::string_view bytes) {
   const std::string_view head = bytes.substr(0, body::kRecognitionHeadBytes);
-  const vendor::BodyView view{meta.url, meta.contentType, &meta.headers, head, bytes.size()};
+  const vendor::BodyView view = viewOf(meta, head, bytes.size());
   const bool vendors = std::any_of(vendors_.begin(), vendors_.end(), [&](const auto& format) {
     return format->recognize(view).verdict != vendor::Verdict::NotMine;
   });
@@ -390,6 +433,7 @@ std::vector<ObjectResult> Ingestor::ingestZip(const BodyMeta& meta, const fs::pa
         entryMeta.url = meta.url + "!/" + entry.name;
         entryMeta.contentType.clear();  // an entry has no Content-Type: its bytes say what it is
         entryMeta.part = 0;
+        entryMeta.streamKey.clear();  // an entry is not a message of the socket the ZIP came over
         objects = ingestRecognisedFile(entryMeta, writer.path(), writer.head(), writer.size(), inner);
       } else {
         ObjectResult result;
@@ -491,6 +535,7 @@ std::vector<ObjectResult> Ingestor::ingestRecognisedFile(const BodyMeta& meta, c
         // A part without its own Content-Type takes the multipart's "type" parameter (RFC 2387).
         partMeta.contentType = part.contentType.empty() ? contentType.parameter("type") : part.contentType;
         partMeta.part = ++partNumber;
+        partMeta.streamKey.clear();
         Nesting inPart = nesting;
         inPart.multipart += 1;
         for (auto& object : ingestRecognisedFile(partMeta, part.path, part.head, part.size, inPart)) {

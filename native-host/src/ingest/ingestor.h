@@ -26,6 +26,10 @@ struct BodyMeta {
   std::size_t part = 0;     // 1-based part number when this is one part of a multipart body, else 0
   // The response's headers, names in lower case (a vendor's image geometry travels in one); empty when unknown.
   std::map<std::string, std::string> headers;
+  // A WebSocket message: its socket ("<tab>|<url>|<number>", unique while the host runs) and its number on it, from
+  // 1 (text messages counted too). Empty and 0 for an HTTP answer, a HAR entry, a ZIP entry or a multipart part.
+  std::string streamKey;
+  std::uint64_t streamMessage = 0;
   // Where a DICOM file first came from, when it is already known (a staged copy being saved keeps its origin, so a
   // rebuilt file never passes for an original in the output folder). Unknown: as served, or wrapped.
   std::optional<store::Origin> origin;
@@ -96,6 +100,8 @@ class Ingestor {
   // When a vendor recognizes the body: what became of it (the file is kept as a piece, or deleted).
   std::optional<ObjectResult> offerToVendors(const BodyMeta& meta, const std::filesystem::path& file,
                                              std::string_view head, std::uint64_t size);
+  // What vendors see of a body: with, for a WebSocket message, the context the message before it left.
+  vendor::BodyView viewOf(const BodyMeta& meta, std::string_view head, std::uint64_t size) const;
   // Records what a search answer says of whole series; returns the reason text of its result.
   std::string readSearchAnswer(const std::filesystem::path& file, std::uint64_t size,
                                const dicomweb::DicomJsonKind& kind);
@@ -106,6 +112,15 @@ class Ingestor {
   dicomweb::Reconstructor reconstructor_;
   store::PieceInbox vendorInbox_;
   std::vector<std::unique_ptr<vendor::VendorFormat>> vendors_;
+  // Per socket, the context a vendor gave its last message (Verdict::Context), told to the next one only. Bounded:
+  // a page opening sockets without end loses the oldest contexts, never memory.
+  struct SocketMemory {
+    std::uint64_t message = 0;
+    std::uint64_t age = 0;
+    vendor::StreamContext context;
+  };
+  std::map<std::string, SocketMemory> sockets_;
+  std::uint64_t socketAge_ = 0;
   std::uint64_t workFileCounter_ = 0;
 };
 

@@ -18,13 +18,24 @@
 
 namespace cloudfilm::vendor {
 
+// What a vendor said of the message before this one on the same WebSocket (Verdict::Context): a viewer that sends
+// an image as several messages (GE ZFP: a command line, a JSON header, then the pixels) makes sense only in order.
+struct StreamContext {
+  std::string vendor;  // the name() of the vendor that said it
+  std::string text;    // its Recognition::context
+};
+
 // What a recognizer may look at: never the whole body.
 struct BodyView {
   std::string_view url;
   std::string_view contentType;                      // the response's Content-Type, as sent
-  const std::map<std::string, std::string>* headers;  // the response's headers, names in lower case (never null)
+  const std::map<std::string, std::string>* headers = nullptr;  // the response's headers, names in lower case (never null)
   std::string_view head;                              // the first bytes (body::kRecognitionHeadBytes at most)
   std::uint64_t size = 0;                             // the whole body's
+  // A WebSocket message: its socket (empty for an HTTP answer) and, when the message just before it on that socket
+  // was one a vendor gave context for, that context (else null).
+  std::string_view streamKey;
+  const StreamContext* previous = nullptr;
 };
 
 enum class Verdict {
@@ -32,12 +43,17 @@ enum class Verdict {
   Piece,    // one of this vendor's pieces: kept aside for rebuilding
   Preview,  // a reduced-resolution image the viewer shows first: never filed as the image
   Refused,  // this vendor's, and CloudFilm cannot keep it (an undecoded format, a malformed piece): `reason` says why
+  Context,  // this vendor's message that only gives meaning to the next one on its socket: remembered, not kept
 };
 
 struct Recognition {
   Verdict verdict = Verdict::NotMine;
   std::string kind;                      // for Piece: the piece's kind in the inbox, starting with the vendor's name
   std::vector<std::string> keepHeaders;  // for Piece: the response headers the rebuild needs (lower case)
+  // For Piece: what the recognizer learnt from the messages before it (a socket's context), kept with the piece as
+  // if they were headers of its own ("x-cloudfilm-..." names), so the piece stands alone after a restart.
+  std::map<std::string, std::string> facts;
+  std::string context;                   // for Context: what the next message on the socket is told (bounded)
   std::string reason;                    // for Preview and Refused, in plain words
 };
 
