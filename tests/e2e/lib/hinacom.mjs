@@ -89,7 +89,7 @@ async function decodeJ2k(codestream, scratch, n) {
 }
 
 /** The saved files, each described by lib/dicom_tags.py (its tags as a tag list, its pixels) and dcmdump -E. */
-async function describe(files, scratch) {
+export async function describe(files, scratch) {
   const described = {};
   for (let i = 0; i < files.length; i += 40) {
     const batch = files.slice(i, i + 40);
@@ -106,7 +106,7 @@ async function describe(files, scratch) {
 // Group 0002 is the saved file's own: only what names the instance must be the site's.
 const REGENERATED = new Set(['0002,0000', '0002,0001', '0002,0010', '0002,0012', '0002,0013', '0002,0016', '0002,0100', '0002,0102']);
 /** Files in `output` other than .dcm files and the library's own folder (.cloudfilm/). */
-const others = (output, files) => files.map((f) => path.relative(output, f))
+export const others = (output, files) => files.map((f) => path.relative(output, f))
   .filter((f) => !f.endsWith('.dcm') && !f.startsWith(`.cloudfilm${path.sep}`));
 const trimmed = (text) => String(text).split('\\').map((v) => v.replace(/^[ \0]+|[ \0]+$/g, ''));
 
@@ -138,7 +138,7 @@ export function compareTagList(list, saved) {
 }
 
 /** Patient / study / series / file, one folder per series; the GB18030 study's folders named from it. */
-function checkFolders(output, checked, seriesKey) {
+export function checkFolders(output, checked, seriesKey) {
   const folderOf = new Map();
   for (const c of checked) {
     const parts = path.relative(output, c.file).split(path.sep);
@@ -152,7 +152,7 @@ function checkFolders(output, checked, seriesKey) {
   return folderOf;
 }
 
-function checkChineseFolders(output, studies) {
+export function checkChineseFolders(output, studies) {
   if (!studies.some((s) => /王/.test(s.imageSet.patientName))) return;
   const patients = readdirSync(output).filter((n) => statSync(path.join(output, n)).isDirectory());
   const chinese = patients.find((n) => n.startsWith('王小明'));
@@ -213,14 +213,14 @@ export async function checkTaggedOutput({ output, studies, diagnostic = () => {}
 }
 
 /** The CLOUDFILM REBUILD private block's "how rebuilt" value (0011,xx12), or undefined. */
-function rebuiltFrom(c) {
+export function rebuiltFrom(c) {
   const creator = Object.entries(c.tags).find(([tag, e]) => /^0011,00[1-9A-F][0-9A-F]$/.test(tag) && e.value.trim() === 'CLOUDFILM REBUILD 1');
   if (!creator) return undefined;
   return c.tag(`0011,${creator[0].slice(7)}12`);
 }
 
 const close = (a, b) => Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(a), Math.abs(b));
-function sameNumbers(saved, original) {
+export function sameNumbers(saved, original) {
   const a = (saved ?? '').split('\\').filter((v) => v.trim() !== '').map(Number);
   const b = (original ?? '').split('\\').filter((v) => v.trim() !== '').map(Number);
   return a.length === b.length && a.every((v, i) => close(v, b[i]));

@@ -1,7 +1,8 @@
 // A hospital-like "cloud film" site for the end-to-end tests, on 127.0.0.1: a dwv 0.36 viewer page, a cornerstone
 // wadors: viewer page (DICOMweb metadata + frames, like OHIF) and a reverse proxy /orthanc/* -> Orthanc, from one
 // origin; a Socket.IO-style WebSocket at /socket.io/ (socket.html) and one-image ZIPs at /zip/instance/ID (zip.html);
-// a Hinacom-style image server at /hinacom/ (hinacom.mjs; its viewer page is hinacom.html).
+// a Hinacom-style image server at /hinacom/ (hinacom.mjs; its viewer page is hinacom.html); a GE-ZFP-style image
+// socket at /zfp/socket (zfp.mjs; its viewer page is zfp.html, which learns a study's UID from /zfp/launch.js).
 // startOhif() serves the published OHIF viewer (npm @ohif/app, its built dist/) the same way: its own origin, the
 // same /orthanc/* proxy, and a configuration (ohif-config.js) pointing at it.
 // Run alone: node viewer/server.mjs ORTHANC_URL [PORT] [ohif]
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { hinacomServer } from './hinacom.mjs';
+import { zfpServer } from './zfp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const modules = path.join(here, '..', 'node_modules');
@@ -170,8 +172,21 @@ function proxy(req, res, orthancUrl, target, link, observe) {
 }
 
 /**
- * Starts the site; resolves to { url, port, hinacom, stop() } (`hinacom`: the Hinacom-style server, whose
- * imageSet/tagList/frameHeader/pixelBody say what it serves). `network` ({latencyMs, bitsPerSecond}) simulates a link.
+ * What a ZFP viewer link carries, as a script the page loads (never fetched: a capture sees no body of it):
+ * `window.zfpLaunch = {StudyInstanceUid}` for the Orthanc study `study`, or `{error}`.
+ */
+async function serveZfpLaunch(res, zfp, orthancStudyId) {
+  let launch;
+  try { launch = { StudyInstanceUid: await zfp.studyUid(orthancStudyId) }; } catch (error) { launch = { error: String(error.message) }; }
+  const body = Buffer.from(`window.zfpLaunch = ${JSON.stringify(launch)};\n`);
+  res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+/**
+ * Starts the site; resolves to { url, port, hinacom, zfp, stop() } (`hinacom`: the Hinacom-style server, whose
+ * imageSet/tagList/frameHeader/pixelBody say what it serves; `zfp`: the GE-ZFP-style one, whose study/header/
+ * pixelBody do). `network` ({latencyMs, bitsPerSecond}) simulates a link.
  * `observe({url, status, contentType})` hears of each answer the /orthanc/ proxy passes on (what the viewer fetched,
  * workers' requests included, which a browser's page events do not all show).
  * `tls` ({key, cert}, PEM) serves HTTPS with HTTP/2 (HTTP/1.1 still offered), as most hospital sites are served.
@@ -179,12 +194,15 @@ function proxy(req, res, orthancUrl, target, link, observe) {
 export function startViewer({ orthancUrl, port = 0, network, tls, app, observe }) {
   const link = makeLink(network);
   const hinacom = hinacomServer(orthancUrl, { link });
+  const zfp = zfpServer(orthancUrl, { link });
   const handler = (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname.startsWith('/hinacom/') && req.method === 'GET') {
       hinacom.handle(req, res, url, url.pathname.slice('/hinacom'.length)).then((answered) => {
         if (!answered) { res.writeHead(404, { 'Content-Type': 'text/plain' }); res.end('not found'); }
       });
+    } else if (url.pathname === '/zfp/launch.js' && req.method === 'GET') {
+      serveZfpLaunch(res, zfp, url.searchParams.get('study') ?? '');
     } else if (url.pathname.startsWith('/orthanc/')) {
       proxy(req, res, orthancUrl, req.url.slice('/orthanc'.length), link, observe);
     } else if (url.pathname.startsWith('/zip/instance/') && req.method === 'GET') {
@@ -204,14 +222,16 @@ export function startViewer({ orthancUrl, port = 0, network, tls, app, observe }
   // WebSocket upgrades (HTTP/1.1; with TLS too, through allowHTTP1).
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url, 'http://localhost').pathname !== '/socket.io/') { socket.destroy(); return; }
-    sockets.handleUpgrade(req, socket, head, (ws) => serveImageSocket(ws, orthancUrl, link));
+    const pathname = new URL(req.url, 'http://localhost').pathname;
+    if (pathname === '/socket.io/') sockets.handleUpgrade(req, socket, head, (ws) => serveImageSocket(ws, orthancUrl, link));
+    else if (pathname === '/zfp/socket') sockets.handleUpgrade(req, socket, head, (ws) => zfp.serveSocket(ws, req));
+    else socket.destroy();
   });
   return new Promise((resolve, reject) => {
     server.once('error', (error) => { hinacom.stop(); reject(error); });
     server.listen(port, '127.0.0.1', () => {
       const actual = server.address().port;
-      resolve({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${actual}`, port: actual, hinacom,
+      resolve({ url: `${tls ? 'https' : 'http'}://127.0.0.1:${actual}`, port: actual, hinacom, zfp,
         stop: () => new Promise((done) => {
           for (const client of sockets.clients) client.terminate();
           for (const session of sessions) session.destroy();
