@@ -5,9 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import vm from 'node:vm';
-import { pageHookSource } from '../src/background/page-hook.js';
+import { installSocketTap, pageHookSource } from '../src/background/page-hook.js';
+import { workerScriptPrefix } from '../src/content/socket-relay.js';
 import { CapturedBodies, checkBodyMessage, SOCKET_BUDGET_FACTOR } from '../src/lib/captured-body.js';
-import { classifyResponse, sniffPrefixedBytes } from '../src/lib/candidate.js';
+import { classifyResponse, isMissedImage, sniffPrefixedBytes } from '../src/lib/candidate.js';
+import { SOCKET_TEXT_RULES } from '../src/lib/vendor-hints.js';
 import { ByteBudget } from '../src/lib/flow.js';
 import { FAKE_WEBSOCKET, firefoxDocument, joinBodies, socketImage, wait } from '../test-support/socket-fakes.mjs';
 
@@ -74,25 +76,98 @@ test('a socket closed mid-stream: what it received before is kept, and goes when
   assert.deepEqual(Object.keys(bodies()).sort(), ['1/1', '1/2']);
 });
 
-test('JSON text goes to a recognizer only when asked (socketText), bounded in size; other text never', async () => {
-  const off = chromiumPage();
-  vm.runInContext('new WebSocket("ws://h/j")', off.g).receive('{"Rows":512}');
-  off.fire('beforeunload');
-  assert.deepEqual(off.bodies(), {}, 'off by default');
+test('socket text: none without rules, whatever it looks like', async () => {
+  for (const socketText of [undefined, true, [], [{ vendor: 'x', contentType: 'text/plain' }], [{ vendor: 'x', startsWith: '', contentType: 'text/plain' }],
+    [{ vendor: 'x', json: true, contentType: 'not a type' }]]) {
+    const off = chromiumPage({ socketText });
+    const socket = vm.runInContext('new WebSocket("ws://h/j")', off.g);
+    socket.receive('{"Rows":512}');
+    socket.receive('CMDGETOBJ 1.2.3#0');
+    off.fire('beforeunload');
+    assert.deepEqual(off.bodies(), {}, JSON.stringify(socketText));
+  }
+});
 
-  const on = chromiumPage({ socketText: true, socketMaxTextBytes: 100 });
-  const socket = vm.runInContext('new WebSocket("ws://h/j")', on.g);
-  socket.receive('{"Rows":512,"Columns":512}');
-  socket.receive(' [1,2,3]');
-  socket.receive('42["sendMessage",{}]');
-  socket.receive(`{"pad":"${'x'.repeat(200)}"}`);
-  on.fire('beforeunload');
-  const got = on.bodies();
-  assert.deepEqual(Object.keys(got).sort(), ['1/1', '1/2']);
-  assert.equal(got['1/1'].toString(), '{"Rows":512,"Columns":512}');
-  assert.deepEqual(got['1/1'].first.headers, [['content-type', 'application/json']]);
-  // The judge does not send socket text on to the helper yet (no recognizer asks for it).
-  assert.equal(classifyResponse({ url: 'ws://h/j', contentType: 'application/json', transport: 'websocket' }).verdict, 'skip');
+/** A ZFP image's answer: the command line, the JSON header, the pixels (raw, padded). */
+const ZFP_HEADER = '{"Rows":4,"Columns":4,"SamplesPerPixel":1,"BitsAllocated":16,"PixelSpacing":"0.5\\\\0.5"}';
+const zfpImage = (socket, sop) => {
+  socket.receive(`CMDGETOBJ ${sop}#0`);
+  socket.receive(ZFP_HEADER);
+  socket.receive(new Uint8Array(4 * 4 * 2 + 16).fill(9).buffer);
+};
+
+test('GE ZFP (the vendor table\'s rules): the CMDGETOBJ line as text/plain, then JSON as application/json on that socket only', async () => {
+  const page = chromiumPage({ socketText: SOCKET_TEXT_RULES });
+  const zfp = vm.runInContext('const zfp = new WebSocket("wss://h/zfp/socket"); zfp.binaryType = "arraybuffer"; zfp', page.g);
+  zfp.receive('{"before":"any CMDGETOBJ line"}'); // 1: not yet known as ZFP's socket
+  zfp.receive(new Uint8Array([0x1f, 0x8b, ...new Array(200).fill(1)]).buffer); // 2: the gzip study, binary: as always
+  zfpImage(zfp, '1.2.3.4'); // 3, 4, 5
+  zfp.receive(' [1,2,3]'); // 6: JSON on ZFP's socket
+  zfp.receive('cmdgetobj 1.2.3#0'); // 7: not the vendor's line
+  zfp.receive('CMDGETOBJX 1.2.3#0'); // 8
+  zfp.receive('42["sendMessage",{}]'); // 9
+  zfp.receive(`{"pad":"${'x'.repeat(256 * 1024)}"}`); // 10: over the rule's bound
+  zfp.receive(`CMDGETOBJ ${'1'.repeat(5000)}`); // 11: over the line's bound
+  zfpImage(zfp, '1.2.3.5'); // 12, 13, 14
+  const other = vm.runInContext('new WebSocket("wss://h/chat")', page.g);
+  other.receive('{"chat":"hello"}'); // another socket: its JSON is none of ZFP's
+  other.receive('CMDGETOBJ 1.2.3#0'); // ... until it says it is one
+  other.receive('{"Rows":1}');
+  page.fire('beforeunload');
+  const got = page.bodies();
+  assert.deepEqual(Object.keys(got).sort(), ['1/12', '1/13', '1/14', '1/2', '1/3', '1/4', '1/5', '1/6', '2/2', '2/3']);
+  assert.equal(got['1/3'].toString(), 'CMDGETOBJ 1.2.3.4#0');
+  assert.deepEqual(got['1/3'].first.headers, [['content-type', 'text/plain']]);
+  assert.equal(got['1/4'].toString(), ZFP_HEADER);
+  assert.deepEqual(got['1/4'].first.headers, [['content-type', 'application/json']]);
+  assert.deepEqual(got['1/5'].first.headers, [], 'binary: no content type, as before');
+  assert.equal(got['1/5'].length, 48);
+  assert.equal(got['1/6'].toString(), ' [1,2,3]');
+  assert.equal(got['1/12'].toString(), 'CMDGETOBJ 1.2.3.5#0');
+  for (const key of ['1/3', '1/4', '1/5']) {
+    const { first } = got[key];
+    assert.deepEqual({ url: first.url, status: first.status, via: first.via, stream: first.stream },
+      { url: 'wss://h/zfp/socket', status: 0, via: 'websocket', stream: { socket: 1, message: Number(key.slice(2)) } });
+  }
+  // UTF-8, counted in bytes: a header with Chinese text.
+  zfp.receive('{"SeriesDescription":"平扫 5mm"}');
+  page.fire('beforeunload');
+  assert.equal(page.bodies()['1/15'].toString('utf8'), '{"SeriesDescription":"平扫 5mm"}');
+});
+
+test('GE ZFP socket text is bounded like binary messages: a tenth of the rate, the rest dropped and counted', async () => {
+  const { g, messages, bodies } = chromiumPage({ socketText: SOCKET_TEXT_RULES, socketBytesPerSecond: 10000, socketBurstBytes: 10000 });
+  const socket = vm.runInContext('new WebSocket("ws://h/zfp/socket")', g);
+  socket.receive('CMDGETOBJ 1.2.3#0');
+  for (let i = 0; i < 20; i += 1) socket.receive(`{"n":${i},"pad":"${'x'.repeat(90)}"}`); // ~100 bytes each: 1000 pass
+  await wait(80);
+  const kept = Object.keys(bodies()).length;
+  assert.ok(kept >= 9 && kept <= 10, `${kept} passed`);
+  assert.equal(messages.filter((m) => m.t === 'missed').reduce((n, m) => n + m.n, 0), 21 - kept);
+});
+
+test('the rules given to the hooks are plain data (serialized into a page), the judge sends what they label on', async () => {
+  assert.deepEqual(JSON.parse(JSON.stringify(SOCKET_TEXT_RULES)), SOCKET_TEXT_RULES.map((r) => ({ ...r })));
+  assert.ok(SOCKET_TEXT_RULES.length >= 2);
+  for (const contentType of ['text/plain', 'application/json', 'application/json; charset=utf-8']) {
+    const v = classifyResponse({ url: 'wss://h/zfp/socket', status: 0, contentType, contentLength: 18, transport: 'websocket' });
+    assert.deepEqual([v.verdict, v.kind, v.vendor], ['candidate', 'vendor-socket-text', 'ge-zfp'], contentType);
+    assert.equal(isMissedImage(v), false, 'not an image: never counted as one missed');
+  }
+  for (const contentType of ['text/html', 'text/csv', 'application/json5']) {
+    assert.equal(classifyResponse({ url: 'wss://h/s', status: 0, contentType, transport: 'websocket' }).verdict, 'skip', contentType);
+  }
+  // Through the extension's judge to the helper: the short command line and the header, with their places.
+  const sink = makeSink();
+  const bodies = new CapturedBodies(sink, { source: 'debugger' });
+  const text = (t, type, message) => checkBodyMessage({ t: 'body', id: `t${message}`, part: 0, parts: 1, size: Buffer.byteLength(t),
+    url: 'wss://h/zfp/socket', status: 0, headers: [['content-type', type]], via: 'websocket', stream: { socket: 2, message },
+    data: Buffer.from(t).toString('base64') });
+  assert.equal(await bodies.receive('a', 1, text('CMDGETOBJ 1.2.3#0', 'text/plain', 7)), true);
+  assert.equal(await bodies.receive('a', 1, text(ZFP_HEADER, 'application/json', 8)), true);
+  assert.equal(await bodies.receive('a', 1, text('hello', 'text/html', 9)), undefined);
+  assert.deepEqual(sink.bodies.map((b) => [b.meta.source, b.meta.stream.message, b.meta.mimeType, b.bytes]),
+    [['websocket', 7, 'text/plain', 17], ['websocket', 8, 'application/json', Buffer.byteLength(ZFP_HEADER)]]);
 });
 
 test('a page flooding a socket: what the hook passes and holds is bounded, the rest is dropped and counted', async () => {
@@ -140,6 +215,24 @@ for (const order of [['isolated', 'page'], ['page', 'isolated']]) {
     assert.equal(got['1/2'].first.via, 'websocket');
   });
 }
+
+test('Firefox: GE ZFP text as in Chromium (the relay gets the vendor table\'s rules, a worker\'s prefix too)', async () => {
+  const { page, sent } = firefoxDocument();
+  const zfp = vm.runInContext('const zfp = new WebSocket("wss://h/zfp/socket"); zfp.binaryType = "arraybuffer"; zfp', page);
+  zfp.receive('{"before":1}');
+  zfpImage(zfp, '1.2.3.4');
+  await wait(50);
+  const got = joinBodies(sent.map((m) => checkBodyMessage(m.message)));
+  assert.deepEqual(Object.keys(got).sort(), ['1/2', '1/3', '1/4']);
+  assert.equal(got['1/2'].toString(), 'CMDGETOBJ 1.2.3.4#0');
+  assert.deepEqual(got['1/2'].first.headers, [{ name: 'content-type', value: 'text/plain' }]);
+  assert.equal(got['1/3'].toString(), ZFP_HEADER);
+  assert.deepEqual(got['1/3'].first.headers, [{ name: 'content-type', value: 'application/json' }]);
+  assert.deepEqual([got['1/4'].first.via, got['1/4'].first.stream], ['websocket', { socket: 1, message: 4 }]);
+  const prefix = workerScriptPrefix(installSocketTap, {});
+  assert.ok(prefix.includes(JSON.stringify(SOCKET_TEXT_RULES)), 'a worker\'s relay has the rules too');
+  assert.ok(!workerScriptPrefix(installSocketTap, { socketText: [] }).includes('CMDGETOBJ '), 'options still win');
+});
 
 test('Firefox: with capture off for the tab the page-world script stops copying; the isolated side bounds its queue, and empties it when the page is left', async () => {
   const off = firefoxDocument({ capture: false });

@@ -3,8 +3,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyResponse, isMissedImage } from '../src/lib/candidate.js';
-import { isVendorHeader, rebuiltFromVendor, UNSUPPORTED_CONTENT_TYPES, VENDOR_HEADERS, VENDOR_HINTS, VENDOR_NAMES,
-  vendorVerdict } from '../src/lib/vendor-hints.js';
+import { isVendorHeader, rebuiltFromVendor, SOCKET_TEXT_RULES, socketTextVerdict, UNSUPPORTED_CONTENT_TYPES, VENDOR_HEADERS,
+  VENDOR_HINTS, VENDOR_NAMES, vendorVerdict } from '../src/lib/vendor-hints.js';
 
 const classify = (url, r = {}) => classifyResponse({ url, status: 200, ...r });
 const PIXELS = '/imageservice/api/image/dicom/1.2.840.113619.2.5/20260302-00017/0/0';
@@ -141,10 +141,31 @@ test('the headers vendors need are named, any case; every hint is well formed', 
   for (const hint of VENDOR_HINTS) {
     assert.ok(VENDOR_NAMES[hint.vendor], hint.vendor);
     assert.ok(['candidate', 'unsupported'].includes(hint.verdict));
-    assert.ok(hint.path || hint.contentTypes, 'a hint says how it is known');
+    assert.ok(hint.path || hint.contentTypes || hint.socketText, 'a hint says how it is known');
+    assert.ok(!hint.socketText || (!hint.path && !hint.contentTypes), 'socket text hints are for socket text only');
+    for (const rule of hint.socketText ?? []) {
+      assert.match(rule.contentType, /^[a-z]+\/[a-z0-9.+-]+$/);
+      assert.ok((typeof rule.startsWith === 'string' && rule.startsWith) || rule.json === true, 'a rule says what text it takes');
+      assert.ok(Number.isInteger(rule.maxBytes) && rule.maxBytes > 0 && rule.maxBytes <= 1024 * 1024);
+    }
     for (const type of hint.contentTypes ?? []) assert.equal(type, type.toLowerCase());
     for (const header of hint.headers ?? []) assert.equal(header, header.toLowerCase());
   }
+});
+
+test('GE ZFP socket text rules: only for socket messages, never a response; one flat list for the hooks', () => {
+  // A socket text hint has no URL or content type of its own: no HTTP response may match it.
+  for (const contentType of ['text/plain', 'application/json', 'application/octet-stream', '']) {
+    assert.equal(vendorVerdict({ url: 'https://h.example/zfp/socket', contentType }), null, contentType);
+  }
+  assert.equal(classify('https://h.example/api/study', { contentType: 'application/json' }).vendor, undefined);
+  assert.deepEqual(SOCKET_TEXT_RULES.map((r) => [r.vendor, r.startsWith ?? 'json', r.contentType]),
+    [['ge-zfp', 'CMDGETOBJ ', 'text/plain'], ['ge-zfp', 'json', 'application/json']]);
+  assert.ok(SOCKET_TEXT_RULES.every(Object.isFrozen));
+  assert.deepEqual(socketTextVerdict('application/json'), { verdict: 'candidate', kind: 'vendor-socket-text', vendor: 'ge-zfp',
+    reason: 'GE ZFP socket text (application/json)' });
+  assert.equal(socketTextVerdict('text/html'), null);
+  assert.equal(VENDOR_NAMES['ge-zfp'], 'GE ZFP');
 });
 
 test("the helper's rebuiltFrom: which vendor, and whether CloudFilm derived the identifiers", () => {

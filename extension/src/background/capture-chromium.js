@@ -22,7 +22,7 @@
 import { api } from './platform.js';
 import { CapturedBodies, checkBodyMessage, emptyReads } from '../lib/captured-body.js';
 import { pageHookSource } from './page-hook.js';
-import { UNSUPPORTED_CONTENT_TYPES } from '../lib/vendor-hints.js';
+import { SOCKET_TEXT_RULES, UNSUPPORTED_CONTENT_TYPES } from '../lib/vendor-hints.js';
 
 const PROTOCOL_VERSION = '1.3';
 const BINDING = 'cloudfilmCapture';
@@ -32,7 +32,8 @@ const MAX_MESSAGE_CHARS = 12 * 1024 * 1024;
 // How long turning capture off waits for a page to hand over what it holds before the debugger lets go anyway.
 const STOP_SETTLE_MS = 3000;
 // Bodies in a vendor format CloudFilm can name but not keep are told, never copied (page-hook.js announceTypes).
-const HOOK_OPTIONS = { binding: BINDING, control: CONTROL, announceTypes: UNSUPPORTED_CONTENT_TYPES };
+// A socket's text messages are copied only as the vendor table's socket text rules say (GE ZFP's).
+const HOOK_OPTIONS = { binding: BINDING, control: CONTROL, announceTypes: UNSUPPORTED_CONTENT_TYPES, socketText: SOCKET_TEXT_RULES };
 /** The debugger events this engine acts on (everything else is ignored at once). */
 export const DEBUGGER_EVENTS = new Set(['Target.attachedToTarget', 'Target.detachedFromTarget', 'Runtime.bindingCalled',
   'Page.frameNavigated', 'Page.frameStartedNavigating', 'Page.frameRequestedNavigation']);

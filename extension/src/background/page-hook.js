@@ -343,11 +343,14 @@ export function installPageHook(scope, options, socketTap) {
  * Wraps `scope.WebSocket` so that every message a socket receives is looked at before the page's own listeners (ours
  * is added in the constructor, before the page can add any, and runs first): a binary one (ArrayBuffer, copied; or
  * Blob, immutable, kept as is) goes to `tap.take(meta, data)` with meta = {url (the socket's), status 0, headers [],
- * via 'websocket', stream {socket, message}}; with options.socketText, a text one that looks like JSON (starts with
- * `{` or `[`, at most socketMaxTextBytes) goes too, as UTF-8 with a JSON content-type. Nothing is copied while
- * `tap.isOn()` is false. A page flooding its socket must not make us hold or send without bound: binary messages
- * pass at most socketBytesPerSecond on average (a burst of socketBurstBytes, or one larger message when nothing
- * was spent), JSON text a tenth of that; the others are dropped and counted (`tap.dropped(n)`: shown as missed).
+ * via 'websocket', stream {socket, message}}. A text one goes only when a rule of options.socketText (lib/vendor-
+ * hints.js SOCKET_TEXT_RULES: plain data, serialized with this function) matches it: as UTF-8, at most its rule's
+ * maxBytes and socketMaxTextBytes, with the rule's content-type (GE ZFP: a `CMDGETOBJ ` line as text/plain, which
+ * marks its socket as ZFP's; then JSON as application/json, on such a socket only). Each socket keeps the vendors
+ * whose rules marked it. Nothing is copied while `tap.isOn()` is false. A page flooding its socket must not make us
+ * hold or send without bound: binary messages pass at most socketBytesPerSecond on average (a burst of
+ * socketBurstBytes, or one larger message when nothing was spent), text a tenth of that; the others are dropped and
+ * counted (`tap.dropped(n)`: shown as missed).
  * Serialized with the page hook (Chromium) and alone in Firefox's page-world content script: it must not refer to
  * anything outside itself.
  */
@@ -356,8 +359,19 @@ export function installSocketTap(scope, tap, options = {}) {
   if (typeof PageWebSocket !== 'function' || PageWebSocket.cloudfilmTapped) return;
   const bytesPerSecond = options.socketBytesPerSecond ?? 64 * 1024 * 1024;
   const burstBytes = options.socketBurstBytes ?? 64 * 1024 * 1024;
-  const wantText = !!options.socketText;
   const maxTextBytes = options.socketMaxTextBytes ?? 1024 * 1024;
+  // Rules that make no sense are left out: a prefix must be a string of its own, a content type a media type.
+  const textRules = (Array.isArray(options.socketText) ? options.socketText : []).filter((rule) => rule
+    && typeof rule.vendor === 'string' && typeof rule.contentType === 'string' && /^[a-z]+\/[a-z0-9.+-]+$/.test(rule.contentType)
+    && ((typeof rule.startsWith === 'string' && rule.startsWith.length > 0) || rule.json === true));
+  /** The first rule that `text` matches on a socket the vendors in `opened` marked, or null. */
+  const textRule = (text, opened) => {
+    for (const rule of textRules) {
+      if (rule.onOpenedSocket && !opened.has(rule.vendor)) continue;
+      if (rule.json ? /^\s*[[{]/.test(text.slice(0, 64)) : text.startsWith(rule.startsWith)) return rule;
+    }
+    return null;
+  };
   const bucket = (rate, burst) => {
     let tokens = burst;
     let last = Date.now();
@@ -375,14 +389,18 @@ export function installSocketTap(scope, tap, options = {}) {
   const Blob = scope.Blob;
   let sockets = 0;
 
-  const onMessage = (url, socket, message, data) => {
+  const onMessage = (url, socket, message, data, opened) => {
     const meta = { url, status: 0, headers: [], via: 'websocket', stream: { socket, message } };
     if (typeof data === 'string') {
-      if (!wantText || data.length > maxTextBytes || !/^\s*[[{]/.test(data.slice(0, 64))) return;
+      const rule = textRules.length ? textRule(data, opened) : null;
+      if (!rule) return;
+      if (rule.opensSocket) opened.add(rule.vendor);
+      const limit = Math.min(maxTextBytes, Number(rule.maxBytes) || maxTextBytes);
+      if (data.length > limit) return; // a UTF-16 unit is at least one byte
       const bytes = new scope.TextEncoder().encode(data);
-      if (bytes.length > maxTextBytes) return;
+      if (bytes.length > limit) return;
       if (!textAllowed(bytes.length)) { tap.dropped(1); return; }
-      meta.headers = [['content-type', 'application/json']];
+      meta.headers = [['content-type', rule.contentType]];
       tap.take(meta, bytes);
       return;
     }
@@ -401,10 +419,11 @@ export function installSocketTap(scope, tap, options = {}) {
       const socket = sockets;
       const url = this.url;
       let message = 0;
+      const opened = new Set(); // vendors whose socket text rules marked this socket as theirs
       this.addEventListener('message', (event) => {
         message += 1;
         if (!tap.isOn()) return;
-        try { onMessage(url, socket, message, event.data); } catch { /* the page's message goes on untouched */ }
+        try { onMessage(url, socket, message, event.data, opened); } catch { /* the page's message goes on untouched */ }
       });
     }
   }

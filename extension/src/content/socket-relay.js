@@ -19,6 +19,10 @@
 // blob: URL, so its relative importScripts/fetch/import() (and webpack's public path, read from self.location)
 // would break; a page whose CSP forbids blob: workers would lose its workers; module workers cannot importScripts.
 // Prepending leaves the worker's URL, origin and CSP as they were.
+// Text messages are copied as the vendor table's socket text rules say (lib/vendor-hints.js SOCKET_TEXT_RULES: GE
+// ZFP's), as in Chromium's hook: pageRelaySource() gives them to both, the document's script and a worker's prefix.
+
+import { SOCKET_TEXT_RULES } from '../lib/vendor-hints.js';
 
 /**
  * The page-world half, also run at the top of a dedicated worker's script (see workerScriptPrefix: the same source,
@@ -246,9 +250,13 @@ export function installPageRelay(scope, socketTap, options = {}) {
   offer();
 }
 
-/** The page-world content script's source (build.mjs writes it as src/content/socket-page.js). */
+/**
+ * The page-world content script's source (build.mjs writes it as src/content/socket-page.js); `options` over the
+ * defaults (socketText: the vendor table's socket text rules).
+ */
 export function pageRelaySource(installSocketTap, options = {}) {
-  return `(${installPageRelay.toString()})(globalThis, ${installSocketTap.toString()}, ${JSON.stringify(options)});\n`;
+  const all = { socketText: SOCKET_TEXT_RULES, ...options };
+  return `(${installPageRelay.toString()})(globalThis, ${installSocketTap.toString()}, ${JSON.stringify(all)});\n`;
 }
 
 /**

@@ -11,7 +11,7 @@
 //   'skip'      - cannot be DICOM (HTML, scripts, styles, fonts, media ...)
 // A vendor viewer's pieces (vendor-hints.js) are candidates of kind 'vendor-pixels' or 'vendor-json', with `vendor`.
 
-import { vendorVerdict } from './vendor-hints.js';
+import { socketTextVerdict, vendorVerdict } from './vendor-hints.js';
 
 export const SNIFF_BYTES = 132;
 // Pictures smaller than this are icons and buttons, not medical images.
@@ -206,16 +206,19 @@ export function classifyResponse(r) {
 /**
  * A message received on a WebSocket: a binary one is a candidate whatever it holds (a Part-10 file behind a few
  * bytes of framing, such as Socket.IO's 0x04, a ZIP, a vendor's format: the helper recognises them, and bytes the
- * extension would sniff here could be cut by a prefix it cannot know). Text (JSON) is for a recognizer that asks for
- * it: none does yet, so it is not sent.
+ * extension would sniff here could be cut by a prefix it cannot know). Text is for a recognizer that asks for it: a
+ * vendor's socket text rules (GE ZFP's command lines and JSON headers), by the content type the hook gave it.
  */
 function classifySocketMessage(r) {
-  if (/^(text\/|application\/json)/i.test(mediaType(r.contentType))) return { verdict: 'skip', kind: 'other', reason: 'socket text' };
+  // Text is sent by the hook only as a vendor's rules say (vendor-hints.js socketText), labelled by the rule: even a
+  // short one (a command line) is one of the vendor's pieces.
+  const type = mediaType(r.contentType);
+  if (/^(text\/|application\/json)/i.test(type)) return socketTextVerdict(type) ?? { verdict: 'skip', kind: 'other', reason: 'socket text' };
   if (r.contentLength !== undefined && r.contentLength < SOCKET_MIN_BYTES) return { verdict: 'skip', kind: 'other', reason: 'small socket message' };
   return { verdict: 'candidate', kind: 'socket', reason: 'socket binary' };
 }
 
-const NOT_IMAGE_KINDS = new Set(['metadata', 'socket', 'vendor-json']);
+const NOT_IMAGE_KINDS = new Set(['metadata', 'socket', 'vendor-json', 'vendor-socket-text']);
 
 /**
  * Whether a response that passed uncaptured (helper away) is counted as a missed image for the person: surely

@@ -5,7 +5,12 @@
 // and can be small (a reduced preview), which the generic rules would sniff away or skip.
 //
 // The helper (native-host) holds the matching recognizers and rebuilds the files; see docs/protocol.md. What the
-// formats are: ../shared/notes/cloud-film-sites.md (Hinacom, eUnity).
+// formats are: ../shared/notes/cloud-film-sites.md (Hinacom, GE ZFP, eUnity).
+//
+// WebSocket text messages: a socket's binary messages are all looked at, but its text is sent to the helper only when
+// a hint's `socketText` rules say so (GE ZFP below). The rules are data (no function, no RegExp): Chromium's page hook
+// and Firefox's page-world relay (background/page-hook.js installSocketTap) get them serialized in their options
+// (SOCKET_TEXT_RULES), and the extension's judge (candidate.js) reads the same table (socketTextVerdict()).
 
 /**
  * Each hint: `vendor` (the name the host and the popup use), `kind` (the verdict's kind), and how it is known:
@@ -14,6 +19,11 @@
  * `refusedContentTypes` (what it never is). `headers`: the response headers the helper needs with the body (lower
  * case). `verdict` 'unsupported': the format is recognised but cannot be kept; the body is not sent, the tab notes
  * the vendor so the popup can say so.
+ * `socketText` (instead of path and contentTypes: a hint for WebSocket text messages, never for a response): rules,
+ * each `contentType` (what the message is sent to the helper as), `maxBytes` (longer ones are not sent), and what the
+ * text is: `startsWith` (a prefix, exact), or `json` (true: it starts with `{` or `[`, after white space);
+ * `opensSocket` (true: a message it matches marks its socket as the vendor's), `onOpenedSocket` (true: only on a
+ * socket one of the vendor's rules marked before).
  */
 export const VENDOR_HINTS = Object.freeze([
   {
@@ -38,16 +48,41 @@ export const VENDOR_HINTS = Object.freeze([
     contentTypes: ['application/json', 'text/json', 'application/x-json', 'text/plain', ''],
   },
   {
+    // GE ZFP: the whole study over one WebSocket. Its binary messages (the gzip study JSON, each image's raw pixels)
+    // go as any socket's do; these text messages are the rest of an image's answer: the line `CMDGETOBJ <SOP UID>#
+    // <frame>` that opens it, then its JSON header (size, geometry, rescale), which the helper pairs with the pixels
+    // that follow on the same socket (by the messages' numbers).
+    // Which sockets: any socket of a captured tab, since a real ZFP site's socket URL is not known (the test bed's
+    // /zfp/socket is ours, not GE's: a URL rule would fit only the test). But the JSON only on a socket that has sent
+    // a `CMDGETOBJ ` line first: a page's other sockets (chat, notices, analytics), whose JSON is none of ours, are
+    // never copied, and a ZFP socket is known by its own first answer, which comes before the header it opens.
+    vendor: 'ge-zfp',
+    kind: 'vendor-socket-text',
+    verdict: 'candidate',
+    socketText: [
+      { startsWith: 'CMDGETOBJ ', contentType: 'text/plain', maxBytes: 4096, opensSocket: true },
+      { json: true, contentType: 'application/json', maxBytes: 256 * 1024, onOpenedSocket: true },
+    ],
+  },
+  {
     // eUnity (Client Outlook) "CLO": a wavelet codec of its own, not decoded yet.
     vendor: 'eunity',
     kind: 'unsupported',
     verdict: 'unsupported',
     contentTypes: ['application/clowrapper', 'application/clopixel'],
   },
-].map((hint) => Object.freeze(hint)));
+].map((hint) => Object.freeze({ ...hint,
+  ...(hint.socketText ? { socketText: Object.freeze(hint.socketText.map((rule) => Object.freeze({ ...rule }))) } : {}) })));
 
 /** How a vendor is named to the person (a product name: the same in every language). */
-export const VENDOR_NAMES = Object.freeze({ hinacom: 'Hinacom', eunity: 'eUnity' });
+export const VENDOR_NAMES = Object.freeze({ hinacom: 'Hinacom', 'ge-zfp': 'GE ZFP', eunity: 'eUnity' });
+
+/**
+ * Every hint's socket text rules, each with its `vendor`, as plain data: what the page hook and Firefox's socket relay
+ * are given (installSocketTap's options.socketText), in the table's order (the first rule that matches is taken).
+ */
+export const SOCKET_TEXT_RULES = Object.freeze(VENDOR_HINTS.flatMap((hint) => (hint.socketText ?? [])
+  .map((rule) => Object.freeze({ vendor: hint.vendor, ...rule }))));
 
 /**
  * Response headers a vendor's body is useless without (lower case): kept whatever else is cut, and forwarded to the
@@ -89,6 +124,7 @@ function pathOf(url) {
 export function vendorVerdict({ url, contentType = '' }) {
   let path;
   for (const hint of VENDOR_HINTS) {
+    if (hint.socketText) continue; // socket text only, never a response
     if (hint.contentTypes && !hint.contentTypes.includes(contentType)) continue;
     if (hint.refusedContentTypes?.test(contentType)) continue;
     if (hint.path) {
@@ -104,4 +140,18 @@ export function vendorVerdict({ url, contentType = '' }) {
 /** Whether `name` is a header some vendor needs (any case). */
 export function isVendorHeader(name) {
   return typeof name === 'string' && VENDOR_HEADERS.includes(name.toLowerCase());
+}
+
+/**
+ * The vendor verdict for a WebSocket text message the page hook sent, by the content type it gave it (its rule's),
+ * or null: text no rule asked for is never sent on (the hook sends none; a page calling the hook's binding itself is
+ * judged like any page input, by the helper).
+ * @returns {?{verdict: 'candidate', kind: string, vendor: string, reason: string}}
+ */
+export function socketTextVerdict(contentType = '') {
+  for (const hint of VENDOR_HINTS) {
+    if (!hint.socketText?.some((rule) => rule.contentType === contentType)) continue;
+    return { verdict: hint.verdict, kind: hint.kind, vendor: hint.vendor, reason: `${VENDOR_NAMES[hint.vendor]} socket text (${contentType})` };
+  }
+  return null;
 }
