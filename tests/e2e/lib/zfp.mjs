@@ -49,9 +49,9 @@ export async function zfpStudies(site, orthanc, orthancStudyIds) {
  * endian, pixel data equal to Orthanc's decoded frame (the padding trimmed); the study's real UIDs (study, series,
  * SOP instance, SOP class, and the meta header's); geometry, rescale and pixel description equal to the original's,
  * the window the header said; patient, study and series names and numbers from the study JSON; the CLOUDFILM REBUILD
- * note saying `rebuiltFrom` (null: not checked); patient/study/series folders (王小明 included).
+ * note saying `rebuiltFrom` (the host's 'ge-zfp-study' by default; null: not checked); patient/study/series folders (王小明 included).
  */
-export async function checkZfpOutput({ output, studies, rebuiltFrom: how = 'ge-zfp', diagnostic = () => {} }) {
+export async function checkZfpOutput({ output, studies, rebuiltFrom: how = 'ge-zfp-study', diagnostic = () => {} }) {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'cloudfilm-zfp-check-'));
   try {
     const images = studies.flatMap((s) => s.images.map((image) => ({ ...image, study: s })));
