@@ -37,6 +37,7 @@ const b64 = (bytes) => Buffer.from(bytes).toString('base64');
 function makeEngine({ paused = false, captured = true } = {}) {
   const sent = [];
   const missed = [];
+  const missedEarly = [];
   const rendered = [];
   const uploader = {
     start(meta) {
@@ -51,27 +52,33 @@ function makeEngine({ paused = false, captured = true } = {}) {
   // A stand-in for the capture sink (src/background/capture-sink.js), with the same members.
   const sink = { budget: new ByteBudget(1 << 30), uploader, isCaptured: () => captured, isPaused: () => paused,
     startBody: (tabId, meta) => uploader.start(meta), rendered: (tabId) => rendered.push(tabId),
-    missed: (tabId) => missed.push(tabId), detached() {} };
+    missed: (tabId) => missed.push(tabId), missedEarly: (tabId, n) => missedEarly.push([tabId, n]), detached() {} };
   const engine = new DebuggerCapture(sink);
   const event = (method, params, sessionId) => engine.onEvent(sessionId ? { tabId: 1, sessionId } : { tabId: 1 }, method, params);
   const call = (message, { contextId = 3, sessionId } = {}) => event('Runtime.bindingCalled',
     { name: 'cloudfilmCapture', executionContextId: contextId, payload: typeof message === 'string' ? message : JSON.stringify(message) }, sessionId);
-  return { engine, sent, missed, rendered, event, call };
+  return { engine, sent, missed, missedEarly, rendered, event, call };
 }
 
 const body = (bytes, { id = '1', url = 'http://h/wado?n=1', type = 'application/dicom' } = {}) =>
   ({ t: 'body', id, part: 0, parts: 1, size: bytes.length, url, status: 200, headers: [['content-type', type]], data: b64(bytes) });
 
-test('start: the binding before the hook (which the current documents run too), then children attached', async () => {
+test('start: Page events, the hook (which the current documents run too), then its binding, then children attached', async () => {
   const calls = fakeChrome({ 'Page.addScriptToEvaluateOnNewDocument': () => ({ identifier: 'S1' }) });
   const { engine } = makeEngine();
+  const before = Date.now();
   await engine.start(1);
+  // The binding after the script: a document the tab went to before Page events were on (no frameNavigated, so no
+  // binding added for it later) runs the hook at once, and only a binding added after that reaches it.
   assert.deepEqual(calls.map((c) => c.method),
-    ['Page.enable', 'Runtime.addBinding', 'Page.addScriptToEvaluateOnNewDocument', 'Target.setAutoAttach']);
-  const add = calls[2].params;
+    ['Page.enable', 'Page.addScriptToEvaluateOnNewDocument', 'Runtime.addBinding', 'Target.setAutoAttach']);
+  const add = calls[1].params;
   assert.equal(add.runImmediately, true);
   assert.match(add.source, /installPageHook/);
   assert.match(add.source, /"worker":false/);
+  // When capture was asked for: a late hook tells what the page received after it (page-hook.js 'unseen').
+  const since = Number(/"since":(\d+)/.exec(add.source)?.[1]);
+  assert.ok(since >= before && since <= Date.now(), `since ${since}`);
   assert.equal(calls[3].params.waitForDebuggerOnStart, true);
   assert.ok(!calls.some((c) => /^(Network|Fetch)\./.test(c.method)), 'the page is never watched request by request');
 });
@@ -101,6 +108,37 @@ test('bodies a hook sends while capture is still being turned on are kept, not d
   call(body(part10(200), { id: '3', url: 'http://h/x3' }));
   await tick();
   assert.equal(sent.length, 2);
+});
+
+test('answers a late hook could not copy (unseen) are counted for the tab: those CloudFilm would have read (issue 14)', async () => {
+  // A page the tab went to while capture was being turned on ran its first fetch() before the hook was in: the
+  // Hinacom viewer's image set never reached the engine and was counted nowhere (1 run in 3 of the e2e test).
+  fakeChrome({ 'Page.addScriptToEvaluateOnNewDocument': () => ({ identifier: 'S1' }) });
+  let captured = false;
+  const { engine, sent, missedEarly, call } = makeEngine();
+  engine.sink.isCaptured = () => captured;
+  const starting = engine.start(1);
+  call({ t: 'unseen', list: [
+    { url: 'http://h/ImageViewer/GetImageSet', contentType: 'application/json', status: 200, size: 900 }, // vendor JSON
+    { url: 'http://h/wado?n=9', contentType: 'application/dicom', status: 200, size: 5000 },
+    { url: 'http://h/blob', contentType: 'application/octet-stream', status: 0, size: 0 }, // bytes would have been looked at
+    { url: 'http://h/app.css', contentType: 'text/css', status: 200, size: 10 },
+    { url: 'http://h/config.json', contentType: 'application/json', status: 200, size: 10 },
+    { url: 'http://h/wado?n=10', contentType: 'application/dicom', status: 404, size: 10 },
+    { url: 42, contentType: 'application/dicom' }, null,
+  ] });
+  await starting;
+  captured = true;
+  call({ t: 'unseen', list: [{ url: 'http://h/imageservice/api/image/j2k/S/1/0/0', contentType: '', status: 200, size: 1 }] });
+  call({ t: 'unseen', list: 'not a list' });
+  call({ t: 'unseen', list: [{ url: 'http://h/x.js', contentType: 'text/javascript', status: 200, size: 1 }] });
+  await tick();
+  assert.deepEqual(missedEarly, [[1, 3], [1, 1]]);
+  assert.equal(sent.length, 0, 'nothing is sent for them');
+  captured = false;
+  call({ t: 'unseen', list: [{ url: 'http://h/wado?n=11', contentType: 'application/dicom', status: 200, size: 1 }] });
+  await tick();
+  assert.equal(missedEarly.length, 2, 'a tab not captured is ignored');
 });
 
 test('a body from a hook reaches the helper byte for byte, with the headers the page got', async () => {
@@ -207,7 +245,7 @@ test('a worker gets the binding and the hook (sending at once) before it runs, a
   event('Target.attachedToTarget', { sessionId: 'F', targetInfo: { type: 'iframe' } });
   for (let i = 0; i < 8; i += 1) await tick();
   assert.deepEqual(framed.filter((c) => c.target?.sessionId === 'F').map((c) => c.method),
-    ['Page.enable', 'Runtime.addBinding', 'Page.addScriptToEvaluateOnNewDocument', 'Target.setAutoAttach', 'Runtime.runIfWaitingForDebugger']);
+    ['Page.enable', 'Page.addScriptToEvaluateOnNewDocument', 'Runtime.addBinding', 'Target.setAutoAttach', 'Runtime.runIfWaitingForDebugger']);
 });
 
 test('documents that hold bodies are asked to send them: before a save, before a navigation; gone ones are forgotten', async () => {

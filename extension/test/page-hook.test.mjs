@@ -26,7 +26,7 @@ class FakeXhr {
  * A global for the hook. `served[url]` = { body: Uint8Array|string, type, status } answers fetch(url).
  * Returns { g, messages (parsed binding calls), bodies() (whole bodies decoded, by url), fire(event) }.
  */
-function makeGlobal({ served = {}, worker = false, binding = true } = {}) {
+function makeGlobal({ served = {}, worker = false, binding = true, timing } = {}) {
   const messages = [];
   const listeners = {};
   class PageResponse extends Response {}
@@ -45,6 +45,7 @@ function makeGlobal({ served = {}, worker = false, binding = true } = {}) {
     },
   });
   if (worker) g.close = () => { g.closed = true; };
+  if (timing) Object.assign(g, { performance: timing.performance, PerformanceObserver: timing.PerformanceObserver });
   const bind = (payload) => messages.push(JSON.parse(payload));
   if (binding) g.cloudfilmCapture = bind;
   const bodies = () => {
@@ -58,6 +59,30 @@ function makeGlobal({ served = {}, worker = false, binding = true } = {}) {
     return out;
   };
   return { g, messages, bodies, bind, fire: (type) => (listeners[type] ?? []).forEach((f) => f({ type })) };
+}
+
+/**
+ * Resource timing as a browser keeps it: `performance` (timeOrigin in epoch ms, now() on the document's clock set by
+ * the test, the buffer) and PerformanceObserver (buffered entries first, then each one `add`ed as its answer ends).
+ */
+function fakeTiming({ timeOrigin = 1_000_000 } = {}) {
+  const entries = [];
+  const observers = [];
+  const timing = { clock: 0 };
+  timing.performance = { timeOrigin, now: () => timing.clock, getEntriesByType: (type) => (type === 'resource' ? [...entries] : []) };
+  timing.PerformanceObserver = class {
+    constructor(callback) { this.callback = callback; }
+    observe({ buffered }) {
+      observers.push(this);
+      if (buffered && entries.length) { const list = [...entries]; setTimeout(() => this.callback({ getEntries: () => list })); }
+    }
+  };
+  timing.add = (entry) => {
+    const e = { initiatorType: 'fetch', contentType: 'application/dicom', responseStatus: 200, decodedBodySize: 100, ...entry };
+    entries.push(e);
+    for (const o of observers) setTimeout(() => o.callback({ getEntries: () => [e] }));
+  };
+  return timing;
 }
 
 function install(g, opts = {}) {
@@ -255,4 +280,67 @@ test('announceTypes: a body in a format CloudFilm cannot keep is told as seen, n
   assert.deepEqual(seen, [
     { url: 'http://h/e/CustomImageServlet?1', contentType: 'application/clowrapper', size: 0 },
     { url: 'http://h/e/CustomImageServlet?2', contentType: 'application/clopixel', size: 0 }]);
+});
+
+test('a page the tab went to while capture was being turned on: what it began to receive before the hook was in is told as unseen (issue 14)', async () => {
+  // The document runs its first scripts before the hook (Page.addScriptToEvaluateOnNewDocument came after it
+  // committed, and runImmediately runs the hook late): the Hinacom viewer's fetch() of its image set went by the
+  // page's own fetch, and the answer was lost without a word.
+  const timing = fakeTiming();
+  const { g, messages, bodies } = makeGlobal({ timing, served: { 'http://h/wado?after': { body: dicom(40) } } });
+  timing.add({ name: 'http://h/before-capture', startTime: 10 }); // before capture was asked for: not said
+  timing.add({ name: 'http://h/ImageViewer/GetImageSet', startTime: 60, contentType: 'application/json', decodedBodySize: 900 });
+  timing.add({ name: 'http://h/shown.png', initiatorType: 'img', startTime: 61, contentType: 'image/png', decodedBodySize: 5000 });
+  timing.clock = 100; // the hook comes in now
+  install(g, { since: 1_000_050 });
+  timing.add({ name: 'http://h/wado?in-flight', initiatorType: 'xmlhttprequest', startTime: 90, contentType: '', responseStatus: 0 });
+  timing.clock = 120;
+  await (await vm.runInContext('fetch("http://h/wado?after")', g)).arrayBuffer();
+  timing.add({ name: 'http://h/wado?after', startTime: 120 }); // the hook saw it: copied, not told
+  await wait(80);
+  assert.deepEqual(messages.filter((m) => m.t === 'unseen').flatMap((m) => m.list), [
+    { url: 'http://h/ImageViewer/GetImageSet', contentType: 'application/json', status: 200, size: 900 },
+    { url: 'http://h/wado?in-flight', contentType: '', status: 0, size: 100 }]);
+  assert.deepEqual(Object.keys(bodies()), ['http://h/wado?after']);
+  assert.deepEqual(messages.filter((m) => m.t === 'seen').flatMap((m) => m.list).map((e) => e.url), ['http://h/shown.png']);
+});
+
+test('a hook in its document from the start, or without \'since\', tells nothing unseen; a worker tells at once', async () => {
+  const timing = fakeTiming();
+  const { g, messages } = makeGlobal({ timing });
+  install(g, { since: 1_000_000 });
+  timing.clock = 50;
+  timing.add({ name: 'http://h/wado?1', startTime: 20 });
+  const old = makeGlobal({ timing: fakeTiming() });
+  old.g.performance.timeOrigin = 5;
+  install(old.g);
+  await wait(80);
+  assert.deepEqual(messages.filter((m) => m.t === 'unseen'), []);
+  assert.deepEqual(old.messages.filter((m) => m.t === 'unseen'), []);
+
+  const late = fakeTiming();
+  const w = makeGlobal({ timing: late, worker: true });
+  late.clock = 100;
+  install(w.g, { worker: true, since: 1_000_000 });
+  late.add({ name: 'http://h/wado?w', startTime: 30 });
+  await wait(5);
+  assert.deepEqual(w.messages.filter((m) => m.t === 'unseen').flatMap((m) => m.list).map((e) => e.url), ['http://h/wado?w']);
+});
+
+test('capture off, then on again in the same document: the hook copies again, and tells what passed in between', async () => {
+  // runImmediately finds the hook of the first capture there, stopped: it used to stay stopped, and the document's
+  // answers were lost without a word until the person left the page.
+  const timing = fakeTiming();
+  const { g, messages, bodies } = makeGlobal({ timing, served: { 'http://h/a': { body: dicom(8) }, 'http://h/b': { body: dicom(9) } } });
+  install(g, { since: 1_000_000 });
+  vm.runInContext('cloudfilmCaptureControl("stop")', g);
+  timing.clock = 200;
+  timing.add({ name: 'http://h/while-off', startTime: 150 }); // capture was off: not said
+  timing.add({ name: 'http://h/after-asked', startTime: 260 });
+  timing.clock = 300;
+  install(g, { since: 1_000_250 });
+  await (await vm.runInContext('fetch("http://h/b")', g)).arrayBuffer();
+  await wait(80);
+  assert.deepEqual(Object.keys(bodies()), ['http://h/b']);
+  assert.deepEqual(messages.filter((m) => m.t === 'unseen').flatMap((m) => m.list).map((e) => e.url), ['http://h/after-asked']);
 });

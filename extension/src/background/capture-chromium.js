@@ -16,6 +16,9 @@
 //   once loses nothing (the worker.html?close=1 e2e test).
 // The binding is added again on each new document (without the Runtime domain on, Chromium installs it only in the
 // contexts that exist when it is added; the Runtime domain would send an event per console message).
+// A tab may go to another page while capture is being turned on (a person opens the film right after the click):
+// that document can run its first scripts before the hook is in. The hook then tells which answers it could not see
+// (`since`: when capture was asked for; page-hook.js 'unseen'), and they are counted, never lost silently (issue 14).
 // What the hooks send is parsed, judged and handed to the capture sink by lib/captured-body.js, the path the
 // DevTools panel's bodies take too; this engine keeps only the debugger's side (attach, arm, flush, forget).
 
@@ -46,7 +49,7 @@ export function classifyAttachError(message) {
 }
 
 /**
- * Parses a hook's message (lib/captured-body.js for 'body' and 'seen'; 'held' and 'flushed' say whether a document
+ * Parses a hook's message (lib/captured-body.js for 'body', 'seen', 'unseen' and 'missed'; 'held' and 'flushed' say whether a document
  * holds bodies); null for anything malformed (a page can call the binding with anything).
  */
 export function parseHookMessage(payload) {
@@ -61,6 +64,7 @@ export class DebuggerCapture {
   constructor(sink) {
     this.sink = sink;
     this.scripts = new Map(); // `${tabId}|${sessionId}` -> identifier of the hook's new-document script
+    this.since = new Map(); // tabId -> when capture was asked for (epoch ms): the hooks count what passed after it
     this.holding = new Map(); // `${tabId}|${sessionId}|${contextId}` -> { tabId, sessionId, contextId }: holds bodies
     this.watchTimer = null;
     // Tabs whose capture is being turned on: their hooks can send before main.js marks the tab captured (the hook
@@ -109,6 +113,7 @@ export class DebuggerCapture {
 
   async start(tabId) {
     this.starting.add(tabId);
+    this.since.set(tabId, Date.now());
     try {
       await this.#start(tabId);
     } finally {
@@ -138,13 +143,23 @@ export class DebuggerCapture {
     }
   }
 
-  /** The hook in every document of a page target (the current ones too), its binding, and its children attached. */
+  /**
+   * The hook in every document of a page target (the current ones too), its binding, and its children attached.
+   * In this order, whenever the tab goes to another page meanwhile: with Page events on, a document that comes after
+   * gets the binding at Page.frameNavigated; the hook is in every document from the script on (one that came before
+   * it runs it at once, late: it then tells what it missed); the binding is added after the script, so that a
+   * document that came before Page.enable (no frameNavigated for it) gets it too: added before the script, it could
+   * miss that document (bindings reach only the contexts there when added), whose hook would then hold every body
+   * and give them up, silently, after 30 s. The script itself comes as early as it can: only pages that commit
+   * before it run their first scripts without the hook.
+   */
   async #arm(target) {
     await api.debugger.sendCommand(target, 'Page.enable');
-    await api.debugger.sendCommand(target, 'Runtime.addBinding', { name: BINDING });
+    const since = this.since.get(target.tabId) ?? Date.now();
     const { identifier } = await api.debugger.sendCommand(target, 'Page.addScriptToEvaluateOnNewDocument',
-      { source: pageHookSource({ ...HOOK_OPTIONS, worker: false }), runImmediately: true });
+      { source: pageHookSource({ ...HOOK_OPTIONS, worker: false, since }), runImmediately: true });
     this.scripts.set(`${target.tabId}|${target.sessionId ?? ''}`, identifier);
+    await api.debugger.sendCommand(target, 'Runtime.addBinding', { name: BINDING });
     await api.debugger.sendCommand(target, 'Target.setAutoAttach',
       { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
   }
@@ -153,7 +168,7 @@ export class DebuggerCapture {
   async #armWorker(target) {
     await api.debugger.sendCommand(target, 'Runtime.addBinding', { name: BINDING });
     await api.debugger.sendCommand(target, 'Runtime.evaluate',
-      { expression: pageHookSource({ ...HOOK_OPTIONS, worker: true }) });
+      { expression: pageHookSource({ ...HOOK_OPTIONS, worker: true, since: this.since.get(target.tabId) ?? Date.now() }) });
     await api.debugger.sendCommand(target, 'Target.setAutoAttach',
       { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
     this.reads.workers += 1;
@@ -220,6 +235,7 @@ export class DebuggerCapture {
 
   /** Re-arms capture after the service worker restarted (the debugger may still be attached). */
   async resume(tabId) {
+    this.since.set(tabId, Date.now());
     if (await this.#attachedByUs(tabId).catch(() => false)) return this.#arm({ tabId });
     return this.start(tabId);
   }
@@ -233,6 +249,7 @@ export class DebuggerCapture {
   /** Drops what was followed on a tab (or one of its sessions); bodies arriving in parts fail. */
   #forget(tabId, sessionId) {
     const prefix = sessionId === undefined ? `${tabId}|` : `${tabId}|${sessionId}|`;
+    if (sessionId === undefined) this.since.delete(tabId);
     for (const key of [...this.scripts.keys()]) if (`${key}|`.startsWith(prefix)) this.scripts.delete(key);
     for (const key of [...this.holding.keys()]) if (key.startsWith(prefix)) this.holding.delete(key);
     this.bodies.forget(prefix);
@@ -302,6 +319,7 @@ export class DebuggerCapture {
       case 'held': this.holding.set(where, { tabId, sessionId: target.sessionId, contextId }); return;
       case 'flushed': this.holding.delete(where); return;
       case 'seen':
+      case 'unseen':
       case 'missed':
       case 'body':
         // A tab being started counts as captured: a page the person opened right after turning capture on sends

@@ -8,6 +8,7 @@ import * as Model from '../lib/study-model.js';
  * @typedef {object} CaptureState  the background's state (main.js), of which the sink reads and changes:
  * @property {Object<number, {since: number, site: ?string, auto: boolean}>} captured  tabs with capture on
  * @property {Object<number, number>} missed  per tab: images that passed while the helper was away
+ * @property {Object<number, number>} missedEarly  per tab: answers that passed before capture was ready in the page
  * @property {object} model  lib/study-model.js
  * @property {?{name: string}} problem  a problem that is not the helper connection's
  */
@@ -67,6 +68,15 @@ export class CaptureSink {
   /** An image passed while the helper was away, or `n` socket messages were dropped over the bounds. */
   missed(tabId, n = 1) {
     this.state.missed[tabId] = (this.state.missed[tabId] ?? 0) + n;
+    this.changed();
+  }
+
+  /**
+   * `n` answers CloudFilm would have read reached the tab's page before capture was ready in it (a page the tab went
+   * to while capture was being turned on): never kept, said in the popup, which asks to reload the page.
+   */
+  missedEarly(tabId, n = 1) {
+    this.state.missedEarly[tabId] = (this.state.missedEarly[tabId] ?? 0) + n;
     this.changed();
   }
 

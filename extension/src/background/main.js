@@ -25,6 +25,8 @@ const BROADCAST_DELAY_MS = 150;
 const state = {
   captured: {}, // tabId -> {since, site, auto}
   missed: {}, // tabId -> candidate responses that passed while the host was away
+  missedEarly: {}, // tabId -> answers that passed before capture was ready in the page (capture-sink.js)
+  starting: {}, // tabId -> true while capture is being turned on (the popup shows it starting, not on)
   devtoolsCut: {}, // tabId -> bodies DevTools gave cut short (devtools/capture.js), said in the popup, not kept
   autoSites: [], // hosts where capture starts by itself
   model: Model.emptyModel(),
@@ -80,6 +82,7 @@ if (isFirefox && api.webRequest?.onHeadersReceived) {
 api.tabs.onRemoved.addListener((tabId) => ready.then(() => {
   if (state.captured[tabId]) { delete state.captured[tabId]; changed({ persist: true }); }
   delete state.missed[tabId];
+  delete state.missedEarly[tabId];
   delete state.devtoolsCut[tabId];
 }));
 
@@ -87,6 +90,11 @@ api.tabs.onUpdated.addListener((tabId, info, tab) => ready.then(() => {
   // A reload (what the popup asks for) fetches again what passed while the helper was away: start counting anew.
   if (info.status === 'loading' && state.captured[tabId] && host.connected && state.missed[tabId]) {
     delete state.missed[tabId];
+    changed();
+  }
+  // The page that missed answers before capture was ready in it is left (or reloaded, as the popup asks).
+  if (info.status === 'loading' && state.captured[tabId] && state.missedEarly[tabId]) {
+    delete state.missedEarly[tabId];
     changed();
   }
   const url = info.url ?? (info.status === 'loading' ? tab?.url : undefined);
@@ -120,11 +128,12 @@ api.runtime.onInstalled?.addListener(() => { updateBadge(); });
 
 const ready = (async () => {
   const [session, local] = await Promise.all([
-    api.storage.session.get(['captured', 'model', 'missed']).catch(() => ({})),
+    api.storage.session.get(['captured', 'model', 'missed', 'missedEarly']).catch(() => ({})),
     api.storage.local.get(['autoSites']).catch(() => ({})),
   ]);
   state.captured = session.captured ?? {};
   state.missed = session.missed ?? {};
+  state.missedEarly = session.missedEarly ?? {};
   if (session.model) state.model = { ...Model.emptyModel(), ...session.model };
   state.autoSites = Array.isArray(local.autoSites) ? local.autoSites : [];
   ready.done = true;
@@ -154,7 +163,8 @@ function changed({ persist = true } = {}) {
   if (persist && !persistTimer) {
     persistTimer = setTimeout(() => {
       persistTimer = null;
-      api.storage.session.set({ captured: state.captured, model: state.model, missed: state.missed }).catch(() => {});
+      api.storage.session.set({ captured: state.captured, model: state.model, missed: state.missed, missedEarly: state.missedEarly })
+        .catch(() => {});
     }, PERSIST_DELAY_MS);
   }
   if (!broadcastTimer) {
@@ -195,15 +205,22 @@ async function startCapture(tabId, { url, auto = false, remember } = {}) {
     changed({ persist: false });
     return { ok: false, problem: host.problem?.name ?? 'host-exited', message: host.problem?.message };
   }
+  // Counted anew from here: what the engine counts while it starts (page-hook.js 'unseen') must stay.
+  delete state.missed[tabId];
+  delete state.missedEarly[tabId];
+  state.starting[tabId] = true;
+  changed({ persist: false });
   try {
     await engine.start(tabId);
   } catch (error) {
     if (!anyCapture()) host.want(false);
+    changed({ persist: false });
     return { ok: false, problem: error.problem ?? 'not-allowed', message: error.message };
+  } finally {
+    delete state.starting[tabId];
   }
   const site = url ? siteOf(url) : null;
   state.captured[tabId] = { since: Date.now(), site, auto };
-  delete state.missed[tabId];
   if (state.problem?.tabId === tabId) state.problem = null;
   if (remember && site) await setAutoSite(site, true);
   changed();
@@ -258,9 +275,11 @@ function snapshot(tabId) {
     tab: {
       id: tabId ?? null,
       capturing: !!captured,
+      starting: !captured && !!state.starting[tabId],
       auto: !!captured?.auto,
       paused: !!captured && !host.connected,
       missed: state.missed[tabId] ?? 0,
+      missedEarly: state.missedEarly[tabId] ?? 0,
       devtoolsCut: state.devtoolsCut[tabId] ?? 0,
       inFlight: uploader.openBodies,
     },
@@ -329,7 +348,8 @@ async function handle(msg, sender) {
     case 'get-state':
       return { ok: true, state: snapshot(tabId) };
     case 'capture-start':
-      return startCapture(tabId, { url: msg.url, remember: !!msg.remember });
+      // With the state as it is once started: the popup shows capture on only when it is.
+      return { ...(await startCapture(tabId, { url: msg.url, remember: !!msg.remember })), state: snapshot(tabId) };
     case 'capture-stop':
       return stopCapture(tabId);
     case 'set-auto':

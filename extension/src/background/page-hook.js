@@ -15,13 +15,16 @@
 
 /**
  * Installs the hook on `scope` (the page's or worker's global). options: { binding (the debugger binding's name),
- * control (name of the function the extension calls: flush, stop), worker (send at once), quietMs, maxDelayMs,
+ * control (name of the function the extension calls: flush, stop), worker (send at once), since (epoch ms when
+ * capture was asked for: answers the page began to receive after it, but before this hook was in, are told as
+ * 'unseen'), quietMs, maxDelayMs,
  * maxHeldBytes, partBytes, announceTypes (media types, lower case, whose bodies are told as 'seen' and never copied:
  * formats CloudFilm recognises but cannot keep, lib/vendor-hints.js), and installSocketTap's options:
  * socketBytesPerSecond, socketText ... }. `socketTap`: installSocketTap (passed in: this function is serialized alone).
  */
 export function installPageHook(scope, options, socketTap) {
-  if (scope[options.control]) return;
+  // Already here (capture turned off, then on again, in the same document): it copies again from now on.
+  if (scope[options.control]) { scope[options.control]('start', options.since); return; }
   const { binding, worker } = options;
   const quietMs = options.quietMs ?? 250;
   const maxDelayMs = options.maxDelayMs ?? 10000;
@@ -45,6 +48,16 @@ export function installPageHook(scope, options, socketTap) {
   const seen = []; // pictures loaded by <img> and the like: { url, contentType, size } (told, never copied)
   let finishClose = null; // a worker that asked to close while copies were still being read
   let droppedMessages = 0; // socket messages dropped over the tap's bounds, not yet told
+  // Answers that passed before the hook could see them: fetch() and XHR requests this document began after capture
+  // was asked for (`since`) but before the hook was in (`coveredFrom`, on the document's clock). A page the tab went
+  // to while capture was being turned on runs its first scripts before it, and their answers cannot be copied any
+  // more: they are told ({t: 'unseen', list}), so that the extension counts them instead of losing them silently.
+  const performance = scope.performance;
+  const timeOrigin = Number(performance?.timeOrigin) || 0;
+  const clock = () => (typeof performance?.now === 'function' ? performance.now() : 0);
+  let coveredFrom = clock();
+  let askedAt = Number.isFinite(options.since) ? options.since : Infinity;
+  const unseen = []; // { url, contentType, status, size }
 
   /** Calls the binding with a message (lib/captured-body.js); false when there is no binding (yet). */
   const callBinding = (message) => {
@@ -131,12 +144,13 @@ export function installPageHook(scope, options, socketTap) {
       // Not there yet (a new document: the extension adds it again), or gone (capture stopped): then stop keeping.
       // A binding that never comes (this document was never armed) must not leave copies here for good.
       waitingSince ??= Date.now();
-      if (hadBinding || Date.now() - waitingSince > 30000) { stopped = true; held.length = 0; heldBytes = 0; seen.length = 0; return 0; }
-      if (held.length || seen.length) flushLater(100);
+      if (hadBinding || Date.now() - waitingSince > 30000) { stopped = true; held.length = 0; heldBytes = 0; seen.length = 0; unseen.length = 0; return 0; }
+      if (held.length || seen.length || unseen.length) flushLater(100);
       return reading;
     }
     hadBinding = true;
     if (seen.length) callBinding({ t: 'seen', list: seen.splice(0, seen.length) });
+    if (unseen.length) callBinding({ t: 'unseen', list: unseen.splice(0, unseen.length) });
     if (droppedMessages) { callBinding({ t: 'missed', n: droppedMessages }); droppedMessages = 0; }
     while (held.length) {
       const { meta, bytes } = held.shift();
@@ -279,15 +293,30 @@ export function installPageHook(scope, options, socketTap) {
   }
 
   // ---- pictures shown by <img> (never copied): told, so that a site sending only pictures can be named as one.
-  if (!worker && typeof scope.PerformanceObserver === 'function') {
+  // ---- and fetch() or XHR answers that began before the hook was in, but after capture was asked for: told as unseen
+  // (those already in when it came from the buffer, those still on their way as they end).
+  const told = new Set(); // `${startTime} ${url}` of answers told: capture on again reads the buffer the observer also gives
+  const passedUnseen = (entry) => {
+    if (stopped || entry.startTime >= coveredFrom || timeOrigin + entry.startTime < askedAt) return;
+    const key = `${entry.startTime} ${entry.name}`;
+    if (told.has(key)) return;
+    if (told.size < 10000) told.add(key);
+    if (unseen.length < 1000) {
+      unseen.push({ url: String(entry.name || ''), contentType: String(entry.contentType || ''),
+        status: Number(entry.responseStatus) || 0, size: entry.decodedBodySize || entry.encodedBodySize || 0 });
+    }
+    if (worker) flush(); else flushLater(quietMs);
+  };
+  const noteEntry = (entry) => {
+    if (entry.initiatorType === 'fetch' || entry.initiatorType === 'xmlhttprequest') { passedUnseen(entry); return; }
+    if (worker || !/^image\//i.test(entry.contentType || '')) return;
+    seen.push({ url: entry.name, contentType: entry.contentType, size: entry.decodedBodySize || entry.encodedBodySize || 0 });
+    flushLater(quietMs);
+  };
+  if (typeof scope.PerformanceObserver === 'function') {
     try {
-      new scope.PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) {
-          if (entry.initiatorType === 'fetch' || entry.initiatorType === 'xmlhttprequest' || !/^image\//i.test(entry.contentType || '')) continue;
-          seen.push({ url: entry.name, contentType: entry.contentType, size: entry.decodedBodySize || entry.encodedBodySize || 0 });
-        }
-        if (seen.length) flushLater(quietMs);
-      }).observe({ type: 'resource', buffered: true });
+      new scope.PerformanceObserver((list) => { for (const entry of list.getEntries()) noteEntry(entry); })
+        .observe({ type: 'resource', buffered: true });
     } catch { /* no resource timing here */ }
   }
 
@@ -332,8 +361,24 @@ export function installPageHook(scope, options, socketTap) {
   Object.defineProperty(scope, options.control, {
     configurable: true,
     enumerable: false,
-    value: (command) => {
+    value: (command, since) => {
       if (command === 'stop') { flush(); stopped = true; held.length = 0; heldBytes = 0; return 0; }
+      if (command === 'start') {
+        // Capture on again for this document: the binding is added again, and what passed while the hook was not
+        // copying, since capture was asked for again, is told (it is in the buffer by now, or ends later).
+        if (!stopped) return reading;
+        stopped = false;
+        hadBinding = false;
+        waitingSince = null;
+        coveredFrom = clock();
+        askedAt = Number.isFinite(since) ? since : Infinity;
+        try {
+          for (const entry of performance.getEntriesByType('resource')) {
+            if (entry.initiatorType === 'fetch' || entry.initiatorType === 'xmlhttprequest') passedUnseen(entry);
+          }
+        } catch { /* no resource timing here */ }
+        return reading;
+      }
       return flush();
     },
   });

@@ -8,6 +8,10 @@
 //   {t: 'seen', list: [{url, contentType, size}, ...]}           pictures shown but never read, and bodies in a
 //                                                                 format CloudFilm cannot keep: only counted
 //   {t: 'missed', n}                          socket messages the sender dropped (over its bounds): counted as missed
+//   {t: 'unseen', list: [{url, contentType, status, size}, ...]}  answers the page received before the sender could
+//                                                                 copy them (Chromium's hook, in a page the tab went
+//                                                                 to while capture was being turned on): those
+//                                                                 CloudFilm would have read are counted, never kept
 //
 // A WebSocket message is a body too: its first part says `via: 'websocket'` and `stream: {socket, message}` (the
 // socket's number in its document or worker and the message's number on that socket, both from 1); its url is the
@@ -17,7 +21,7 @@
 // decoded here: it leaves for the helper as it came (the host's chunk format). Whatever sends these messages is
 // treated as hostile input, as any page would be.
 //
-// Pure: the capture sink (background/capture-sink.js: isPaused, startBody, rendered, unsupported, missed, budget) is
+// Pure: the capture sink (background/capture-sink.js: isPaused, startBody, rendered, unsupported, missed, missedEarly, budget) is
 // passed in.
 // Firefox's engine, which reads bytes as they stream, uses judgeResponse() and wantsBody() from here too.
 
@@ -159,6 +163,7 @@ export class CapturedBodies {
    */
   receive(from, tabId, m) {
     if (m.t === 'seen') { this.#seen(tabId, m.list); return undefined; }
+    if (m.t === 'unseen') { this.#unseen(tabId, m.list); return undefined; }
     if (m.t === 'missed') { const n = missedCount(m); if (n) this.sink.missed(tabId, n); return undefined; }
     if (m.t !== 'body') return undefined;
     return m.part === 0 ? this.#first(from, tabId, m) : this.#next(from, m);
@@ -188,6 +193,25 @@ export class CapturedBodies {
       if (verdict.verdict === 'rendered') this.sink.rendered(tabId);
       else if (verdict.verdict === 'unsupported') this.sink.unsupported(tabId, verdict.vendor);
     }
+  }
+
+  /**
+   * Answers that passed before the sender could copy them: each that would have been read (a candidate, or a body
+   * whose bytes would have been looked at) is counted for the person (the popup asks to reload the page).
+   */
+  #unseen(tabId, list) {
+    if (!Array.isArray(list)) return;
+    let n = 0;
+    for (const e of list.slice(0, 1000)) {
+      if (!e || typeof e.url !== 'string' || typeof e.contentType !== 'string') continue;
+      // Resource timing gives no status for some cross-origin answers (0): judged as if they had succeeded.
+      const status = Number.isInteger(e.status) && e.status > 0 ? e.status : 200;
+      const headers = e.contentType ? [{ name: 'content-type', value: e.contentType.slice(0, 256) }] : [];
+      const { verdict } = judgeResponse({ url: e.url.slice(0, 64 * 1024), status, headers, mimeType: undefined,
+        resourceType: 'XHR', tabId, source: this.source });
+      if (verdict.verdict === 'candidate' || verdict.verdict === 'sniff') n += 1;
+    }
+    if (n) this.sink.missedEarly(tabId, n);
   }
 
   #first(from, tabId, m) {

@@ -12,6 +12,9 @@ let current = null; // last state from the background
 let actionProblem = null; // {name, message} from the last thing the person clicked
 let hasCapturePermission = true;
 let justStarted = false;
+// Capture asked for and not on yet: the switch shows it starting (neither off nor on) until the background says on.
+// It must never look on before it is: a page opened meanwhile could run before CloudFilm is in it.
+let starting = false;
 // Chromium shows "CloudFilm started debugging this browser" while capture is on: said before the first capture.
 let debuggerNoticeSeen = true;
 const DEBUGGER_NOTICE_KEY = 'debuggerNoticeSeen';
@@ -64,9 +67,13 @@ function onCaptureToggle(event) {
   const permission = isFirefox && !hasCapturePermission
     ? api.permissions.request({ origins: ['<all_urls>'] })
     : Promise.resolve(true);
+  starting = true;
+  event.target.checked = false; // not on yet: the switch shows it starting (render() does once a state is here)
+  event.target.indeterminate = true;
+  render();
   permission.then((granted) => {
     if (!granted) {
-      event.target.checked = false;
+      starting = false;
       actionProblem = { name: 'permission-denied' };
       render();
       return;
@@ -79,9 +86,8 @@ function onCaptureToggle(event) {
         api.storage.local.set({ [DEBUGGER_NOTICE_KEY]: true }).catch(() => {});
       }
       return null;
-    })
-      .then((ok) => { if (!ok) event.target.checked = false; });
-  });
+    }, () => { starting = false; });
+  }, () => { starting = false; render(); });
 }
 
 function onAutoToggle(event) {
@@ -107,11 +113,15 @@ async function onForget() {
   if (ok) selected.clear();
 }
 
-/** Sends an action, shows its outcome; `done(reply)` returns the toast text or null. */
-async function act(msg, done) {
+/**
+ * Sends an action, shows its outcome; `done(reply)` returns the toast text or null; `settled()` runs once it is
+ * answered (or failed), before the popup is drawn again (with the state the answer carries, when it has one).
+ */
+async function act(msg, done, settled = () => {}) {
   setBusy(true);
   try {
     const r = await send(msg);
+    if (r?.state) current = r.state;
     if (r?.ok) {
       actionProblem = null;
       const text = done(r.reply ?? {});
@@ -124,6 +134,7 @@ async function act(msg, done) {
     actionProblem = { name: 'internal', message: String(error?.message ?? error) };
     return false;
   } finally {
+    settled();
     setBusy(false);
     render();
   }
@@ -190,6 +201,11 @@ function render() {
   if (s.tab.capturing && s.tab.missed > 0) {
     problems.append(el('div', { class: 'banner warn' }, el('p', {}, countText(t, 'missedWhilePaused', s.tab.missed))));
   }
+  // Answers this page received before capture was ready in it (it was opened while capture was being turned on).
+  if (s.tab.capturing && s.tab.missedEarly > 0) {
+    problems.append(el('div', { class: 'banner warn', dataset: { problem: 'missed-early' } },
+      el('p', {}, countText(t, 'missedBeforeReady', s.tab.missedEarly))));
+  }
 
   // Bodies the DevTools panel's capture got cut short (Firefox keeps at most 1 MiB of a response): not kept.
   if (s.tab.devtoolsCut > 0) {
@@ -200,15 +216,18 @@ function render() {
 
   // Capture switch.
   const restricted = tabUrl !== undefined && !/^(https?|file):/i.test(tabUrl);
+  const startingNow = !s.tab.capturing && (starting || s.tab.starting);
   $('capture-toggle').checked = s.tab.capturing;
-  $('capture-toggle').disabled = restricted || tabId === undefined;
+  $('capture-toggle').indeterminate = startingNow;
+  $('capture-toggle').disabled = restricted || tabId === undefined || startingNow;
   $('capture-sub').textContent = restricted ? t('errCaptureNotAllowed')
-    : s.tab.capturing ? (s.tab.paused ? t('capturePaused') : t('captureOnFor', site ?? t('thisTab')))
-      : t('captureOffFor', site ?? t('thisTab'));
+    : startingNow ? t('captureStarting')
+      : s.tab.capturing ? (s.tab.paused ? t('capturePaused') : t('captureOnFor', site ?? t('thisTab')))
+        : t('captureOffFor', site ?? t('thisTab'));
   $('auto-row').hidden = !site || restricted;
   $('auto-label').textContent = t('autoOnSite', site ?? '');
   $('auto-toggle').checked = !!site && s.autoSites.includes(site);
-  $('reload-offer').hidden = !(s.tab.capturing && (justStarted || s.tab.missed > 0));
+  $('reload-offer').hidden = !(s.tab.capturing && (justStarted || s.tab.missed > 0 || s.tab.missedEarly > 0));
   $('debugger-notice').hidden = s.browser !== 'chromium' || s.tab.capturing || debuggerNoticeSeen || restricted;
   $('debugger-bar-note').hidden = s.browser !== 'chromium' || !s.tab.capturing;
 
