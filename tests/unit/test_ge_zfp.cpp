@@ -129,7 +129,7 @@ TEST_F(GeZfpRebuild, StudyThenObject_FileWithTheStudysUidsAndPixelsWithoutPaddin
   const auto results = filed();
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].outcome, Outcome::Stored);
-  EXPECT_EQ(results[0].info.rebuiltFrom, "ge-zfp");
+  EXPECT_EQ(results[0].info.rebuiltFrom, "ge-zfp-study");
   EXPECT_FALSE(results[0].info.derivedIdentifiers);
   DcmFileFormat file;
   ASSERT_TRUE(load(file));

@@ -49,7 +49,9 @@ struct InstanceInfo {
   std::vector<std::string> attributesNotSent;
   // How CloudFilm made the file, when it rebuilt it: "dicomweb" (DICOMweb metadata and frames), or a vendor format
   // as "<vendor>-tags" (the site's own tag list and the pixels: the hospital's identifiers) or "<vendor>-pixels" (the
-  // viewer's pixels and its study structure only). Empty for a file as served or wrapped. Kept in the index.
+  // viewer's pixels and its study structure only), or "ge-zfp-study" (GE ZFP's study description and pixels: the
+  // hospital's identifiers). The vendor is what comes before the last '-'. Empty for a file as served or wrapped.
+  // Kept in the index.
   std::string rebuiltFrom;
   // The file's UIDs were made by CloudFilm (deterministically, from the site and the vendor's ids), not the
   // hospital's: the site never sent them. The file says so too (DerivationDescription).

@@ -48,9 +48,10 @@ json seriesEntry(const store::SeriesSummary& series, const dicomweb::SeriesFact*
                 {"instances", series.instances}};
   if (series.rebuilt) entry["rebuilt"] = series.rebuilt;
   if (series.derived) entry["derived"] = series.derived;
-  // A vendor rebuild says "<vendor>-tags" or "<vendor>-pixels" (dicom/instance_info.h): the popup names the vendor.
+  // A vendor rebuild says "<vendor>-<how>" ("hinacom-tags", "ge-zfp-study": dicom/instance_info.h): the popup names
+  // the vendor.
   for (const auto& from : series.rebuiltFrom)
-    if (const auto dash = from.find('-'); dash != std::string::npos && dash > 0) entry["vendor"] = bounded(from.substr(0, dash));
+    if (const auto dash = from.rfind('-'); dash != std::string::npos && dash > 0) entry["vendor"] = bounded(from.substr(0, dash));
   if (series.first.seriesNumber) entry["seriesNumber"] = *series.first.seriesNumber;
   if (series.instanceNumberMin) entry["instanceNumberMin"] = *series.instanceNumberMin;
   if (series.instanceNumberMax) entry["instanceNumberMax"] = *series.instanceNumberMax;

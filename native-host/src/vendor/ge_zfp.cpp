@@ -293,7 +293,7 @@ std::vector<RebuildResult> GeZfp::rebuild(store::PieceInbox& inbox, store::Store
 
     const ObjectHeader& header = s.pixels[frames.at(0)].header;
     RebuiltFile rebuilt;
-    rebuilt.rebuiltFrom = "ge-zfp";
+    rebuilt.rebuiltFrom = "ge-zfp-study";  // from the study description and the pixels: the hospital's UIDs
     rebuilt.pixels.transferSyntaxUid = kExplicitLittle;
     try {
       for (std::uint32_t f = 0; f < entry.frames; ++f) {

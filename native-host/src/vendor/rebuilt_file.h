@@ -13,7 +13,7 @@ namespace cloudfilm::vendor {
 struct RebuiltFile {
   std::vector<dicom::TextAttribute> attributes;
   dicom::FramePixelData pixels;
-  std::string rebuiltFrom;         // "hinacom-tags", "hinacom-pixels", "ge-zfp"
+  std::string rebuiltFrom;         // "hinacom-tags", "hinacom-pixels", "ge-zfp-study"
   bool derivedIdentifiers = false;  // the UIDs are CloudFilm's, not the hospital's
   std::string supersedes;          // a derived file of the same image this one takes the place of (InstanceInfo)
 };
