@@ -280,6 +280,25 @@ TEST_F(DicomFile, NativePixelDataExact_Accepted_WithFrames) {
   EXPECT_EQ(inspection.info.numberOfFrames, 4u);
 }
 
+// Rows x Columns x samples x bits x frames chosen so the product wraps past 64 bits to a few bytes: MR_small's 8192
+// bytes of pixels would then "fill" an image of 46637 x 3535 pixels of 58145 samples in 1,107,396,566 frames (found
+// by fuzzing text_attributes, which checked the same product).
+TEST_F(DicomFile, NativePixelGeometryWhoseSizeWrapsPast64Bits_Rejected) {
+  DcmFileFormat file;
+  ASSERT_TRUE(file.loadFile(OFFilename((pydicomDir() / "MR_small.dcm").c_str())).good());
+  DcmDataset& dataset = *file.getDataset();
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_Rows, 46637).good());
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_Columns, 3535).good());
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_SamplesPerPixel, 58145).good());
+  ASSERT_TRUE(dataset.putAndInsertUint16(DCM_BitsAllocated, 32768).good());
+  ASSERT_TRUE(dataset.putAndInsertString(DCM_NumberOfFrames, "1107396566").good());
+  const fs::path target = dir_.path() / "wrapped.dcm";
+  ASSERT_TRUE(file.saveFile(OFFilename(target.c_str()), EXS_LittleEndianExplicit).good());
+  const auto inspection = inspectFile(target, Framing::Part10);
+  EXPECT_FALSE(inspection.usable);
+  EXPECT_NE(inspection.reason.find("too large"), std::string::npos) << inspection.reason;
+}
+
 TEST_F(DicomFile, NativePixelDataLonger_Accepted) {
   SyntheticImage image;
   image.pixelBytesDelta = 256;

@@ -16,6 +16,7 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <string_view>
@@ -164,7 +165,11 @@ std::string pixelDataProblem(DcmDataset& dataset, const DcmXfer& xfer, InstanceI
   std::string photometric = trimmed(getString(dataset, DCM_PhotometricInterpretation));
   std::uint64_t samplesStored = static_cast<std::uint64_t>(rows) * columns * samples;
   if (photometric == "YBR_FULL_422" && samples == 3) samplesStored = samplesStored * 2 / 3;
-  const std::uint64_t bits = samplesStored * bitsAllocated * static_cast<std::uint64_t>(frames);
+  // The header's numbers are the file's to choose: a product that wraps past 64 bits would "need" a few bytes.
+  std::uint64_t bits = 0;
+  if (__builtin_mul_overflow(samplesStored, static_cast<std::uint64_t>(bitsAllocated), &bits) ||
+      __builtin_mul_overflow(bits, static_cast<std::uint64_t>(frames), &bits) || bits > UINT64_MAX - 7)
+    return "Rows x Columns x samples x bits x frames is too large to be an image";
   const std::uint64_t expected = (bits + 7) / 8;
   const std::uint64_t actual = pixelElement->getLength();
   // Longer pixel data (trailing padding) still shows: viewers read the first `expected` bytes. Shorter cannot.
