@@ -171,7 +171,9 @@ test('GE ZFP socket text rules: only for socket messages, never a response; one 
 test("the helper's rebuiltFrom: which vendor, and whether CloudFilm derived the identifiers", () => {
   assert.deepEqual(rebuiltFromVendor('hinacom-pixels'), { vendor: 'hinacom', derived: true });
   assert.deepEqual(rebuiltFromVendor('hinacom-tags'), { vendor: 'hinacom', derived: false });
-  for (const odd of ['dicomweb', '', undefined, 42, '-pixels', 'Hinacom-pixels', 'a-b-pixels', 'hinacom-pixels\n', `${'x'.repeat(40)}-tags`]) {
+  assert.deepEqual(rebuiltFromVendor('ge-zfp-study'), { vendor: 'ge-zfp', derived: false });
+  for (const odd of ['dicomweb', '', undefined, 42, '-pixels', 'Hinacom-pixels', 'a--b-pixels', 'hinacom-pixels\n', `${'x'.repeat(40)}-tags`,
+    'ge-zfp-', 'hinacom-other']) {
     assert.deepEqual(rebuiltFromVendor(odd), { vendor: '', derived: false }, String(odd));
   }
 });

@@ -95,12 +95,15 @@ export const UNSUPPORTED_CONTENT_TYPES = Object.freeze(VENDOR_HINTS.filter((h) =
   .flatMap((h) => h.contentTypes ?? []));
 
 /**
- * What the helper's `rebuiltFrom` (body-end objects) says about a rebuilt file: "<vendor>-tags", from the site's own
- * tag list (the hospital's identifiers), or "<vendor>-pixels", from the viewer's pixels (identifiers CloudFilm
- * derived); "dicomweb", or anything else, names no vendor. A convention, not a list: a new vendor needs no change here.
+ * What the helper's `rebuiltFrom` (body-end objects) says about a rebuilt file: "<vendor>-<how>", the vendor being
+ * what comes before the last '-' (as the helper's list says it): "hinacom-tags", from the site's own tag list (the
+ * hospital's identifiers), "hinacom-pixels", from the viewer's pixels (identifiers CloudFilm derived), "ge-zfp-study",
+ * from GE ZFP's study description (the hospital's identifiers); "dicomweb", or anything else, names no vendor. A
+ * convention, not a list: a new vendor needs no change here. Only "-pixels" means derived identifiers.
  */
 export function rebuiltFromVendor(rebuiltFrom) {
-  const m = /^([a-z0-9]{1,32})-(tags|pixels)$/.exec(typeof rebuiltFrom === 'string' ? rebuiltFrom : '');
+  const m = /^([a-z0-9]+(?:-[a-z0-9]+)*)-(tags|pixels|study)$/.exec(
+    typeof rebuiltFrom === 'string' && rebuiltFrom.length <= 40 ? rebuiltFrom : '');
   return m ? { vendor: m[1], derived: m[2] === 'pixels' } : { vendor: '', derived: false };
 }
 
