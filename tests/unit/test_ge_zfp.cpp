@@ -95,7 +95,8 @@ class GeZfpRebuild : public ::testing::Test {
   // The three messages of one object; returns the pixel message's result.
   ObjectResult object(const std::string& pixels, const Json& header = headerJson(), const std::string& token = kSop) {
     EXPECT_EQ(message("CMDGETOBJ " + token, "text/plain").outcome, Outcome::KeptForReconstruction);
-    EXPECT_EQ(message(header.dump(), "application/json").outcome, Outcome::KeptForReconstruction);
+    const auto judged = message(header.dump(), "application/json");
+    EXPECT_EQ(judged.outcome, Outcome::KeptForReconstruction) << judged.reason;
     return message(pixels);
   }
   std::vector<ObjectResult> filed() {
@@ -150,6 +151,17 @@ TEST_F(GeZfpRebuild, StudyThenObject_FileWithTheStudysUidsAndPixelsWithoutPaddin
   ASSERT_TRUE(ds.findAndGetUint8Array(DCM_PixelData, data, &count).good());
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(data), count), pixels);
   EXPECT_EQ(ingestor_->piecesWaiting(), 0u);
+}
+
+// A header past the 512 bytes generic recognition reads (a CT's, with long decimals) is judged whole.
+TEST_F(GeZfpRebuild, AHeaderLongerThanTheRecognitionHeadIsReadWhole) {
+  message(gzip(studyJson().dump()));
+  Json header = headerJson();
+  header["ImagePosition"] = "-158.135803000000\\-179.035797000000\\-75.699997000000";
+  header["Comment"] = std::string(600, 'x');
+  ASSERT_GT(header.dump().size(), 512u);
+  EXPECT_EQ(object(ramp(), header).outcome, Outcome::KeptForReconstruction);
+  EXPECT_EQ(filed().size(), 1u);
 }
 
 TEST_F(GeZfpRebuild, ObjectBeforeTheStudy_WaitsWithAReasonThenFiles) {

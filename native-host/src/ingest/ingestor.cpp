@@ -198,6 +198,13 @@ std::optional<ObjectResult> Ingestor::offerToVendors(const BodyMeta& meta, const
                                                      std::uint64_t size) {
   constexpr std::size_t kMaxSockets = 64;
   constexpr std::size_t kMaxContextBytes = 64 * 1024;
+  // A small body is shown whole: a vendor's JSON header or command (GE ZFP's run past the 512 bytes generic
+  // recognition reads) is judged on all of it.
+  std::string whole;
+  if (size > head.size() && size <= vendor::kWholeBodyBytes) {
+    whole = readHead(file, static_cast<std::size_t>(size));
+    head = whole;
+  }
   const vendor::BodyView view = viewOf(meta, head, size);
   std::optional<vendor::Recognition> recognition;
   const vendor::VendorFormat* recognizer = nullptr;
@@ -311,7 +318,8 @@ fs::path Ingestor::newWorkFile(const char* purpose) {
 
 std::vector<ObjectResult> Ingestor::ingestBody(const BodyMeta& meta, std::string_view bytes) {
   const std::string_view head = bytes.substr(0, body::kRecognitionHeadBytes);
-  const vendor::BodyView view = viewOf(meta, head, bytes.size());
+  const vendor::BodyView view =
+      viewOf(meta, bytes.size() <= vendor::kWholeBodyBytes ? bytes : head, bytes.size());  // as offerToVendors shows it
   const bool vendors = std::any_of(vendors_.begin(), vendors_.end(), [&](const auto& format) {
     return format->recognize(view).verdict != vendor::Verdict::NotMine;
   });

@@ -25,12 +25,15 @@ struct StreamContext {
   std::string text;    // its Recognition::context
 };
 
-// What a recognizer may look at: never the whole body.
+// A body up to this size is shown whole (BodyView::head); a larger one by its first body::kRecognitionHeadBytes.
+inline constexpr std::uint64_t kWholeBodyBytes = 64 * 1024;
+
+// What a recognizer may look at: never the whole of a large body.
 struct BodyView {
   std::string_view url;
   std::string_view contentType;                      // the response's Content-Type, as sent
   const std::map<std::string, std::string>* headers = nullptr;  // the response's headers, names in lower case (never null)
-  std::string_view head;                              // the first bytes (body::kRecognitionHeadBytes at most)
+  std::string_view head;                              // all of a small body, else its first bytes (above)
   std::uint64_t size = 0;                             // the whole body's
   // A WebSocket message: its socket (empty for an HTTP answer) and, when the message just before it on that socket
   // was one a vendor gave context for, that context (else null).
