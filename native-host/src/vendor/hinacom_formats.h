@@ -1,6 +1,6 @@
 #pragma once
 // What Hinacom's (海纳医信) cloud-film viewer fetches, read into plain values. Pure: no I/O, no DCMTK. The shapes, as
-// the open-source downloaders parse them (docs/vendors.md):
+// the open-source downloaders parse them (docs/vendors.md, which also says what CloudFilm makes of them):
 //   pixels     GET .../imageservice/api/image/{dicom|j2k}/{studyId}/{imageId}/{frame}/{level}
 //              header X-ImageFrame: the image's geometry as JSON; body raw little-endian pixels or a JPEG 2000 file
 //   tag list   GET .../ImageViewer/GetImageDicomTags?studyId&imageId&frame  [{"tag":"0008,0016","value":"..."}, ...]

@@ -1,5 +1,5 @@
 // The GE-ZFP-style test site alone (issue 14), no browser: its socket (/zfp/socket, viewer/zfp.mjs) must speak the
-// wire of cf-notes/issue-14-ge-zfp-contract.md exactly, since the e2e tests of CloudFilm's ZFP rebuild trust it:
+// wire of docs/vendors.md exactly, since the e2e tests of CloudFilm's ZFP rebuild trust it:
 // the study as one gzip binary message whose JSON names the study's real UIDs; each object as three messages (the
 // `CMDGETOBJ <token>` line, the JSON header with the full image's size, the raw pixels: Orthanc's decoded frame, a
 // preview reduced, zero padding to a multiple of 16, or exactly N bytes with ?pad=N); answers in the order asked,

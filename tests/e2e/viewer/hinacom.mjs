@@ -1,5 +1,5 @@
 // A Hinacom-style (海纳医信) image server in front of the test bed's Orthanc, in the shapes the open-source
-// downloaders parse (shared/notes/cloud-film-sites.md, cf-notes/issue-14-contract.md). Under any base (the site
+// downloaders parse (shared/notes/cloud-film-sites.md, docs/vendors.md). Under any base (the site
 // mounts it at /hinacom):
 //   GET {base}/ImageViewer/GetImageSet?studyId=S&accessionNumber=&examuid=&minThickness=5
 //       -> {patientName, patientId, studyDescription, studyDate, storageNode,

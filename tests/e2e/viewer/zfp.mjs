@@ -1,6 +1,6 @@
 // A GE-ZFP-style image socket in front of the test bed's Orthanc (issue 14), in the shapes the open-source
-// downloaders parse (shared/notes/cloud-film-sites.md, "GE ZFP"; the wire exactly as cf-notes/
-// issue-14-ge-zfp-contract.md sets it). One WebSocket per viewer page (the site mounts it at /zfp/socket).
+// downloaders parse (shared/notes/cloud-film-sites.md, "GE ZFP"; the wire exactly as docs/vendors.md
+// sets it). One WebSocket per viewer page (the site mounts it at /zfp/socket).
 // Page -> server, text JSON:
 //   {"CommandName":"CMDGETOPTIMIZEDSTUDY","Token":"<StudyInstanceUID>","Options":{}}
 //   {"CommandName":"CMDGETOBJ","Token":"<SOPInstanceUID>#<frame, 0-based>","Options":{"Raw":true,"Level":N}}
