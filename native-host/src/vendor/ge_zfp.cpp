@@ -35,18 +35,6 @@ constexpr const char* kExplicitLittle = "1.2.840.10008.1.2.1";
 
 std::string tokenText(const ObjectToken& token) { return token.sopInstanceUid + "#" + std::to_string(token.frame); }
 
-std::string readWhole(const fs::path& path, std::uint64_t limit) {
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (ec) throw std::runtime_error("cannot read " + platform::utf8Of(path) + ": " + ec.message());
-  if (size > limit) throw std::runtime_error("larger than " + std::to_string(limit >> 20) + " MiB");
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes(static_cast<std::size_t>(size), '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (static_cast<std::uint64_t>(in.gcount()) != size) throw std::runtime_error("cannot read " + platform::utf8Of(path));
-  return bytes;
-}
-
 void add(std::vector<dicom::TextAttribute>& list, std::uint16_t group, std::uint16_t element, std::string value) {
   if (!value.empty()) list.push_back(dicom::TextAttribute{group, element, std::move(value)});
 }
@@ -116,7 +104,7 @@ struct GeZfp::State {
   void addPiece(const store::Piece& piece) {
     if (piece.meta.kind == kStudyKind) {
       std::string problem;
-      const auto json = body::gunzip(readWhole(piece.bytesFile, kMaxStudyGzipBytes), kMaxStudyJsonBytes,
+      const auto json = body::gunzip(readPieceBytes(piece.bytesFile, kMaxStudyGzipBytes), kMaxStudyJsonBytes,
                                      body::GunzipStop::Whole, &problem);
       if (!json) throw std::invalid_argument(problem);
       auto study = std::make_shared<const Study>(gezfp::parseStudy(*json));
@@ -301,7 +289,7 @@ std::vector<RebuildResult> GeZfp::rebuild(store::PieceInbox& inbox, store::Store
         if (piece.header.rows != header.rows || piece.header.columns != header.columns ||
             piece.header.bitsAllocated != header.bitsAllocated || piece.header.samplesPerPixel != header.samplesPerPixel)
           throw std::runtime_error("its frames came in different sizes");
-        std::string bytes = readWhole(piece.bytes, kMaxPixelBytes);
+        std::string bytes = readPieceBytes(piece.bytes, kMaxPixelBytes);
         if (bytes.size() < header.frameBytes()) throw std::runtime_error("a frame is shorter than its header says");
         bytes.resize(static_cast<std::size_t>(header.frameBytes()));  // the viewer's padding is not the image's
         rebuilt.pixels.frames.push_back(std::move(bytes));

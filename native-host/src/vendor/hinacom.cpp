@@ -37,18 +37,6 @@ constexpr const char* kExplicitLittle = "1.2.840.10008.1.2.1";
 constexpr const char* kJpeg2000Lossless = "1.2.840.10008.1.2.4.90";
 constexpr const char* kJpeg2000 = "1.2.840.10008.1.2.4.91";
 
-std::string readWhole(const fs::path& path, std::uint64_t limit) {
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (ec) throw std::runtime_error("cannot read " + platform::utf8Of(path) + ": " + ec.message());
-  if (size > limit) throw std::runtime_error("larger than " + std::to_string(limit >> 20) + " MiB");
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes(static_cast<std::size_t>(size), '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (static_cast<std::uint64_t>(in.gcount()) != size) throw std::runtime_error("cannot read " + platform::utf8Of(path));
-  return bytes;
-}
-
 
 // A derived image is filed as Secondary Capture whatever its modality: the modality's own class (CT, MR...) requires
 // acquisition attributes the viewer never sends (MR's ScanningSequence and SequenceVariant are type 1), and inventing
@@ -234,7 +222,7 @@ struct Hinacom::State {
   }
 
   void placeImageSet(const JsonPiece& piece) {
-    auto set = std::make_shared<const ImageSet>(hinacom::parseImageSet(readWhole(piece.bytes, kMaxJsonBytes)));
+    auto set = std::make_shared<const ImageSet>(hinacom::parseImageSet(readPieceBytes(piece.bytes, kMaxJsonBytes)));
     for (std::size_t i = 0; i < set->images.size(); ++i) {
       const ImagePlace& place = set->images[i];
       ImageRef ref{piece.url.ref.site, place.studyId.empty() ? piece.url.ref.studyId : place.studyId, place.imageId};
@@ -324,7 +312,7 @@ Pixels readPixels(const std::vector<std::pair<fs::path, PixelHeader>>& frames) {
   Pixels out;
   std::string syntax;
   for (const auto& [file, header] : frames) {
-    std::string bytes = readWhole(file, kMaxPixelBytes);
+    std::string bytes = readPieceBytes(file, kMaxPixelBytes);
     std::string frameSyntax;
     if (body::looksLikeJpeg2000(bytes)) {
       std::string problem;
@@ -454,7 +442,7 @@ std::vector<RebuildResult> Hinacom::rebuild(store::PieceInbox& inbox, store::Sto
     std::string tagProblem;
     if (tagsIt != s.tagsByImage.end()) {
       try {
-        tagList = hinacom::parseTagList(readWhole(s.tags[tagsIt->second].bytes, kMaxJsonBytes));
+        tagList = hinacom::parseTagList(readPieceBytes(s.tags[tagsIt->second].bytes, kMaxJsonBytes));
         if (tagList->attributes.empty()) {
           tagList.reset();
           tagProblem = "the site's tag list for it is empty (the site says it is not DICOM)";

@@ -8,10 +8,14 @@
 
 #include "util/ascii.h"
 #include "util/url.h"
+#include "vendor/json_fields.h"
 
 using Json = nlohmann::json;
 
 namespace cloudfilm::vendor::hinacom {
+
+using namespace json_fields;  // numbers as numbers or text, UIDs, names cut on a character
+
 namespace {
 
 constexpr std::size_t kMaxIdBytes = 256;     // a vendor id is a number or a short hash
@@ -48,82 +52,11 @@ std::vector<std::string> decodedSegments(std::string_view url) {
   return segments;
 }
 
-// At most `maxBytes` of UTF-8 text, cut before a character, never inside one (the text came as JSON: valid UTF-8).
-std::string cutUtf8(std::string text, std::size_t maxBytes) {
-  if (text.size() <= maxBytes) return text;
-  std::size_t end = maxBytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  text.resize(end);
-  return text;
-}
-
-bool isValidUid(const std::string& text) {
-  if (text.empty() || text.size() > 64 || text.front() == '.' || text.back() == '.') return false;
-  char previous = '.';
-  for (char c : text) {
-    if (c != '.' && (c < '0' || c > '9')) return false;
-    if (c == '.' && previous == '.') return false;
-    previous = c;
-  }
-  // No component may have a leading zero ("1.02"); "0" alone is fine.
-  for (std::size_t start = 0; start < text.size();) {
-    const std::size_t end = std::min(text.find('.', start), text.size());
-    if (end - start > 1 && text[start] == '0') return false;
-    start = end + 1;
-  }
-  return true;
-}
-
 bool isCodeString(const std::string& text) {
   if (text.empty() || text.size() > 16) return false;
   for (char c : text)
     if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '_')) return false;
   return true;
-}
-
-// A number given as a JSON number or as text; an array stands for its first value (a window given per value).
-std::optional<double> numberValue(const Json& given) {
-  const Json* value = &given;
-  if (value->is_array() && !value->empty()) value = &(*value)[0];
-  double out = 0;
-  if (value->is_number()) {
-    out = value->get<double>();
-  } else if (value->is_string()) {
-    const std::string& text = value->get_ref<const std::string&>();
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-    if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  } else {
-    return std::nullopt;
-  }
-  if (!std::isfinite(out) || std::fabs(out) > 1e12) return std::nullopt;
-  return out;
-}
-
-std::optional<double> number(const Json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end()) return std::nullopt;
-  return numberValue(*it);
-}
-
-template <std::size_t N>
-std::optional<std::array<double, N>> numbers(const Json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_array() || it->size() != N) return std::nullopt;
-  std::array<double, N> out{};
-  for (std::size_t i = 0; i < N; ++i) {
-    // Read in place: a copy of a value is recursive, and a value nested a few thousand arrays deep (the header may
-    // be 64 KiB) overflowed the stack while being copied.
-    const auto value = numberValue((*it)[i]);
-    if (!value) return std::nullopt;
-    out[i] = *value;
-  }
-  return out;
-}
-
-std::optional<long> integer(const Json& object, const char* key) {
-  const auto value = number(object, key);
-  if (!value || *value != std::floor(*value) || std::fabs(*value) > 2147483647.0) return std::nullopt;
-  return static_cast<long>(*value);
 }
 
 // A field that says how the pixels are encoded (bits, samples): absent or null takes `fallback`; given, it must be a
@@ -136,27 +69,10 @@ long encodingField(const Json& object, const char* key, long fallback, const cha
   return *value;
 }
 
-std::string text(const Json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end()) return {};
-  if (it->is_string()) return cutUtf8(it->get<std::string>(), kMaxNameBytes);
-  if (it->is_number_integer()) return std::to_string(it->get<std::int64_t>());
-  return {};
-}
-
 // Any id field (a number or a string) as text.
 std::string idText(const Json& object, const char* key) {
   std::string value = text(object, key);
   return isId(value) ? value : std::string();
-}
-
-std::string dateText(const std::string& value) {
-  std::string digits;
-  for (char c : value) {
-    if (c >= '0' && c <= '9') digits.push_back(c);
-    else if (c == ' ' || c == 'T') break;  // "2026-03-02 10:11:12": the date part only
-  }
-  return digits.size() == 8 ? digits : std::string();
 }
 
 }  // namespace

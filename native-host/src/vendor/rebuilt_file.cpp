@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <stdexcept>
 #include <string_view>
 
 #include "dicom/dicom_file.h"
@@ -36,6 +38,18 @@ RebuildResult fileRebuilt(store::Store& store, const RebuiltFile& rebuilt) {
   result.info = std::move(inspection.info);
   result.file = added.file;
   return result;
+}
+
+std::string readPieceBytes(const fs::path& path, std::uint64_t limit) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) throw std::runtime_error("cannot read " + platform::utf8Of(path) + ": " + ec.message());
+  if (size > limit) throw std::runtime_error("larger than " + std::to_string(limit >> 20) + " MiB");
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  if (static_cast<std::uint64_t>(in.gcount()) != size) throw std::runtime_error("cannot read " + platform::utf8Of(path));
+  return bytes;
 }
 
 std::string decimalText(double value) {

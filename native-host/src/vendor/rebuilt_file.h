@@ -22,6 +22,10 @@ struct RebuiltFile {
 // dicom::DicomJsonError when no valid file can be made (nothing is left behind), cloudfilm::Error on I/O.
 RebuildResult fileRebuilt(store::Store& store, const RebuiltFile& rebuilt);
 
+// A piece's bytes, whole (a frame, a JSON answer), when they are at most `limit`. Throws std::runtime_error saying
+// why not.
+std::string readPieceBytes(const std::filesystem::path& path, std::uint64_t limit);
+
 // DS text as modalities write it: plain decimals ("-110", "37.5"), the fewest that read back as `value`; else the
 // shortest exponent form that does, else the closest that fits DS's 16 characters. ("4e+01" is valid DS, but some
 // readers take it for 4.)
