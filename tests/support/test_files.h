@@ -4,6 +4,7 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcxfer.h>
@@ -421,10 +422,25 @@ inline std::string patchFirst(std::string bytes, const std::string& from, const 
   return bytes;
 }
 
+// Reads a file with DCMTK from its bytes: on Windows, DCMTK as built here opens no path outside the ANSI code page
+// (a library folder named 王小明), and the store writes such paths.
+inline bool loadDicomFile(DcmFileFormat& format, const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  DcmInputBufferStream stream;
+  stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
+  stream.setEos();
+  format.transferInit();
+  const OFCondition status = format.read(stream);
+  format.transferEnd();
+  return status.good();
+}
+
 // Reads one string element of a file with DCMTK (empty when absent).
 inline std::string dicomString(const fs::path& file, const DcmTagKey& tag) {
   DcmFileFormat format;
-  if (format.loadFile(OFFilename(file.c_str())).bad()) return {};
+  if (!loadDicomFile(format, file)) return {};
   OFString value;
   format.getDataset()->findAndGetOFStringArray(tag, value);
   return std::string(value.c_str(), value.length());

@@ -109,7 +109,7 @@ class GeZfpRebuild : public ::testing::Test {
     store_->commit();
     const auto* kept = store_->find(kSop);
     if (!kept) return false;
-    return file.loadFile(OFFilename((store_->root() / kept->relativePath).c_str())).good();
+    return loadDicomFile(file, store_->root() / platform::pathFromUtf8(kept->relativePath));
   }
   static std::string str(DcmDataset& ds, const DcmTagKey& key) {
     OFString value;

@@ -189,8 +189,8 @@ class HinacomRebuild : public ::testing::Test {
       ADD_FAILURE() << sop << " is not kept";
       return false;
     }
-    const fs::path path = store_->root() / kept->relativePath;
-    const bool good = file.loadFile(OFFilename(path.c_str())).good();
+    const fs::path path = store_->root() / platform::pathFromUtf8(kept->relativePath);
+    const bool good = loadDicomFile(file, path);
     EXPECT_TRUE(good) << path;
     return good;
   }

@@ -69,7 +69,10 @@ std::string decimalText(double value) {
 
 std::string decimalsText(const double* values, std::size_t count) {
   std::string out;
-  for (std::size_t i = 0; i < count; ++i) out += (i ? "\\" : "") + decimalText(values[i]);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i) out += '\\';
+    out += decimalText(values[i]);
+  }
   return out;
 }
 
