@@ -101,7 +101,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 3: bodySize = (16ull << 20) + 1; break;
     default: break;
   }
-  const BodyView view{url, "application/octet-stream", &headers, body.substr(0, body::kRecognitionHeadBytes), bodySize};
+  BodyView view;
+  view.url = url;
+  view.contentType = "application/octet-stream";
+  view.headers = &headers;
+  view.head = body.substr(0, body::kRecognitionHeadBytes);
+  view.size = bodySize;
   const Recognition recognition = recognizer.recognize(view);
   if (recognition.verdict == Verdict::Piece && recognition.kind.rfind("hinacom-", 0) != 0) __builtin_trap();
   if ((recognition.verdict == Verdict::Preview || recognition.verdict == Verdict::Refused) && recognition.reason.empty())
