@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <set>
 
 #include "dicom/dicom_file.h"
 #include "test_files.h"
@@ -520,6 +521,26 @@ TEST_F(HinacomRebuild, HugeJsonAnswer_Refused) {
   EXPECT_EQ(r.outcome, Outcome::NotDicom);
   EXPECT_NE(r.reason.find("16 MiB"), std::string::npos) << r.reason;
   EXPECT_FALSE(ingestor_->hasPieces());
+}
+
+// Images still waiting (here for their second frame) are listed under the series CloudFilm will file them in: one
+// waiting entry per display set, never all of a study's waiting images merged under an empty series UID.
+TEST_F(HinacomRebuild, WaitingImagesOfTwoDisplaySets_TwoSeries) {
+  Json set = imageSet();
+  Json first = {{"studyId", "S1"}, {"imageId", "I1"}, {"frame", 0}, {"nFrames", 2}};
+  Json second = {{"studyId", "S1"}, {"imageId", "I2"}, {"frame", 0}, {"nFrames", 2}};
+  set["displaySets"] = {{{"description", "5mm"}, {"seriesNumber", 3}, {"modality", "CT"}, {"images", {first}}},
+                        {{"description", "1mm"}, {"seriesNumber", 4}, {"modality", "CT"}, {"images", {second}}}};
+  json(imageSetUrl(), set.dump());
+  pixels("I1");
+  pixels("I2");
+  std::set<std::string> series;
+  for (const auto& result : ingestor_->rebuildFromPieces()) {
+    ASSERT_EQ(result.outcome, Outcome::KeptForReconstruction) << result.reason;
+    EXPECT_EQ(result.info.seriesInstanceUid.rfind("2.25.", 0), 0u) << result.reason;
+    series.insert(result.info.seriesInstanceUid);
+  }
+  EXPECT_EQ(series.size(), 2u);
 }
 
 }  // namespace

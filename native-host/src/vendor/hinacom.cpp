@@ -7,6 +7,8 @@
 #include <optional>
 #include <fstream>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 #include "body/jpeg2000.h"
 #include "dicom/text_attributes.h"
@@ -353,6 +355,16 @@ void addRequired(std::vector<dicom::TextAttribute>& list, std::uint16_t group, s
   list.push_back(dicom::TextAttribute{group, element, std::move(value)});
 }
 
+// The study and series UIDs CloudFilm derives for an image placed by an image set: the same for every image of a
+// display set, so its images make one series (and the popup's waiting list one entry per series).
+std::pair<std::string, std::string> derivedStudyAndSeries(const ImageRef& image, const Hinacom::State::Placed& placed) {
+  const std::string studyKey = image.site + "|" + placed.setStudyId;
+  const std::size_t displaySet = placed.set->images[placed.index].displaySet;
+  return {derivedUid("hinacom study|" + studyKey),
+          derivedUid("hinacom series|" + studyKey + "|" + std::to_string(displaySet) + "|" +
+                     placed.set->displaySets[displaySet].description)};
+}
+
 // The attributes of an image rebuilt from its pixel header and the image set, with derived identifiers.
 std::vector<dicom::TextAttribute> derivedAttributes(const ImageRef& image, const Hinacom::State& state,
                                                     const PixelHeader& header, const Pixels& pixels) {
@@ -361,7 +373,7 @@ std::vector<dicom::TextAttribute> derivedAttributes(const ImageRef& image, const
   const ImagePlace& place = set.images[placed.index];
   const hinacom::DisplaySet& series = set.displaySets[place.displaySet];
   const std::string modality = !header.modality.empty() ? header.modality : series.modality;
-  const std::string studyKey = image.site + "|" + placed.setStudyId;
+  const auto [studyUid, seriesUid] = derivedStudyAndSeries(image, placed);
   std::vector<dicom::TextAttribute> list;
   add(list, 0x0008, 0x0008, "DERIVED\\SECONDARY");
   add(list, 0x0008, 0x0016, kSecondaryCapture);
@@ -381,9 +393,8 @@ std::vector<dicom::TextAttribute> derivedAttributes(const ImageRef& image, const
   addRequired(list, 0x0010, 0x0020, set.patientId);
   addRequired(list, 0x0010, 0x0030, "");
   addRequired(list, 0x0010, 0x0040, "");
-  add(list, 0x0020, 0x000D, derivedUid("hinacom study|" + studyKey));
-  add(list, 0x0020, 0x000E, derivedUid("hinacom series|" + studyKey + "|" + std::to_string(place.displaySet) + "|" +
-                                       series.description));
+  add(list, 0x0020, 0x000D, studyUid);
+  add(list, 0x0020, 0x000E, seriesUid);
   addRequired(list, 0x0020, 0x0010, "");
   addRequired(list, 0x0020, 0x0011, series.seriesNumber ? std::to_string(*series.seriesNumber) : "");
   add(list, 0x0020, 0x0013, std::to_string(place.instanceNumber));
@@ -473,6 +484,8 @@ std::vector<RebuildResult> Hinacom::rebuild(store::PieceInbox& inbox, store::Sto
         result.info.seriesDescription = series.description;
         result.info.modality = series.modality;
         result.info.seriesNumber = series.seriesNumber;
+        std::tie(result.info.studyInstanceUid, result.info.seriesInstanceUid) =
+            derivedStudyAndSeries(image, placed->second);
       }
       s.waitingPieceCount[key] = frames.size() + (tagsIt != s.tagsByImage.end() ? 1 : 0);
       s.waiting[key] = result;
