@@ -264,6 +264,18 @@ TEST_F(GeZfpRebuild, MultiFrameImagesWaitForEveryFrame) {
   EXPECT_EQ(done[0].info.numberOfFrames, 2u);
 }
 
+// A study that announces 10,000 frames of 512 x 512 for one image (5 GB): refused at its first frame, never read into
+// memory frame after frame.
+TEST_F(GeZfpRebuild, AnImageOfMoreThan2GiBIsRefusedAtItsFirstFrame) {
+  message(gzip(studyJson(10000).dump()));
+  object(ramp(512 * 512), headerJson(512, 512), std::string(kSop) + "#0");
+  const auto results = ingestor_->rebuildFromPieces();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].outcome, Outcome::Rejected);
+  EXPECT_NE(results[0].reason.find("more than 2 GiB"), std::string::npos) << results[0].reason;
+  EXPECT_EQ(ingestor_->piecesWaiting(), 0u);
+}
+
 TEST(GeZfpFormats, CommandLinesAndStudies) {
   using namespace vendor::gezfp;
   EXPECT_EQ(parseCommandLine("CMDGETOBJ 1.2.3#4")->frame, 4u);

@@ -272,6 +272,16 @@ std::vector<RebuildResult> GeZfp::rebuild(store::PieceInbox& inbox, store::Store
     const Study& study = *placed->second.study;
     const gezfp::Series& series = study.series[placed->second.series];
     const gezfp::Sop& entry = series.sops[placed->second.sop];
+    if (const auto& first = s.pixels[frames.begin()->second].header;
+        std::uint64_t{entry.frames} * first.frameBytes() > kMaxImagePixelBytes) {
+      RebuildResult rejected;
+      rejected.outcome = RebuildOutcome::Rejected;
+      rejected.reason = "cannot rebuild GE ZFP image " + sop + ": " + std::to_string(entry.frames) + " frames of " +
+                        std::to_string(first.columns) + " x " + std::to_string(first.rows) + " are more than 2 GiB";
+      results.push_back(std::move(rejected));
+      s.forgetPixels(inbox, sop);
+      continue;
+    }
     std::size_t have = 0;
     for (std::uint32_t f = 0; f < entry.frames; ++f) have += frames.count(f);
     if (have < entry.frames) {

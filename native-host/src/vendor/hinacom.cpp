@@ -503,6 +503,15 @@ std::vector<RebuildResult> Hinacom::rebuild(store::PieceInbox& inbox, store::Sto
     std::uint32_t needed = 1;
     if (facts.frames && *facts.frames >= 1 && *facts.frames <= 10000) needed = static_cast<std::uint32_t>(*facts.frames);
     else if (placed != s.placeByImage.end()) needed = placed->second.set->images[placed->second.index].frames;
+    if (const auto& first = s.pixels[frames.begin()->second].header; needed * first.frameBytes() > kMaxImagePixelBytes) {
+      RebuildResult rejected;
+      rejected.outcome = RebuildOutcome::Rejected;
+      rejected.reason = "cannot rebuild Hinacom " + imageName(image) + ": " + std::to_string(needed) + " frames of " +
+                        std::to_string(first.columns) + " x " + std::to_string(first.rows) + " are more than 2 GiB";
+      for (const auto& [frame, id] : std::map<std::uint32_t, std::string>(frames)) s.forgetPiece(inbox, id);
+      results.push_back(std::move(rejected));
+      continue;
+    }
     std::size_t have = 0;
     for (std::uint32_t f = 0; f < needed; ++f) have += frames.count(f);
     if (have < needed) {

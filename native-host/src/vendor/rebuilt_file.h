@@ -1,6 +1,7 @@
 #pragma once
 // The last step of every vendor rebuild, written once: attributes as text and the pixels become a DICOM file in the
 // store's work folder, checked as any served file is, then filed (Origin::Rebuilt) with how it was made.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct RebuiltFile {
 // Files it. Filed result, with what the store said and the attributes the writer left out in `reason`. Throws
 // dicom::DicomJsonError when no valid file can be made (nothing is left behind), cloudfilm::Error on I/O.
 RebuildResult fileRebuilt(store::Store& store, const RebuiltFile& rebuilt);
+
+// The most pixel data one rebuilt image may hold (all its frames): what a rebuild reads into memory at once. A page
+// could otherwise announce 10,000 frames of 65535 x 65535.
+inline constexpr std::uint64_t kMaxImagePixelBytes = 2ull << 30;
 
 // A piece's bytes, whole (a frame, a JSON answer), when they are at most `limit`. Throws std::runtime_error saying
 // why not.
