@@ -188,7 +188,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   message.previous = &afterCommand;
   const Recognition objectHeader = recognizer.recognize(message);
   checkRecognition(objectHeader, message);
-  if (objectHeader.verdict != Verdict::Context) return 0;
+  // A second command line starts another object (context "command\n..."): only a header's context goes on.
+  if (objectHeader.verdict != Verdict::Context || objectHeader.context.rfind("header\n", 0) != 0) return 0;
   if (!header) __builtin_trap();  // a header is context only when it parses
   StreamContext afterHeader{"ge-zfp", objectHeader.context};
   message.head = headOf(body);
